@@ -1,0 +1,157 @@
+"""The command line: help everywhere, exit 2 with one stderr line and nothing written for bad
+input, and evaluation files whose figures equal scikit-learn's on the written predictions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as sk
+
+from .conftest import write_csv
+
+COMMANDS = [[], ["evaluate"], ["data"], ["data", "list"], ["models"], ["models", "list"], ["models", "path"], ["models", "build-demo"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "workbench")
+def test_every_command_has_help(cli, command):
+    result = cli(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout
+
+
+def _bad_models(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Path | str]:
+    pickled = shutil.copytree(tiny_model_dir, tmp_path / "pickled")
+    (pickled / "model.safetensors").rename(pickled / "pytorch_model.bin")
+    remote = shutil.copytree(tiny_model_dir, tmp_path / "remote")
+    config = json.loads((remote / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForSequenceClassification": "modeling_evil.EvilModel"}
+    (remote / "config.json").write_text(json.dumps(config))
+    return {"missing model folder": tmp_path / "no-such-model", "pickle-only weights": pickled, "remote code": remote, "unknown demo": "demo:gpt-17"}
+
+
+def _bad_data(tmp_path: Path) -> dict[str, Path | str]:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "header.csv").write_text("text,label\n")
+    (tmp_path / "latin1.csv").write_bytes("text,label\ncaf\xe9,business\n".encode("latin-1"))
+    return {
+        "missing data file": tmp_path / "missing.csv",
+        "empty data file": tmp_path / "empty.csv",
+        "header-only data file": tmp_path / "header.csv",
+        "non-UTF-8 data file": tmp_path / "latin1.csv",
+        "missing text column": write_csv(tmp_path / "body.csv", [("the bank", "business")], header="body,label"),
+        "unknown label": write_csv(tmp_path / "cooking.csv", [("the bank", "business"), ("a", "cooking")]),
+        "unknown split": "bbc-news:dev",
+    }
+
+
+MESSAGES = {
+    "missing model folder": "model folder not found",
+    "pickle-only weights": "only pickle weights",
+    "remote code": "asks for remote code",
+    "unknown demo": "unknown demo model 'gpt-17'",
+    "missing data file": "data file not found",
+    "empty data file": "is empty",
+    "header-only data file": "has a header but no rows",
+    "non-UTF-8 data file": "is not valid UTF-8",
+    "missing text column": "no 'text' column",
+    "unknown label": r"\['cooking'\] are unknown to the model",
+    "unknown split": "unknown split 'dev'",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MESSAGES))
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(cli, tmp_path, tiny_model_dir, tiny_csv, case):
+    models, data = _bad_models(tmp_path, tiny_model_dir), _bad_data(tmp_path)
+    model, dataset = models.get(case, tiny_model_dir), data.get(case, tiny_csv)
+    out = tmp_path / "out"
+    result = cli("evaluate", "--model", model, "--data", dataset, "--out", out)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    import re
+
+    assert re.search(MESSAGES[case], lines[0])
+    assert "Traceback" not in result.output
+    assert not (out / "metrics.json").exists() and not out.exists()
+
+
+def test_one_row_csv_with_a_known_label_works(cli, tmp_path, tiny_model_dir):
+    data = write_csv(tmp_path / "one.csv", [("the bank said profit rose", "business")])
+    result = cli("evaluate", "--model", tiny_model_dir, "--data", data, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["n"] == 1 and metrics["ci"] == {"accuracy": None, "f1_macro": None}
+
+
+def test_evaluate_writes_files_that_match_sklearn_and_reruns_identically(cli, tmp_path, tiny_model_dir, tiny_csv):
+    out = tmp_path / "out"
+    args = ("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", out, "--seed", "3", "--batch-size", "3")
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    assert "accuracy=" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["confusion_matrix.png", "metrics.json", "predictions.csv"]
+    assert (out / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    metrics = json.loads((out / "metrics.json").read_text())
+    frame = pd.read_csv(out / "predictions.csv", dtype={"id": str})
+    assert list(frame.columns) == ["id", "label", "prediction", "p_business", "p_sports", "p_tech"]
+    assert_metrics_match_predictions(metrics, frame)
+    first = (out / "metrics.json").read_bytes()
+    assert cli(*args).exit_code == 0
+    assert (out / "metrics.json").read_bytes() == first
+    assert not list(out.glob(".*.tmp"))
+
+
+def assert_metrics_match_predictions(metrics: dict, frame: pd.DataFrame) -> None:
+    """Every figure of metrics.json recomputed by scikit-learn from predictions.csv."""
+    y, yhat = frame["label"].tolist(), frame["prediction"].tolist()
+    names = metrics["label_names"]
+    proba = frame[[f"p_{n}" for n in names]].to_numpy()
+    assert metrics["n"] == len(frame)
+    assert metrics["accuracy"] == sk.accuracy_score(y, yhat)
+    for avg in ("macro", "micro", "weighted"):
+        p, r, f, _ = sk.precision_recall_fscore_support(y, yhat, average=avg, zero_division=0)
+        assert (metrics[f"precision_{avg}"], metrics[f"recall_{avg}"], metrics[f"f1_{avg}"]) == (p, r, f)
+    p, r, f, s = sk.precision_recall_fscore_support(y, yhat, labels=names, average=None, zero_division=0)
+    for i, name in enumerate(names):
+        assert metrics["per_class"][name] == {"precision": p[i], "recall": r[i], "f1": f[i], "support": s[i]}
+    assert metrics["confusion_matrix"] == {"labels": names, "matrix": sk.confusion_matrix(y, yhat, labels=names).tolist()}
+    assert metrics["log_loss"] == sk.log_loss(y, proba, labels=names)
+    assert metrics["brier_score"] == sk.brier_score_loss(y, proba, labels=names)
+    assert metrics["balanced_accuracy"] == sk.balanced_accuracy_score(y, yhat)
+    assert np.array_equal(np.array(names)[proba.argmax(axis=1)], np.array(yhat))
+
+
+def test_console_script_reports_user_errors_without_traceback(tmp_path):
+    script = Path(sys.executable).with_name("workbench")
+    result = subprocess.run([str(script), "evaluate", "--model", str(tmp_path / "x"), "--data", "bbc-news:test", "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "model folder not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_data_list_shows_sizes(cli):
+    result = cli("data", "list")
+    assert result.exit_code == 0
+    assert "bbc-news: 2225 documents (train 1602, validation 178, test 445)" in result.stdout
+
+
+def test_models_list_and_unknown_names(cli):
+    listing = cli("models", "list")
+    assert listing.exit_code == 0 and all(f"demo:{n}" in listing.stdout for n in ("minilm-bbc", "minilm-l3-bbc", "tfidf-logreg"))
+    for command in (["models", "path", "nope"], ["models", "build-demo", "nope"]):
+        result = cli(*command)
+        assert result.exit_code == 2 and "unknown demo model 'nope'" in result.stderr
+
+
+def test_bad_device_and_batch_size(cli, tmp_path, tiny_model_dir, tiny_csv):
+    result = cli("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path / "o", "--device", "tpu")
+    assert result.exit_code == 2 and "unknown device 'tpu'" in result.stderr
+    result = cli("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path / "o", "--batch-size", "0")
+    assert result.exit_code == 2 and not (tmp_path / "o").exists()

@@ -1,0 +1,131 @@
+"""Dataset loading: the fixed BBC News splits, user files, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sklearn.model_selection import train_test_split
+
+from workbench.data import align_labels, bbc_news_folder, load_dataset
+from workbench.errors import DataError
+
+from .conftest import TINY_ROWS, write_csv
+
+
+def test_bbc_news_splits_follow_the_recipe():
+    files = sorted(bbc_news_folder().glob("*/*.txt"), key=lambda p: (p.parent.name, p.name))
+    topics = [p.parent.name for p in files]
+    ids = [f"{p.parent.name}/{p.stem}" for p in files]
+    rest, test = train_test_split(ids, test_size=0.2, stratify=topics, random_state=0)
+    train, validation = train_test_split(rest, test_size=0.1, stratify=[i.split("/")[0] for i in rest], random_state=0)
+    splits = {name: load_dataset(f"bbc-news:{name}") for name in ("train", "validation", "test")}
+    assert len(files) == 2225
+    assert {k: len(v) for k, v in splits.items()} == {"train": 1602, "validation": 178, "test": 445}
+    assert set(splits["test"].ids) == set(test)
+    assert set(splits["validation"].ids) == set(validation)
+    assert set(splits["train"].ids) == set(train)
+    assert splits["test"].label_names == ("business", "entertainment", "politics", "sports", "tech")
+    assert all(i.split("/")[0] == label for i, label in zip(splits["test"].ids, splits["test"].labels))
+
+
+def test_bbc_news_reads_the_one_cp1252_file():
+    full = load_dataset("bbc-news")
+    assert len(full) == 2225
+    assert "£15.8m" in full.texts[full.ids.index("sports/199")]
+
+
+def test_split_argument_equals_suffix():
+    a, b = load_dataset("bbc-news", split="test"), load_dataset("bbc-news:test")
+    assert a == b and a.sha256 == b.sha256
+
+
+def _write_formats(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": [f"d{i}" for i in range(len(TINY_ROWS))], "text": [t for t, _ in TINY_ROWS], "label": [l for _, l in TINY_ROWS]})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    frame.to_json(tmp_path / "d.jsonl", orient="records", lines=True)
+    frame.to_parquet(tmp_path / "d.parquet", index=False)
+    return ["d.csv", "d.jsonl", "d.parquet"]
+
+
+def test_csv_jsonl_and_parquet_load_the_same_records(tmp_path):
+    datasets = [load_dataset(str(tmp_path / name)) for name in _write_formats(tmp_path)]
+    for ds in datasets:
+        assert (ds.ids, ds.texts, ds.labels) == (datasets[0].ids, datasets[0].texts, datasets[0].labels)
+    assert datasets[0].ids[0] == "d0"
+    assert datasets[0].label_names == ("business", "sports", "tech")
+
+
+def test_custom_columns_and_default_ids(tmp_path):
+    path = write_csv(tmp_path / "c.csv", [("hello", "x"), ("world", "y")], header="body,topic")
+    ds = load_dataset(str(path), text_column="body", label_column="topic")
+    assert ds.ids == ("0", "1") and ds.texts == ("hello", "world") and ds.labels == ("x", "y")
+    unlabeled = load_dataset(str(path), text_column="body", label_column=None)
+    assert unlabeled.labels is None and unlabeled.label_names == ()
+
+
+def _bad_files(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "header.csv").write_text("text,label\n")
+    (tmp_path / "latin1.csv").write_bytes("text,label\ncaf\xe9 au lait,food\n".encode("latin-1"))
+    write_csv(tmp_path / "notext.csv", [("a", "b")], header="body,label")
+    write_csv(tmp_path / "nolabel.csv", [("a", "b")], header="text,topic")
+    write_csv(tmp_path / "blank.csv", [("  ", "b")])
+    write_csv(tmp_path / "dupe.csv", [("1", "a", "x"), ("1", "b", "y")], header="id,text,label")
+    (tmp_path / "data.txt").write_text("text\n")
+    (tmp_path / "bad.jsonl").write_text('{"text": "a", "label": "b"}\n{not json\n')
+    (tmp_path / "folder.csv").mkdir()
+
+
+BAD_INPUTS = [
+    ("missing.csv", "data file not found"),
+    ("empty.csv", "is empty"),
+    ("header.csv", "has a header but no rows"),
+    ("latin1.csv", "is not valid UTF-8"),
+    ("notext.csv", "no 'text' column .*--text-column"),
+    ("nolabel.csv", "no 'label' column .*--label-column"),
+    ("blank.csv", "text in row 0 is blank"),
+    ("dupe.csv", "id '1' occurs more than once"),
+    ("data.txt", "unsupported file type '.txt'"),
+    ("bad.jsonl", "could not be read as jsonl"),
+    ("folder.csv", "is a folder"),
+]
+
+
+@pytest.mark.parametrize("name, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_files_raise_one_line_data_errors(tmp_path, name, message):
+    _bad_files(tmp_path)
+    with pytest.raises(DataError, match=message) as info:
+        load_dataset(str(tmp_path / name))
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("ref, message", [("bbc-news:dev", "unknown split 'dev'"), ("bbc-news:test", "names split 'test' but split='train'")])
+def test_bad_splits(ref, message):
+    with pytest.raises(DataError, match=message):
+        load_dataset(ref, split="train" if ref.endswith("test") else None)
+
+
+def test_split_on_a_file_is_refused(tiny_csv):
+    with pytest.raises(DataError, match="applies only to built-in datasets"):
+        load_dataset(str(tiny_csv), split="test")
+
+
+def test_align_labels_matches_names_ignoring_case(tmp_path):
+    ds = load_dataset(str(write_csv(tmp_path / "a.csv", [("x", "Business "), ("y", "tech")])))
+    assert align_labels(ds, ("business", "sports", "tech")) == ("business", "tech")
+
+
+def test_align_labels_lists_both_sets_for_an_unknown_label(tmp_path):
+    ds = load_dataset(str(write_csv(tmp_path / "a.csv", [("x", "cooking"), ("y", "tech")])))
+    with pytest.raises(DataError, match=r"\['cooking'\] are unknown.*dataset labels: \['cooking', 'tech'\], model labels: \['business', 'sports', 'tech'\]"):
+        align_labels(ds, ("business", "sports", "tech"))
+
+
+def test_dataset_fingerprint_depends_on_content(tmp_path):
+    a = load_dataset(str(write_csv(tmp_path / "a.csv", [("x", "a")])))
+    b = load_dataset(str(write_csv(tmp_path / "b.csv", [("y", "a")])))
+    assert a.sha256 != b.sha256 and len(a.sha256) == 64
+    json.dumps(a.sha256)

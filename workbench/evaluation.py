@@ -1,0 +1,86 @@
+"""Predict a dataset with a model, score the predictions, and write the evaluation files.
+
+``workbench evaluate`` is these three steps: :func:`predict` (any Classifier, labels matched
+by name), :func:`metrics.compute_metrics`, and :func:`write_evaluation`, which writes
+``predictions.csv``, ``confusion_matrix.png`` and, last, ``metrics.json``, each atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .data import align_labels
+from .io import atomic_open, write_json
+from .metrics import compute_metrics
+from .records import Classifier, Dataset, Metrics, Predictions
+
+
+def predict(model: Classifier, dataset: Dataset, *, batch_size: int | None = None, progress: bool | None = None) -> Predictions:
+    """Class probabilities of every text in ``dataset``, with the gold labels matched to the model's.
+
+    A dataset label the model does not know raises DataError before any inference runs.
+
+    Examples
+    --------
+    >>> p = predict(load_model("demo:minilm-bbc"), load_dataset("bbc-news:test"))
+    >>> p.proba.shape
+    (445, 5)
+    """
+    labels = align_labels(dataset, model.label_names)
+    proba = model.predict_proba(dataset.texts, batch_size=batch_size, progress=progress)
+    return Predictions(
+        model=model.ref,
+        dataset=dataset.name,
+        ids=dataset.ids,
+        labels=labels,
+        label_names=tuple(model.label_names),
+        proba=proba,
+    )
+
+
+def evaluate(model: Classifier, dataset: Dataset, *, seed: int = 0, batch_size: int | None = None, progress: bool | None = None) -> Metrics:
+    """Predict ``dataset`` with ``model`` and compute every metric (see ``compute_metrics``).
+
+    Examples
+    --------
+    >>> m = evaluate(load_model("demo:minilm-bbc"), load_dataset("bbc-news:test"))
+    >>> round(m.accuracy, 3) >= 0.97
+    True
+    """
+    return compute_metrics(predict(model, dataset, batch_size=batch_size, progress=progress), seed=seed)
+
+
+def plot_confusion_matrix(metrics: Metrics, path: str | os.PathLike[str]) -> None:
+    """Save the confusion matrix as a PNG (scikit-learn's ConfusionMatrixDisplay), atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    labels = metrics.confusion_matrix["labels"]
+    size = max(4.0, 0.9 * len(labels) + 2)
+    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
+    try:
+        ConfusionMatrixDisplay(np.array(metrics.confusion_matrix["matrix"]), display_labels=labels).plot(
+            ax=ax, cmap="Blues", colorbar=False, xticks_rotation=45
+        )
+        ax.set_title(f"{metrics.model} on {metrics.data}\naccuracy {metrics.accuracy:.3f}, n = {metrics.n}", fontsize=9)
+        fig.tight_layout()
+        with atomic_open(path, "wb") as handle:
+            fig.savefig(handle, format="png", metadata={"Software": None})
+    finally:
+        plt.close(fig)
+
+
+def write_evaluation(out: str | os.PathLike[str], predictions: Predictions, metrics: Metrics) -> dict[str, Path]:
+    """Write predictions.csv, confusion_matrix.png and metrics.json (last) into ``out``."""
+    out = Path(out)
+    paths = {name: out / name for name in ("predictions.csv", "confusion_matrix.png", "metrics.json")}
+    with atomic_open(paths["predictions.csv"]) as handle:
+        predictions.to_frame().to_csv(handle, index=False, lineterminator="\n")
+    plot_confusion_matrix(metrics, paths["confusion_matrix.png"])
+    write_json(paths["metrics.json"], metrics.to_dict())
+    return paths

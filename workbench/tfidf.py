@@ -1,0 +1,82 @@
+"""The TF-IDF + logistic-regression baseline, persisted with skops (no pickle).
+
+A folder holding ``workbench-model.json`` with ``"kind": "sklearn-skops"`` and ``model.skops``
+loads as a :class:`SklearnClassifier`. skops loads only the types it trusts by default
+(scikit-learn estimators, numpy and scipy containers); any other type in the file is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+from .io import atomic_open, write_json
+from .records import Dataset
+
+MANIFEST = "workbench-model.json"
+KIND = "sklearn-skops"
+WEIGHTS = "model.skops"
+
+
+def is_sklearn_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a workbench scikit-learn model."""
+    return (folder / MANIFEST).is_file()
+
+
+def fit_tfidf_logreg(dataset: Dataset, *, seed: int = 0, c: float = 10.0, max_features: int | None = None):  # -> Pipeline
+    """Fit TF-IDF (word 1-2 grams, sublinear tf) + logistic regression on a labeled dataset."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    pipeline = make_pipeline(
+        TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=max_features),
+        LogisticRegression(C=c, max_iter=2000, random_state=seed),
+    )
+    return pipeline.fit(list(dataset.texts), list(dataset.labels))
+
+
+def save_sklearn(pipeline, folder: Path, *, extra: dict | None = None) -> None:
+    """Write ``pipeline`` with skops and the manifest that marks the folder's kind."""
+    import skops.io as sio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_open(folder / WEIGHTS, "wb") as handle:
+        handle.write(sio.dumps(pipeline))
+    write_json(folder / MANIFEST, {"kind": KIND, "label_names": [str(c) for c in pipeline.classes_], **(extra or {})})
+
+
+class SklearnClassifier:
+    """A scikit-learn pipeline with ``predict_proba`` behind the Classifier protocol."""
+
+    def __init__(self, ref: str, folder: Path) -> None:
+        import skops.io as sio
+
+        path = folder / WEIGHTS
+        if not path.is_file():
+            raise ModelError(f"{folder} has {MANIFEST} but no {WEIGHTS}; rebuild the model")
+        untrusted = sio.get_untrusted_types(file=path)
+        if untrusted:
+            raise ModelError(f"{path} contains types skops does not trust ({', '.join(untrusted)}); the workbench loads only scikit-learn, numpy and scipy types")
+        self.ref = ref
+        self.folder = folder
+        self.pipeline = sio.load(path)
+        self.label_names = tuple(str(c) for c in self.pipeline.classes_)
+
+    def predict_proba(self, texts: Sequence[str], **_: object) -> np.ndarray:
+        """Class probabilities ``(n, k)`` in ``label_names`` order, float64."""
+        if len(texts) == 0:
+            return np.zeros((0, len(self.label_names)), dtype=np.float64)
+        return np.asarray(self.pipeline.predict_proba(list(texts)), dtype=np.float64)
+
+    @property
+    def num_parameters(self) -> int:
+        """Number of learned coefficients and intercepts."""
+        clf = self.pipeline[-1]
+        return int(clf.coef_.size + clf.intercept_.size)
+
+    def __repr__(self) -> str:
+        return f"SklearnClassifier({self.ref!r}, labels={list(self.label_names)})"
