@@ -73,6 +73,7 @@ def _bad_files(tmp_path):
     write_csv(tmp_path / "notext.csv", [("a", "b")], header="body,label")
     write_csv(tmp_path / "nolabel.csv", [("a", "b")], header="text,topic")
     write_csv(tmp_path / "blank.csv", [("  ", "b")])
+    write_csv(tmp_path / "nolabelvalue.csv", [("a", "b"), ("c", "")])
     write_csv(tmp_path / "dupe.csv", [("1", "a", "x"), ("1", "b", "y")], header="id,text,label")
     (tmp_path / "data.txt").write_text("text\n")
     (tmp_path / "bad.jsonl").write_text('{"text": "a", "label": "b"}\n{not json\n')
@@ -86,7 +87,8 @@ BAD_INPUTS = [
     ("latin1.csv", "is not valid UTF-8"),
     ("notext.csv", "no 'text' column .*--text-column"),
     ("nolabel.csv", "no 'label' column .*--label-column"),
-    ("blank.csv", "text in row 0 is blank"),
+    ("blank.csv", "text column 'text' is empty in row 0"),
+    ("nolabelvalue.csv", "label column 'label' is empty in row 1"),
     ("dupe.csv", "id '1' occurs more than once"),
     ("data.txt", "unsupported file type '.txt'"),
     ("bad.jsonl", "could not be read as jsonl"),

@@ -158,11 +158,12 @@ def _read_table(path: Path):  # -> pandas.DataFrame
 
 
 def _column_as_strings(frame, column: str, path: Path, role: str) -> tuple[str, ...]:
-    values = frame[column]
-    missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
-    if missing:
-        raise DataError(f"{path}: {role} column {column!r} is empty in row {missing[0]}; fill or drop such rows")
-    return tuple(str(v) for v in values)
+    """A column as strings; a missing, NaN or blank cell is an error naming its row."""
+    values = tuple(None if v is None or (isinstance(v, float) and v != v) else str(v) for v in frame[column])
+    blank = next((i for i, v in enumerate(values) if v is None or not v.strip()), None)
+    if blank is not None:
+        raise DataError(f"{path}: {role} column {column!r} is empty in row {blank}; fill or drop such rows")
+    return values
 
 
 def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str) -> Dataset:
@@ -174,9 +175,6 @@ def _load_file(path: Path, *, text_column: str, label_column: str | None, id_col
         if column is not None and column not in columns:
             raise DataError(f"{path}: no {column!r} column (columns: {', '.join(columns)}); rename one or pass {option}")
     texts = _column_as_strings(frame, text_column, path, "text")
-    blank = [i for i, t in enumerate(texts) if not t.strip()]
-    if blank:
-        raise DataError(f"{path}: text in row {blank[0]} is blank; fill or drop such rows")
     labels = _column_as_strings(frame, label_column, path, "label") if label_column is not None else None
     if id_column in columns:
         ids = _column_as_strings(frame, id_column, path, "id")

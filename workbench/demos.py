@@ -139,7 +139,7 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
         else:
             from .finetune import finetune
 
-            finetune(base_model_folder(), train, tmp, recipe.finetune, progress=progress)
+            finetune(base_model_folder(), train, tmp, recipe.finetune, name=f"demo:{name}", progress=progress)
         write_json(tmp / RECIPE_FILE, {
             "name": name,
             "hash": recipe_hash(recipe),
@@ -157,13 +157,10 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
 
 def _validation_accuracy(folder: Path) -> float:
     from .data import load_dataset
+    from .evaluation import evaluate
     from .models import load_model
 
-    validation = load_dataset("bbc-news:validation")
-    model = load_model(str(folder))
-    proba = model.predict_proba(validation.texts)
-    hits = sum(model.label_names[i] == label for i, label in zip(proba.argmax(axis=1), validation.labels))
-    return round(hits / len(validation), 4)
+    return round(evaluate(load_model(str(folder)), load_dataset("bbc-news:validation")).accuracy, 4)
 
 
 def list_demos() -> list[dict[str, object]]:

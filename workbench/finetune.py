@@ -33,7 +33,7 @@ class FinetuneConfig:
     seed: int = 0
 
 
-def finetune(base: Path, train: Dataset, out: Path, config: FinetuneConfig, *, progress: bool = True) -> None:
+def finetune(base: Path, train: Dataset, out: Path, config: FinetuneConfig, *, name: str = "model", progress: bool = True) -> None:
     """Fine-tune the encoder in ``base`` on ``train`` and ``save_pretrained`` it into ``out``.
 
     The tokenizer is saved with ``model_max_length = config.max_length``: the model is trained
@@ -75,7 +75,7 @@ def finetune(base: Path, train: Dataset, out: Path, config: FinetuneConfig, *, p
     schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
     generator = torch.Generator().manual_seed(config.seed)
     model.train()
-    with tqdm(total=steps, desc=f"fine-tune {out.name}", unit="step", disable=not progress) as bar:
+    with tqdm(total=steps, desc=f"fine-tune {name}", unit="step", disable=not progress) as bar:
         for _ in range(config.epochs):
             for rows in torch.randperm(len(train), generator=generator).split(config.batch_size):
                 batch = {k: v[rows] for k, v in encoded.items()}

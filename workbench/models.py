@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ModelError
+from .errors import ModelError, ParameterError
 from .records import Classifier
 
 DEMO_PREFIX = "demo:"
@@ -47,7 +47,6 @@ def load_model(ref: str, *, device: str = "auto", batch_size: int = 32) -> Class
     >>> model.label_names
     ('business', 'entertainment', 'politics', 'sports', 'tech')
     """
-    from .errors import ParameterError
     from .tfidf import SklearnClassifier, is_sklearn_folder
 
     if batch_size < 1:
