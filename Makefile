@@ -14,7 +14,7 @@ QUIET_PIP := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo-models test test-unit report clean
+.PHONY: install demo-models test test-unit report bench clean
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ report: demo-models
 	  $(WB) evaluate --model demo:$$name --data bbc-news:test --out reports/evaluate-$$name --no-progress; \
 	done
 	@echo "reports written under reports/"
+
+# Speed and memory against the transformers pipeline and torch's matmul peak (about 10 minutes);
+# writes benchmarks/results/inference.json and prints a table.
+bench: demo-models
+	$(PY) benchmarks/inference.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.engine import length_sorted_order
+from dataclasses import replace
+
+from workbench.engine import length_sorted_order, token_budget_batches
+from workbench.errors import ParameterError
+from workbench.benchmark import pipeline_proba
 from workbench.models import load_model
 from workbench.transformer import truncation_limit
 
@@ -24,10 +28,71 @@ def tiny(tiny_model_dir):
     return load_model(str(tiny_model_dir), device="cpu")
 
 
-@pytest.mark.parametrize("batch_size", [1, 2, 3, 64])
-def test_batch_size_does_not_change_probabilities(tiny, batch_size):
-    reference = tiny.predict_proba(TEXTS, batch_size=len(TEXTS))
-    np.testing.assert_allclose(tiny.predict_proba(TEXTS, batch_size=batch_size), reference, atol=1e-6)
+def with_options(model, **changes):
+    model.options = replace(model.options, **changes)
+    return model
+
+
+@pytest.mark.parametrize("token_budget, batch_size", [(1, 256), (48, 256), (100_000, 2), (100_000, 256)])
+def test_batching_does_not_change_probabilities(tiny_model_dir, tiny, token_budget, batch_size):
+    reference = tiny.predict_proba(TEXTS)
+    other = load_model(str(tiny_model_dir), device="cpu", token_budget=token_budget, batch_size=batch_size)
+    np.testing.assert_allclose(other.predict_proba(TEXTS), reference, atol=1e-6)
+
+
+@pytest.mark.parametrize("budget, most", [(1, 256), (50, 256), (64, 3), (10_000, 256)])
+def test_token_budget_batches_cover_every_row_once_within_budget(budget, most):
+    lengths = [5, 24, 3, 24, 9, 1, 17, 17, 2]
+    batches = token_budget_batches(lengths, budget, most)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) <= most
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= budget
+    assert [lengths[b[0]] for b in batches] == sorted((lengths[b[0]] for b in batches), reverse=True)
+
+
+def test_streaming_over_a_generator_equals_the_whole(tiny_model_dir, tiny):
+    streaming = with_options(load_model(str(tiny_model_dir), device="cpu"), chunk_size=3)
+    chunks = list(streaming.iter_predict_proba(t for t in TEXTS))
+    assert [len(c) for c in chunks] == [3, 3, 3, 2]
+    np.testing.assert_allclose(np.concatenate(chunks), tiny.predict_proba(TEXTS), atol=1e-6)
+
+
+def test_window_mode_averages_overlapping_windows(tiny_model_dir, tiny):
+    windowed = load_model(str(tiny_model_dir), device="cpu", long_text="window", stride=4)
+    short, long_text = "the bank said profit rose", " ".join(["the bank said profit rose and the team won the match"] * 6)
+    np.testing.assert_allclose(windowed.predict_proba([short]), tiny.predict_proba([short]), atol=1e-6)
+    tok = tiny.tokenizer
+    windows = tok(long_text, truncation=True, max_length=tiny.max_length, stride=4, return_overflowing_tokens=True)["input_ids"]
+    assert len(windows) > 2
+    texts = [tok.decode(w[1:-1]) for w in windows]
+    expected = tiny.predict_proba(texts).mean(axis=0)
+    np.testing.assert_allclose(windowed.predict_proba([short, long_text])[1], expected, atol=1e-6)
+
+
+def test_int8_precision_quantizes_linear_layers_and_stays_close(tiny_model_dir, tiny):
+    int8 = load_model(str(tiny_model_dir), device="cpu", precision="int8")
+    linears = [m for m in int8.model.modules() if type(m).__name__ == "Linear"]
+    assert linears and all(type(m).__module__ == "torch.ao.nn.quantized.dynamic.modules.linear" for m in linears)
+    assert all(m.weight().qscheme() == torch.per_channel_affine for m in linears)
+    np.testing.assert_allclose(int8.predict_proba(TEXTS), tiny.predict_proba(TEXTS), atol=0.05)
+    assert int8.precision == "int8" and tiny.precision == "auto"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"precision": "int4"}, "unknown precision 'int4'"),
+        ({"precision": "bf16"}, "precision 'bf16' needs a CUDA device"),
+        ({"long_text": "summarize"}, "unknown long-text mode 'summarize'"),
+        ({"token_budget": 0}, "token budget must be at least 1"),
+        ({"batch_size": 0}, "batch size must be at least 1"),
+        ({"long_text": "window", "stride": 20}, "stride 20 is too large for windows of 24 tokens"),
+    ],
+)
+def test_bad_engine_options(tiny_model_dir, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        load_model(str(tiny_model_dir), device="cpu", **kwargs)
 
 
 def test_results_come_back_in_input_order(tiny):
@@ -51,9 +116,7 @@ def test_equals_the_transformers_pipeline_with_truncation(tiny):
     from transformers import pipeline
 
     classify = pipeline("text-classification", model=tiny.model, tokenizer=tiny.tokenizer, device="cpu", top_k=None, truncation=True)
-    rows = classify(TEXTS)
-    expected = np.array([[next(s["score"] for s in row if s["label"] == name) for name in tiny.label_names] for row in rows])
-    np.testing.assert_allclose(tiny.predict_proba(TEXTS), expected, atol=1e-5)
+    np.testing.assert_allclose(tiny.predict_proba(TEXTS), pipeline_proba(classify(TEXTS), tiny.label_names), atol=1e-5)
 
 
 def test_long_texts_are_cut_at_the_limit(tiny):
@@ -81,16 +144,15 @@ def test_length_sorted_order_is_stable():
     assert length_sorted_order([3, 5, 3, 1, 5]) == [1, 4, 0, 2, 3]
 
 
-def test_out_of_memory_halves_the_batch_and_retries(tiny_model_dir, caplog):
-    model = load_model(str(tiny_model_dir), device="cpu", batch_size=8)
+def test_out_of_memory_halves_the_token_budget_and_retries(tiny_model_dir, caplog):
+    model = load_model(str(tiny_model_dir), device="cpu", token_budget=192)
     reference = model.predict_proba(TEXTS)
     forward = model.model.forward
-    sizes = []
+    shapes = []
 
     def limited_forward(*args, **kwargs):
-        rows = kwargs["input_ids"].shape[0]
-        sizes.append(rows)
-        if rows > 2:
+        shapes.append(tuple(kwargs["input_ids"].shape))
+        if kwargs["input_ids"].numel() > 48:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return forward(*args, **kwargs)
 
@@ -98,8 +160,9 @@ def test_out_of_memory_halves_the_batch_and_retries(tiny_model_dir, caplog):
     with caplog.at_level(logging.WARNING, logger="workbench.engine"):
         proba = model.predict_proba(TEXTS)
     np.testing.assert_allclose(proba, reference, atol=1e-6)
-    assert sizes[:3] == [8, 4, 2] and max(sizes[3:]) == 2
-    assert "retrying with batch size 2" in caplog.text
+    assert shapes[0][0] * shapes[0][1] > 48  # the first batch failed ...
+    assert "retrying with a token budget of 96" in caplog.text and "token budget of 48" in caplog.text
+    assert model.options.token_budget == 192  # ... the smaller budget lives in that call only
 
 
 @pytest.mark.gpu

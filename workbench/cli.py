@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import click
 import typer
@@ -58,29 +58,62 @@ def _main(
     """Evaluate, explain and compare transformer text classifiers."""
 
 
-@app.command()
-def evaluate(
-    model: Annotated[str, typer.Option(help="Model folder or demo name (demo:minilm-bbc).")],
-    data: Annotated[str, typer.Option(help="bbc-news:SPLIT or a .csv/.jsonl/.parquet file.")],
-    out: Annotated[Path, typer.Option(help="Folder for metrics.json, predictions.csv and confusion_matrix.png.")],
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
-    batch_size: Annotated[int, typer.Option(min=1, help="Most texts per forward pass.")] = 32,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
-    text_column: Annotated[str, typer.Option(help="Text column of a data file.")] = "text",
-    label_column: Annotated[str, typer.Option(help="Label column of a data file.")] = "label",
-    id_column: Annotated[str, typer.Option(help="Optional id column of a data file.")] = "id",
-    progress: Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")] = True,
-) -> None:
-    """Evaluate a model on a labeled dataset and write metrics.json, predictions.csv and a confusion matrix."""
+# Options shared by every command that loads a model or a dataset (one definition each).
+ModelRef = Annotated[str, typer.Option("--model", help="Model folder or demo name (demo:minilm-bbc).")]
+DataRef = Annotated[str, typer.Option("--data", help="bbc-news:SPLIT or a .csv/.jsonl/.parquet file.")]
+Device = Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")]
+Precision = Annotated[str, typer.Option(help="auto (bf16 on CUDA, fp32 elsewhere), fp32, bf16, fp16 or int8 (CPU, faster, outputs change slightly).")]
+BatchSize = Annotated[int, typer.Option(help="Most texts per forward pass.")]
+TokenBudget = Annotated[Optional[int], typer.Option(help="Most padded tokens per forward pass [default: per device].")]
+LongText = Annotated[str, typer.Option(help="truncate (at the model's limit) or window (average over sliding windows).")]
+Stride = Annotated[int, typer.Option(help="Tokens of overlap between windows (--long-text window).")]
+TextColumn = Annotated[str, typer.Option(help="Text column of a data file.")]
+LabelColumn = Annotated[str, typer.Option(help="Label column of a data file.")]
+IdColumn = Annotated[str, typer.Option(help="Optional id column of a data file.")]
+Progress = Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")]
+
+
+def _load(model: str, data: str, *, device: str, precision: str, batch_size: int, token_budget: int | None, long_text: str, stride: int, text_column: str, label_column: str | None, id_column: str):
+    """The dataset, then the model (data errors surface before a model loads)."""
     from .data import load_dataset
-    from .evaluation import predict, write_evaluation
-    from .metrics import compute_metrics
     from .models import load_model
 
+    dataset = load_dataset(data, text_column=text_column, label_column=label_column, id_column=id_column)
+    classifier = load_model(model, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget, long_text=long_text, stride=stride)
+    return dataset, classifier
+
+
+def _check_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise click.BadParameter(f"{out} is a file; give a folder", param_hint="--out")
-    dataset = load_dataset(data, text_column=text_column, label_column=label_column, id_column=id_column)
-    classifier = load_model(model, device=device, batch_size=batch_size)
+
+
+@app.command()
+def evaluate(
+    model: ModelRef,
+    data: DataRef,
+    out: Annotated[Path, typer.Option(help="Folder for metrics.json, predictions.csv and confusion_matrix.png.")],
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
+    device: Device = "auto",
+    precision: Precision = "auto",
+    batch_size: BatchSize = 256,
+    token_budget: TokenBudget = None,
+    long_text: LongText = "truncate",
+    stride: Stride = 32,
+    text_column: TextColumn = "text",
+    label_column: LabelColumn = "label",
+    id_column: IdColumn = "id",
+    progress: Progress = True,
+) -> None:
+    """Evaluate a model on a labeled dataset and write metrics.json, predictions.csv and a confusion matrix."""
+    from .evaluation import predict, write_evaluation
+    from .metrics import compute_metrics
+
+    _check_folder(out)
+    dataset, classifier = _load(
+        model, data, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget,
+        long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
+    )
     predictions = predict(classifier, dataset, progress=None if progress else False)
     metrics = compute_metrics(predictions, seed=seed)
     write_evaluation(out, predictions, metrics)
@@ -88,6 +121,54 @@ def evaluate(
     interval = f" (95% CI {ci.low:.3f}-{ci.high:.3f})" if ci else ""
     typer.echo(f"{model} on {dataset.name}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} macro-F1={metrics.f1_macro:.4f}")
     typer.echo(f"wrote {out}/metrics.json, predictions.csv, confusion_matrix.png")
+
+
+@app.command()
+def predict(
+    model: ModelRef,
+    data: DataRef,
+    out: Annotated[Path, typer.Option(help="CSV file for id, label, prediction and one probability column per label.")],
+    device: Device = "auto",
+    precision: Precision = "auto",
+    batch_size: BatchSize = 256,
+    token_budget: TokenBudget = None,
+    long_text: LongText = "truncate",
+    stride: Stride = 32,
+    text_column: TextColumn = "text",
+    label_column: Annotated[Optional[str], typer.Option(help="Label column of a data file, if any.")] = None,
+    id_column: IdColumn = "id",
+    progress: Progress = True,
+) -> None:
+    """Predict a dataset (labels optional), streaming rows into a CSV as each chunk completes."""
+    from .evaluation import stream_predictions
+
+    if out.is_dir():
+        raise click.BadParameter(f"{out} is a folder; give a .csv file path", param_hint="--out")
+    dataset, classifier = _load(
+        model, data, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget,
+        long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
+    )
+    rows = stream_predictions(classifier, dataset, out, progress=None if progress else False)
+    typer.echo(f"wrote {rows} predictions to {out}")
+
+
+@app.command()
+def bench(
+    model: ModelRef = "demo:minilm-bbc",
+    data: DataRef = "bbc-news:test",
+    out: Annotated[Path, typer.Option(help="Folder for inference.json.")] = Path("benchmarks/results"),
+    device: Device = "auto",
+    repeats: Annotated[int, typer.Option(min=1, help="Timed repetitions per measurement (the median is kept).")] = 3,
+    scale: Annotated[int, typer.Option(min=2, help="Corpus multiple for the memory and time growth check.")] = 10,
+    compile: Annotated[bool, typer.Option("--compile/--no-compile", help="Also measure torch.compile.")] = True,
+) -> None:
+    """Benchmark inference against the transformers pipeline and torch's matmul peak."""
+    from .benchmark import format_table, run_inference_benchmark
+
+    _check_folder(out)
+    result = run_inference_benchmark(model, data, device=device, repeats=repeats, scale=scale, with_compile=compile, out=out)
+    typer.echo(format_table(result))
+    typer.echo(f"wrote {out / 'inference.json'}")
 
 
 @data_app.command("list")

@@ -1,4 +1,4 @@
-"""Choose the torch device and the autocast precision that inference runs under."""
+"""Choose the torch device that inference runs on."""
 
 from __future__ import annotations
 
@@ -29,11 +29,3 @@ def resolve_device(device: str = "auto"):  # -> torch.device
         raise ParameterError("device 'mps' was asked for but MPS is not available here; use --device cpu or auto")
     return torch.device(device)
 
-
-def autocast_dtype(device):  # -> torch.dtype | None
-    """bf16 on CUDA devices that support it, fp16 on older CUDA devices, none (fp32) elsewhere."""
-    import torch
-
-    if device.type != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

@@ -16,7 +16,7 @@ from .metrics import compute_metrics
 from .records import Classifier, Dataset, Metrics, Predictions
 
 
-def predict(model: Classifier, dataset: Dataset, *, batch_size: int | None = None, progress: bool | None = None) -> Predictions:
+def predict(model: Classifier, dataset: Dataset, *, progress: bool | None = None) -> Predictions:
     """Class probabilities of every text in ``dataset``, with the gold labels matched to the model's.
 
     A dataset label the model does not know raises DataError before any inference runs.
@@ -28,7 +28,7 @@ def predict(model: Classifier, dataset: Dataset, *, batch_size: int | None = Non
     (445, 5)
     """
     labels = align_labels(dataset, model.label_names)
-    proba = model.predict_proba(dataset.texts, batch_size=batch_size, progress=progress)
+    proba = model.predict_proba(dataset.texts, progress=progress)
     return Predictions(
         model=model.ref,
         dataset=dataset.name,
@@ -39,7 +39,24 @@ def predict(model: Classifier, dataset: Dataset, *, batch_size: int | None = Non
     )
 
 
-def evaluate(model: Classifier, dataset: Dataset, *, seed: int = 0, batch_size: int | None = None, progress: bool | None = None) -> Metrics:
+def stream_predictions(model: Classifier, dataset: Dataset, path: str | os.PathLike[str], *, progress: bool | None = None) -> int:
+    """Write predictions.csv rows chunk by chunk as inference produces them; return the row count.
+
+    Memory stays that of one chunk however long the dataset; the file appears under its name
+    only when complete (it is renamed into place at the end).
+    """
+    labels = align_labels(dataset, model.label_names)
+    done = 0
+    with atomic_open(path) as handle:
+        for proba in model.iter_predict_proba(dataset.texts, progress=progress, total=len(dataset)):
+            rows = slice(done, done + len(proba))
+            chunk = Predictions(model.ref, dataset.name, dataset.ids[rows], labels[rows] if labels else None, tuple(model.label_names), proba)
+            chunk.to_frame().to_csv(handle, index=False, header=done == 0, lineterminator="\n")
+            done += len(proba)
+    return done
+
+
+def evaluate(model: Classifier, dataset: Dataset, *, seed: int = 0, progress: bool | None = None) -> Metrics:
     """Predict ``dataset`` with ``model`` and compute every metric (see ``compute_metrics``).
 
     Examples
@@ -48,7 +65,7 @@ def evaluate(model: Classifier, dataset: Dataset, *, seed: int = 0, batch_size: 
     >>> round(m.accuracy, 3) >= 0.97
     True
     """
-    return compute_metrics(predict(model, dataset, batch_size=batch_size, progress=progress), seed=seed)
+    return compute_metrics(predict(model, dataset, progress=progress), seed=seed)
 
 
 def plot_confusion_matrix(metrics: Metrics, path: str | os.PathLike[str]) -> None:

@@ -28,7 +28,16 @@ def resolve_model_folder(ref: str) -> Path:
     return folder
 
 
-def load_model(ref: str, *, device: str = "auto", batch_size: int = 32) -> Classifier:
+def load_model(
+    ref: str,
+    *,
+    device: str = "auto",
+    precision: str = "auto",
+    batch_size: int = 256,
+    token_budget: int | None = None,
+    long_text: str = "truncate",
+    stride: int = 32,
+) -> Classifier:
     """Load a classifier from a local Hugging Face folder or a demo name.
 
     Parameters
@@ -38,8 +47,17 @@ def load_model(ref: str, *, device: str = "auto", batch_size: int = 32) -> Class
         or ``demo:minilm-bbc``, ``demo:minilm-l3-bbc``, ``demo:tfidf-logreg``.
     device : str
         ``auto`` (CUDA, else MPS, else CPU), ``cpu``, ``cuda`` or ``mps``.
+    precision : str
+        ``auto`` (bf16 autocast on CUDA, fp32 elsewhere), ``fp32``, ``bf16``, ``fp16`` or
+        ``int8`` (CPU; about 2x faster, outputs change slightly; see ``precision``).
     batch_size : int
-        Most texts per forward pass (halved on CUDA out-of-memory).
+        Most texts per forward pass.
+    token_budget : int, optional
+        Most padded tokens per forward pass (halved on out-of-memory); by default the
+        device's ``engine.DEFAULT_TOKEN_BUDGET`` (chosen by ``make bench``).
+    long_text : str
+        ``truncate`` at the model's limit (default, as the pipeline does) or ``window``:
+        average over windows of the limit's length overlapping by ``stride`` tokens.
 
     Examples
     --------
@@ -49,14 +67,16 @@ def load_model(ref: str, *, device: str = "auto", batch_size: int = 32) -> Class
     """
     from .tfidf import SklearnClassifier, is_sklearn_folder
 
-    if batch_size < 1:
-        raise ParameterError(f"batch size must be at least 1, got {batch_size}")
     folder = resolve_model_folder(ref)
     if is_sklearn_folder(folder):
         from .device import resolve_device
 
         resolve_device(device)  # a bad --device is an error for every model kind
+        if precision not in ("auto", "fp32"):
+            raise ParameterError(f"precision {precision!r} applies to transformer models; {ref} is a scikit-learn model (use auto)")
         return SklearnClassifier(ref, folder)
+    from .engine import EngineOptions
     from .transformer import TransformerClassifier
 
-    return TransformerClassifier(ref, folder, device=device, batch_size=batch_size)
+    options = EngineOptions(token_budget=token_budget, max_batch_size=batch_size, long_text=long_text, stride=stride)
+    return TransformerClassifier(ref, folder, device=device, precision=precision, options=options)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -48,13 +48,16 @@ class Classifier(Protocol):
     """What every model exposes, transformer or not: label names and class probabilities.
 
     ``predict_proba(texts)`` returns an ``(n, k)`` float64 array whose columns follow
-    ``label_names`` and whose rows follow ``texts``.
+    ``label_names`` and whose rows follow ``texts``; ``iter_predict_proba(texts)`` streams the
+    same rows chunk by chunk over any iterable.
     """
 
     ref: str
     label_names: tuple[str, ...]
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray: ...
+    def predict_proba(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray: ...
+
+    def iter_predict_proba(self, texts: Iterable[str], *, progress: bool | None = None, total: int | None = None) -> Iterator[np.ndarray]: ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,7 +7,8 @@ loads as a :class:`SklearnClassifier`. skops loads only the types it trusts by d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from .records import Dataset
 MANIFEST = "workbench-model.json"
 KIND = "sklearn-skops"
 WEIGHTS = "model.skops"
+CHUNK_SIZE = 2048
 
 
 def is_sklearn_folder(folder: Path) -> bool:
@@ -66,11 +68,17 @@ class SklearnClassifier:
         self.pipeline = sio.load(path)
         self.label_names = tuple(str(c) for c in self.pipeline.classes_)
 
-    def predict_proba(self, texts: Sequence[str], **_: object) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
         """Class probabilities ``(n, k)`` in ``label_names`` order, float64."""
         if len(texts) == 0:
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return np.asarray(self.pipeline.predict_proba(list(texts)), dtype=np.float64)
+
+    def iter_predict_proba(self, texts: Iterable[str], *, progress: bool | None = None, total: int | None = None) -> Iterator[np.ndarray]:
+        """Stream probabilities over any iterable of texts, ``CHUNK_SIZE`` texts at a time."""
+        iterator = iter(texts)
+        while chunk := list(itertools.islice(iterator, CHUNK_SIZE)):
+            yield self.predict_proba(chunk)
 
     @property
     def num_parameters(self) -> int:

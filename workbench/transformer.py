@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
+from .engine import EngineOptions, iter_predict_proba, predict_proba
+from .errors import ModelError, ParameterError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -106,17 +107,20 @@ def truncation_limit(tokenizer_max: int | None, config) -> int:
 class TransformerClassifier:
     """A transformers sequence-classification model behind the workbench's Classifier protocol."""
 
-    def __init__(self, ref: str, folder: Path, *, device: str = "auto", batch_size: int = 32) -> None:
+    def __init__(self, ref: str, folder: Path, *, device: str = "auto", precision: str = "auto", options: EngineOptions | None = None) -> None:
         check_model_folder(folder)
         from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-        from .device import autocast_dtype, resolve_device
+        from .device import resolve_device
+        from .precision import autocast_dtype, check_precision, quantize_int8
 
         self.ref = ref
         self.folder = folder
         self.device = resolve_device(device)
-        self.autocast = autocast_dtype(self.device)
-        self.batch_size = batch_size
+        check_precision(precision, self.device)
+        self.precision = precision
+        self.autocast = autocast_dtype(precision, self.device)
+        self.options = (options or EngineOptions()).for_device(self.device)
         options = {"trust_remote_code": False, "local_files_only": True}
         try:
             with quiet_transformers():
@@ -127,23 +131,23 @@ class TransformerClassifier:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{folder} could not be loaded: {message}; check that the folder is complete") from None
         self.model.eval().to(self.device)
+        if precision == "int8":
+            self.model = quantize_int8(self.model)
         self.max_length = truncation_limit(self.tokenizer.model_max_length, config)
+        if self.options.long_text == "window" and not 0 <= self.options.stride < self.max_length // 2:
+            raise ParameterError(f"stride {self.options.stride} is too large for windows of {self.max_length} tokens; use less than {self.max_length // 2}")
         self.label_names = tuple(str(config.id2label[i]) for i in range(config.num_labels))
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool | None = None) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
         """Class probabilities ``(n, k)`` in ``label_names`` order (see ``engine.predict_proba``)."""
-        from .engine import predict_proba
+        return predict_proba(self.model, self.tokenizer, texts, progress=progress, **self._engine_kwargs())
 
-        return predict_proba(
-            self.model,
-            self.tokenizer,
-            texts,
-            device=self.device,
-            max_length=self.max_length,
-            batch_size=batch_size or self.batch_size,
-            autocast=self.autocast,
-            progress=progress,
-        )
+    def iter_predict_proba(self, texts: Iterable[str], *, progress: bool | None = None, total: int | None = None) -> Iterator[np.ndarray]:
+        """Stream probabilities chunk by chunk over any iterable of texts (see ``engine.iter_predict_proba``)."""
+        return iter_predict_proba(self.model, self.tokenizer, texts, progress=progress, total=total, **self._engine_kwargs())
+
+    def _engine_kwargs(self) -> dict:
+        return {"device": self.device, "max_length": self.max_length, "options": self.options, "autocast": self.autocast}
 
     @cached_property
     def num_parameters(self) -> int:
@@ -151,4 +155,4 @@ class TransformerClassifier:
         return sum(p.numel() for p in self.model.parameters())
 
     def __repr__(self) -> str:
-        return f"TransformerClassifier({self.ref!r}, labels={list(self.label_names)}, device={self.device.type}, max_length={self.max_length})"
+        return f"TransformerClassifier({self.ref!r}, labels={list(self.label_names)}, device={self.device.type}, precision={self.precision}, max_length={self.max_length})"

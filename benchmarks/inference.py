@@ -1,0 +1,14 @@
+"""`make bench`: the inference benchmark on the demo MiniLM and bbc-news:test.
+
+Writes benchmarks/results/inference.json and prints a table; see workbench/benchmark.py for
+what is measured. Options: `workbench bench --help`.
+"""
+
+import sys
+from pathlib import Path
+
+from workbench.cli import main
+
+if __name__ == "__main__":
+    sys.argv = ["workbench", "bench", "--out", str(Path(__file__).parent / "results"), *sys.argv[1:]]
+    main()

@@ -1,0 +1,49 @@
+"""The inference benchmark: its FLOP count, its helpers, and one small end-to-end run.
+
+No timing is asserted: speed is what `make bench` reports, not what tests check.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from transformers import BertConfig
+
+from workbench.benchmark import encoder_flops, first_words, format_table, run_inference_benchmark, timed
+
+from .conftest import TINY_ROWS, write_csv
+
+
+def test_encoder_flops_counts_projections_feed_forward_and_attention():
+    config = BertConfig(hidden_size=4, intermediate_size=8, num_hidden_layers=2)
+    # one layer, n=3: 8*3*16 + 4*3*4*8 + 4*9*4 = 384 + 384 + 144 = 912; two layers and two texts
+    assert encoder_flops([3], config) == 2 * 912
+    assert encoder_flops([3, 3], config) == 4 * 912
+
+
+def test_first_words():
+    assert first_words("a  b\nc d", 3) == "a b c"
+    assert first_words("short", 60) == "short"
+
+
+def test_timed_returns_the_median_and_last_result():
+    calls = []
+    seconds, result = timed(lambda: calls.append(1) or len(calls), 3)
+    assert result == 4 and len(calls) == 4 and seconds >= 0
+
+
+def test_a_small_benchmark_run_writes_every_figure(tmp_path, tiny_model_dir):
+    data = write_csv(tmp_path / "d.csv", TINY_ROWS * 3)
+    result = run_inference_benchmark(str(tiny_model_dir), str(data), device="cpu", repeats=1, scale=2, with_compile=False, out=tmp_path / "out")
+    written = json.loads((tmp_path / "out" / "inference.json").read_text())
+    assert set(written["regimes"]) == {"full", "first60words"}
+    full = written["regimes"]["full"]
+    for mode in ("workbench", "pipeline_per_doc", "pipeline_batch32", "int8"):
+        assert full[mode]["docs_per_s"] > 0
+    assert full["pipeline_per_doc"]["argmax_agreement"] == 1.0 and full["pipeline_per_doc"]["max_abs_diff"] < 1e-5
+    assert full["documents"] == 24 and 0 < full["workbench"]["share_of_matmul_peak"]
+    assert full["int8"]["accuracy_change_points"] == pytest.approx(100 * (full["int8"]["accuracy"] - full["workbench"]["accuracy"]))
+    assert written["growth"]["scaled"]["documents"] == 2 * written["growth"]["base"]["documents"] == 48
+    assert written["environment"]["device"] == "cpu"
+    assert "pipeline_per_doc" in format_table(result)
