@@ -39,8 +39,9 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path, tiny_model_dir):
     written = json.loads((tmp_path / "out" / "inference.json").read_text())
     assert set(written["regimes"]) == {"full", "first60words"}
     full = written["regimes"]["full"]
-    for mode in ("workbench", "pipeline_per_doc", "pipeline_batch32", "int8"):
+    for mode in ("workbench", "pipeline_per_doc", "pipeline_batch32", "int8", "onnxruntime_fp32", "onnxruntime_int8"):
         assert full[mode]["docs_per_s"] > 0
+    assert full["onnxruntime_fp32"]["max_abs_diff"] < 1e-4
     assert full["pipeline_per_doc"]["argmax_agreement"] == 1.0 and full["pipeline_per_doc"]["max_abs_diff"] < 1e-5
     assert full["documents"] == 24 and 0 < full["workbench"]["share_of_matmul_peak"]
     assert full["int8"]["accuracy_change_points"] == pytest.approx(100 * (full["int8"]["accuracy"] - full["workbench"]["accuracy"]))

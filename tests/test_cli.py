@@ -16,7 +16,7 @@ from sklearn import metrics as sk
 
 from .conftest import write_csv
 
-COMMANDS = [[], ["evaluate"], ["data"], ["data", "list"], ["models"], ["models", "list"], ["models", "path"], ["models", "build-demo"]]
+COMMANDS = [[], ["evaluate"], ["predict"], ["bench"], ["data"], ["data", "list"], ["models"], ["models", "list"], ["models", "path"], ["models", "build-demo"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "workbench")
@@ -155,3 +155,40 @@ def test_bad_device_and_batch_size(cli, tmp_path, tiny_model_dir, tiny_csv):
     assert result.exit_code == 2 and "unknown device 'tpu'" in result.stderr
     result = cli("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path / "o", "--batch-size", "0")
     assert result.exit_code == 2 and not (tmp_path / "o").exists()
+
+
+def test_predict_streams_the_same_rows_as_evaluate(cli, tmp_path, tiny_model_dir, tiny_csv):
+    assert cli("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path / "eval").exit_code == 0
+    result = cli("predict", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path / "p.csv", "--label-column", "label")
+    assert result.exit_code == 0, result.output
+    assert "wrote 8 predictions" in result.stdout
+    assert (tmp_path / "p.csv").read_text() == (tmp_path / "eval" / "predictions.csv").read_text()
+    unlabeled = cli("predict", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path / "u.csv")
+    assert unlabeled.exit_code == 0
+    frame = pd.read_csv(tmp_path / "u.csv", keep_default_na=False)
+    assert len(frame) == 8 and set(frame["label"]) == {""}
+
+
+def test_outputs_of_the_wrong_kind_are_refused(cli, tmp_path, tiny_model_dir, tiny_csv):
+    result = cli("predict", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path)
+    assert result.exit_code == 2 and "is a folder; give a .csv file path" in result.stderr
+    result = cli("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tiny_csv)
+    assert result.exit_code == 2 and "is a file; give a folder" in result.stderr
+    result = cli("bench", "--out", tiny_csv)
+    assert result.exit_code == 2 and "is a file; give a folder" in result.stderr
+
+
+@pytest.mark.parametrize("options", [["--precision", "int8"], ["--long-text", "window", "--stride", "4"], ["--token-budget", "30"]])
+def test_engine_options_on_the_command_line(cli, tmp_path, tiny_model_dir, tiny_csv, options):
+    result = cli("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path / "o", *options)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["n"] == 8
+
+
+def test_int8_on_a_scikit_learn_model_is_refused(cli, tmp_path, tiny_csv):
+    from workbench.data import load_dataset
+    from workbench.tfidf import fit_tfidf_logreg, save_sklearn
+
+    save_sklearn(fit_tfidf_logreg(load_dataset(str(tiny_csv))), tmp_path / "sk")
+    result = cli("evaluate", "--model", tmp_path / "sk", "--data", tiny_csv, "--out", tmp_path / "o", "--precision", "int8")
+    assert result.exit_code == 2 and "applies to transformer models" in result.stderr

@@ -141,6 +141,9 @@ def _regime(model, texts: Sequence[str], labels, *, repeats: int, int8_model, co
     if compiled is not None:
         rate, c = speed(lambda t: compiled.predict_proba(t, progress=False))
         row["torch_compile"] = {"docs_per_s": rate, **_agreement(proba, c)}
+    if int8_model is not None:  # ONNX Runtime is measured on CPU only, like the int8 mode
+        onnx = _onnx_runtime(model, texts, labels, proba, repeats)
+        row.update({"onnxruntime": onnx} if "skipped" in onnx else {f"onnxruntime_{k}": v for k, v in onnx.items()})
     default = model.options
     sweep = {}
     for tokens in TOKEN_BUDGETS:
@@ -149,6 +152,74 @@ def _regime(model, texts: Sequence[str], labels, *, repeats: int, int8_model, co
     model.options = default
     row["token_budget_sweep_docs_per_s"] = sweep
     return row
+
+
+class OnnxRuntimeModel:
+    """An ONNX Runtime session behind the interface the engine calls (``config``, ``(**inputs).logits``).
+
+    Used by the benchmark only, to run ONNX Runtime through the very same batching as torch.
+    """
+
+    def __init__(self, path: Path, config, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.config = config
+
+    def __call__(self, **batch):
+        import torch
+
+        feed = {k: v.numpy() for k, v in batch.items() if k in self.inputs}
+        return type("Output", (), {"logits": torch.from_numpy(self.session.run(["logits"], feed)[0])})()
+
+
+def export_onnx(model, folder: Path) -> dict[str, Path]:
+    """Export ``model`` to ONNX (fp32) and a dynamic int8 copy with per-channel weights."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModelForSequenceClassification
+
+    from .transformer import quiet_transformers
+
+    with quiet_transformers():
+        eager = AutoModelForSequenceClassification.from_pretrained(model.folder, attn_implementation="eager", use_safetensors=True).eval()
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    example = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
+    paths = {"fp32": folder / "model.onnx", "int8": folder / "model-int8.onnx"}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            eager, example, str(paths["fp32"]), input_names=names, output_names=["logits"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in names}, dynamo=False, opset_version=17,
+        )
+    quantize_dynamic(str(paths["fp32"]), str(paths["int8"]), weight_type=QuantType.QInt8, per_channel=True)
+    return paths
+
+
+def _onnx_runtime(model, texts: Sequence[str], labels, proba: np.ndarray, repeats: int) -> dict[str, Any]:
+    """ONNX Runtime fp32 and int8 through the workbench's batching, against torch fp32 on ``texts``."""
+    import copy
+    import importlib.util
+    import tempfile
+
+    import torch
+
+    if importlib.util.find_spec("onnxruntime") is None:
+        return {"skipped": "onnxruntime is not installed (pip install 'workbench[onnx]')"}
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for precision, path in export_onnx(model, Path(tmp)).items():
+            runner = copy.copy(model)
+            runner.model = OnnxRuntimeModel(path, model.model.config, torch.get_num_threads())
+            seconds, p = timed(lambda: runner.predict_proba(texts, progress=False), repeats, lambda: runner.predict_proba(texts[:16], progress=False))
+            rows[precision] = {"docs_per_s": len(texts) / seconds, "accuracy": _accuracy(p, model.label_names, labels), **_agreement(proba, p)}
+    return rows
 
 
 def _stream_child(model_ref: str, data_ref: str, device: str, scale: int) -> dict[str, float]:
@@ -202,6 +273,7 @@ def _environment(model) -> dict[str, Any]:
         "threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
         "avx512": "avx512f" in cpu_flags,
+        "avx512_vnni": "avx512_vnni" in cpu_flags,
         "avx2": "avx2" in cpu_flags,
         "device": model.device.type,
         "cuda_device": torch.cuda.get_device_name() if model.device.type == "cuda" else None,
@@ -272,13 +344,13 @@ def _summarize(result: dict[str, Any]) -> None:
         wb["vs_pipeline_per_doc"] = wb["docs_per_s"] / row["pipeline_per_doc"]["docs_per_s"]
         wb[f"vs_pipeline_batch{PIPELINE_BATCH}"] = wb["docs_per_s"] / row[f"pipeline_batch{PIPELINE_BATCH}"]["docs_per_s"]
         if "int8" in row:
-            q = row["int8"]
-            q["speedup_vs_fp32"] = q["docs_per_s"] / wb["docs_per_s"]
-            q["share_of_int8_peak"] = q["ops"] / result["int8_peak_ops"]
-            if q["accuracy"] is not None:
-                q["accuracy_change_points"] = 100 * (q["accuracy"] - wb["accuracy"])
-        if "torch_compile" in row:
-            row["torch_compile"]["speedup_vs_eager"] = row["torch_compile"]["docs_per_s"] / wb["docs_per_s"]
+            row["int8"]["share_of_int8_peak"] = row["int8"]["ops"] / result["int8_peak_ops"]
+        for mode in ("int8", "torch_compile", "onnxruntime_fp32", "onnxruntime_int8"):
+            measured = row.get(mode, {})
+            if "docs_per_s" in measured:
+                measured["speedup_vs_fp32"] = measured["docs_per_s"] / wb["docs_per_s"]
+            if measured.get("accuracy") is not None and wb["accuracy"] is not None:
+                measured["accuracy_change_points"] = 100 * (measured["accuracy"] - wb["accuracy"])
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -289,13 +361,16 @@ def format_table(result: dict[str, Any]) -> str:
     for name, row in result["regimes"].items():
         wb = row["workbench"]
         lines.append(f"{name:<16}{'workbench fp32':<22}{wb['docs_per_s']:>9.1f}{wb['flops'] / 1e9:>9.1f}{100 * wb['share_of_matmul_peak']:>7.1f}%{'':>9}{'':>8}{'':>10}")
-        for mode in ("pipeline_per_doc", f"pipeline_batch{PIPELINE_BATCH}", "int8", "torch_compile"):
-            if mode in row:
+        for mode in ("pipeline_per_doc", f"pipeline_batch{PIPELINE_BATCH}", "int8", "torch_compile", "onnxruntime_fp32", "onnxruntime_int8"):
+            if "docs_per_s" in row.get(mode, {}):
                 m = row[mode]
                 ratio = wb["docs_per_s"] / m["docs_per_s"] if mode.startswith("pipeline") else m["docs_per_s"] / wb["docs_per_s"]
                 lines.append(f"{'':<16}{mode:<22}{m['docs_per_s']:>9.1f}{'':>9}{'':>8}{ratio:>8.2f}x{m['argmax_agreement']:>8.3f}{m['max_abs_diff']:>10.2e}")
-        if "int8" in row and row["int8"].get("accuracy_change_points") is not None:
-            lines.append(f"{'':<16}int8 accuracy change {row['int8']['accuracy_change_points']:+.2f} points; int8 at {100 * row['int8']['share_of_int8_peak']:.0f}% of the int8 Linear peak")
+        changes = [f"{mode} {row[mode]['accuracy_change_points']:+.2f}" for mode in ("int8", "onnxruntime_int8") if "accuracy_change_points" in row.get(mode, {})]
+        if changes:
+            lines.append(f"{'':<16}accuracy change in points: {', '.join(changes)}")
+        if "int8" in row:
+            lines.append(f"{'':<16}int8 at {100 * row['int8']['share_of_int8_peak']:.0f}% of the int8 Linear peak ({result['int8_peak_ops'] / 1e9:.0f} GOP/s)")
     g = result["growth"]
     lines.append(
         f"1x -> {g['scale']}x documents: {g['time_ratio']:.2f}x the time, peak memory {g['base']['peak_rss_mb']:.0f} -> "

@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
-from .errors import WorkbenchError
+from .errors import ParameterError, WorkbenchError
 
 EXIT_USER_ERROR = 2
 
@@ -24,7 +23,7 @@ EXIT_USER_ERROR = 2
 class _Group(TyperGroup):
     """A command group that turns WorkbenchError into one stderr line and exit code 2."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
@@ -85,7 +84,7 @@ def _load(model: str, data: str, *, device: str, precision: str, batch_size: int
 
 def _check_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise click.BadParameter(f"{out} is a file; give a folder", param_hint="--out")
+        raise ParameterError(f"--out {out} is a file; give a folder")
 
 
 @app.command()
@@ -143,7 +142,7 @@ def predict(
     from .evaluation import stream_predictions
 
     if out.is_dir():
-        raise click.BadParameter(f"{out} is a folder; give a .csv file path", param_hint="--out")
+        raise ParameterError(f"--out {out} is a folder; give a .csv file path")
     dataset, classifier = _load(
         model, data, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget,
         long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
