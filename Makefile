@@ -1,5 +1,5 @@
 # Set-up and checks for the workbench. Two commands matter on a fresh machine:
-#   make report   install, build the demo models, evaluate them into reports/
+#   make report   install, build the demo models, evaluate, explain and compare them into reports/
 #   make test     install, build the demo models, run the test suite
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
@@ -13,8 +13,10 @@ DEMOS := minilm-bbc minilm-l3-bbc tfidf-logreg
 QUIET_PIP := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# browser tests must run (not skip) where Chromium is, or where `make browser` can install it
+REQUIRE_BROWSER := $(shell { command -v chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get; }; } >/dev/null && echo 1)
 
-.PHONY: install demo-models test test-unit report bench clean
+.PHONY: install browser demo-models test test-unit report bench clean
 
 install: $(STAMP)
 
@@ -30,8 +32,16 @@ $(STAMP): pyproject.toml
 demo-models: install
 	$(WB) models build-demo
 
-test: demo-models
-	$(PY) -m pytest
+# Debian's Chromium, for the tests that open reports in a real browser (needs root and apt).
+browser:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium (headless report checks)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "WARNING: chromium is missing and cannot be installed here; browser tests will be skipped"; fi
+
+test: demo-models browser
+	WORKBENCH_REQUIRE_BROWSER=$(REQUIRE_BROWSER) $(PY) -m pytest
 
 test-unit: install
 	$(PY) -m pytest -m "not integration"
@@ -40,12 +50,15 @@ report: demo-models
 	for name in $(DEMOS); do \
 	  $(WB) evaluate --model demo:$$name --data bbc-news:test --out reports/evaluate-$$name --no-progress; \
 	done
+	$(WB) explain --model demo:minilm-bbc --data bbc-news:test --method lime --method shap \
+	  --method integrated-gradients --n 10 --out reports/explain --no-progress
+	$(WB) compare --models $(addprefix demo:,$(DEMOS)) --data bbc-news:test --out reports/compare --no-progress
 	@echo "reports written under reports/"
 
-# Speed and memory against the transformers pipeline and torch's matmul peak (about 10 minutes);
-# writes benchmarks/results/inference.json and prints a table.
+# Speed and memory against the transformers pipeline and torch's matmul peak, and LIME/SHAP
+# against their README usage (about 15 minutes); writes benchmarks/results/*.json and tables.
 bench: demo-models
-	$(PY) benchmarks/inference.py
+	$(PY) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

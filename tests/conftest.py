@@ -23,25 +23,41 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     Built from a BertConfig like transformers' own BertModelTester; its weights are random but
     seeded, so its outputs are fixed. ``model_max_length`` is 24 to exercise truncation.
     """
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="session")
+def tiny_sharp_dir(tmp_path_factory) -> Path:
+    """The tiny BERT with large random weights (initializer_range 1), so every word moves its output.
+
+    The default initialisation gives probabilities within 1e-4 of uniform, and explanations of
+    such a model are all near zero; these are not, which the explanation tests need.
+    """
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-sharp"), initializer_range=1.0)
+
+
+def build_tiny_bert(folder: Path, **overrides) -> Path:
+    """Save a seeded random tiny BERT classifier and its tokenizer into ``folder``."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
-    folder = tmp_path_factory.mktemp("tiny-bert")
+    folder.mkdir(parents=True, exist_ok=True)
     vocab = folder / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS]) + "\n", encoding="utf-8")
     tokenizer = BertTokenizer(vocab_file=str(vocab), model_max_length=24)
     torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(TINY_WORDS) + 5,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-        num_labels=len(TINY_LABELS),
-        id2label=dict(enumerate(TINY_LABELS)),
-        label2id={name: i for i, name in enumerate(TINY_LABELS)},
-    )
+    settings = {
+        "vocab_size": len(TINY_WORDS) + 5,
+        "hidden_size": 16,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 32,
+        "max_position_embeddings": 64,
+        "num_labels": len(TINY_LABELS),
+        "id2label": dict(enumerate(TINY_LABELS)),
+        "label2id": {name: i for i, name in enumerate(TINY_LABELS)},
+    }
+    config = BertConfig(**{**settings, **overrides})
     model = BertForSequenceClassification(config).eval()
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)

@@ -48,3 +48,18 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path, tiny_model_dir):
     assert written["growth"]["scaled"]["documents"] == 2 * written["growth"]["base"]["documents"] == 48
     assert written["environment"]["device"] == "cpu"
     assert "pipeline_per_doc" in format_table(result)
+
+
+def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
+    from workbench.explainers.benchmark import format_explanation_table, run_explanation_benchmark
+
+    data = write_csv(tmp_path / "d.csv", [(t + " and the new market data said", label) for t, label in TINY_ROWS])
+    result = run_explanation_benchmark(str(tiny_sharp_dir), str(data), documents=2, num_samples=30, device="cpu", out=tmp_path / "out")
+    written = json.loads((tmp_path / "out" / "explanations.json").read_text())
+    assert set(written["regimes"]) == {"full", "first60words", "first15words"}
+    for row in written["regimes"].values():
+        assert row["lime_max_abs_diff_vs_readme"] < 1e-6  # same seed, same samples: lime's own scores
+        for method in ("lime", "shap"):
+            assert row[f"{method}_workbench_s_per_doc"] > 0 and row[f"{method}_readme_s_per_doc"] > 0
+            assert -1 <= row[f"{method}_int8_spearman_vs_fp32"] <= 1
+    assert "int8 speed-up" in format_explanation_table(result)

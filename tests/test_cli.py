@@ -16,7 +16,7 @@ from sklearn import metrics as sk
 
 from .conftest import write_csv
 
-COMMANDS = [[], ["evaluate"], ["predict"], ["bench"], ["data"], ["data", "list"], ["models"], ["models", "list"], ["models", "path"], ["models", "build-demo"]]
+COMMANDS = [[], ["evaluate"], ["predict"], ["explain"], ["compare"], ["bench"], ["data"], ["data", "list"], ["models"], ["models", "list"], ["models", "path"], ["models", "build-demo"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "workbench")
@@ -192,3 +192,98 @@ def test_int8_on_a_scikit_learn_model_is_refused(cli, tmp_path, tiny_csv):
     save_sklearn(fit_tfidf_logreg(load_dataset(str(tiny_csv))), tmp_path / "sk")
     result = cli("evaluate", "--model", tmp_path / "sk", "--data", tiny_csv, "--out", tmp_path / "o", "--precision", "int8")
     assert result.exit_code == 2 and "applies to transformer models" in result.stderr
+
+
+EXPLAIN_FILES = ["attributions.jsonl", "faithfulness.json", "index.html"]
+
+
+def test_explain_writes_attributions_faithfulness_and_a_page_byte_identically(cli, tmp_path, tiny_sharp_dir, tiny_csv):
+    args = ["explain", "--model", tiny_sharp_dir, "--data", tiny_csv, "--label-column", "label", "--method", "lime", "--method", "shap",
+            "--n", "3", "--num-samples", "30", "--seed", "5", "--no-cache"]
+    first = cli(*args, "--out", tmp_path / "a")
+    assert first.exit_code == 0, first.output
+    assert "comprehensiveness" in first.stdout and "(random" in first.stdout
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == EXPLAIN_FILES
+    assert cli(*args, "--out", tmp_path / "b").exit_code == 0
+    for name in EXPLAIN_FILES:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    lines = [json.loads(line) for line in (tmp_path / "a" / "attributions.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["method"]) for r in lines] == [(i, m) for i in ("0", "4", "7") for m in ("lime", "shap")]
+    assert all(r["params"]["seed"] == 5 and r["params"]["num_samples"] == 30 for r in lines)
+    summary = json.loads((tmp_path / "a" / "faithfulness.json").read_text())
+    assert summary["n"] == 3 and set(summary["faithfulness"]) == {"lime", "shap"}
+    assert cli(*args[:-3], "--seed", "6", "--no-cache", "--out", tmp_path / "c").exit_code == 0
+    other = [json.loads(line) for line in (tmp_path / "c" / "attributions.jsonl").read_text().splitlines()]
+    assert [r["scores"] for r in other if r["method"] == "lime"] != [r["scores"] for r in lines if r["method"] == "lime"]
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--method", "limes"], "unknown explanation method 'limes'"),
+    (["--method", "lime", "--n", "0"], "n must be at least 1"),
+    (["--method", "lime", "--num-samples", "1"], "num_samples must be at least 2"),
+    (["--method", "lime", "--stability-seeds", "-1"], "stability_seeds must be 0 or more"),
+])
+def test_explain_bad_options_exit_2_and_write_nothing(cli, tmp_path, tiny_sharp_dir, tiny_csv, options, message):
+    result = cli("explain", "--model", tiny_sharp_dir, "--data", tiny_csv, "--out", tmp_path / "out", *options)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().count("\n") == 0 and message in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_explain_gradients_on_a_scikit_learn_model_is_a_user_error(cli, tmp_path, tiny_csv):
+    from workbench.data import load_dataset
+    from workbench.tfidf import fit_tfidf_logreg, save_sklearn
+
+    save_sklearn(fit_tfidf_logreg(load_dataset(str(tiny_csv))), tmp_path / "tfidf")
+    result = cli("explain", "--model", tmp_path / "tfidf", "--data", tiny_csv, "--out", tmp_path / "out", "--method", "integrated-gradients")
+    assert result.exit_code == 2
+    assert "needs gradients" in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_compare_writes_the_study_and_its_figures_equal_statsmodels_and_sklearn(cli, tmp_path, tiny_model_dir, tiny_sharp_dir):
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    from .test_render import assert_inert
+
+    rows = [("the bank said profit and shares rose", "business", "wire"), ("the team won the match", "sports", "web"),
+            ("new software for the phone", "tech", "wire"), ("he said the bank and his team", "business", "web"),
+            ("goal", "sports", "wire"), ("computer chip data and internet software", "tech", "web")]
+    data = tmp_path / "d.csv"
+    data.write_text("text,label,source\n" + "".join(f'"{t}",{label},{s}\n' for t, label, s in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("compare", "--models", tiny_sharp_dir, tiny_model_dir, "--data", data, "--out", out, "--slice-column", "source",
+                 "--explain-n", "2", "--num-samples", "20", "--no-memory")
+    assert result.exit_code == 0, result.output
+    assert "McNemar p" in result.stdout
+    study = json.loads((out / "compare.json").read_text())
+    assert study["models"] == [str(tiny_sharp_dir), str(tiny_model_dir)]
+    assert {"models", "metrics", "predictions", "pairwise", "slices", "probes"} <= set(study)
+    frames = {ref: pd.read_csv(out / path, dtype=str) for ref, path in study["predictions"].items()}
+    for ref, frame in frames.items():
+        assert list(frame.columns[:3]) == ["id", "label", "prediction"]
+        assert study["metrics"][ref]["accuracy"] == sk.accuracy_score(frame["label"], frame["prediction"])
+    [pair] = study["pairwise"]
+    a, b = frames[pair["a"]], frames[pair["b"]]
+    ca, cb = (a["label"] == a["prediction"]).to_numpy(), (b["label"] == b["prediction"]).to_numpy()
+    table = [[np.sum(ca & cb), np.sum(ca & ~cb)], [np.sum(~ca & cb), np.sum(~ca & ~cb)]]
+    assert pair["mcnemar_p"] == mcnemar(table, exact=True).pvalue
+    assert {r["by"] for r in study["slices"][pair["a"]]} == {"class", "length", "source"}
+    assert set(study["probes"][pair["a"]]) == {"gender_swap", "typos", "lowercase", "uppercase"}
+    assert study["explanations"]["pairs"][0]["n"] == 2
+    assert_inert((out / "compare.html").read_text(encoding="utf-8"), images=2)
+    assert cli("compare", tiny_sharp_dir, tiny_model_dir, "--data", data, "--out", tmp_path / "again", "--explain-n", "0", "--no-memory").exit_code == 0
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["{a}"], "needs at least two models"),
+    (["{a}", "{a}"], "is given more than once"),
+    (["{a}", "{b}", "--slice-column", "nope"], "no 'nope' column to slice by"),
+    (["{a}", "{b}", "--explain-method", "limes"], "unknown explanation method"),
+    (["{a}", "{b}", "--probe-n", "0"], "n must be at least 1"),
+])
+def test_compare_bad_input_exits_2(cli, tmp_path, tiny_model_dir, tiny_sharp_dir, tiny_csv, arguments, message):
+    refs = {"a": str(tiny_model_dir), "b": str(tiny_sharp_dir)}
+    result = cli("compare", "--models", *[a.format(**refs) for a in arguments], "--data", tiny_csv, "--out", tmp_path / "out", "--no-memory")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().count("\n") == 0 and message in result.stderr
+    assert not (tmp_path / "out").exists()

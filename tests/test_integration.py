@@ -69,3 +69,40 @@ def test_models_path_prints_a_safetensors_folder(cli):
     assert (folder / "model.safetensors").is_file() and not list(folder.glob("*.bin"))
     config = json.loads((folder / "config.json").read_text())
     assert config["id2label"] == {"0": "business", "1": "entertainment", "2": "politics", "3": "sports", "4": "tech"}
+
+
+def test_explanations_of_the_real_model_beat_random_deletions(test_split):
+    """LIME, SHAP and integrated gradients find words whose deletion costs the prediction more than random words'."""
+    from workbench.explainers.study import explain_dataset
+
+    model = load_model("demo:minilm-bbc")
+    study = explain_dataset(model, test_split, methods=["lime", "shap", "integrated-gradients"], n=5, num_samples=200, stability_seeds=0, cache=False, progress=False)
+    for method, scores in study.summary["faithfulness"].items():
+        ours, chance = scores["method"], scores["random"]
+        # the model is near-certain on these documents, so deletions only bite at the larger fractions: AOPC shows it
+        assert ours["aopc_comprehensiveness"] > chance["aopc_comprehensiveness"] + 0.02, method
+    for record in study.attributions["shap"]:
+        assert sum(record.scores) == pytest.approx(record.output - record.base, abs=1e-4)
+    assert study.summary["agreement"][0]["n"] == 5
+
+
+def test_comparing_the_three_demo_models(tmp_path):
+    """The issue's check: three pairs whose McNemar p equals statsmodels' on the written predictions."""
+    from statsmodels.stats.contingency_tables import mcnemar
+    from sklearn.metrics import accuracy_score
+
+    from workbench import compare, write_comparison
+
+    demos = ["demo:minilm-bbc", "demo:minilm-l3-bbc", "demo:tfidf-logreg"]
+    write_comparison(tmp_path, compare(demos, "bbc-news:test", probe_n=40, explain_n=2, num_samples=100, latency_documents=10))
+    study = json.loads((tmp_path / "compare.json").read_text())
+    frames = {ref: pd.read_csv(tmp_path / study["predictions"][ref], dtype=str) for ref in demos}
+    for ref, frame in frames.items():
+        assert len(frame) == 445 and study["metrics"][ref]["accuracy"] == accuracy_score(frame["label"], frame["prediction"])
+        assert study["cost"][ref]["peak_memory_mb"] > 0 and study["cost"][ref]["docs_per_s"] > 0
+    assert [(p["a"], p["b"]) for p in study["pairwise"]] == [(demos[0], demos[1]), (demos[0], demos[2]), (demos[1], demos[2])]
+    for pair in study["pairwise"]:
+        a, b = frames[pair["a"]], frames[pair["b"]]
+        ca, cb = (a["label"] == a["prediction"]).to_numpy(), (b["label"] == b["prediction"]).to_numpy()
+        assert pair["mcnemar_p"] == mcnemar([[np.sum(ca & cb), np.sum(ca & ~cb)], [np.sum(~ca & cb), np.sum(~ca & ~cb)]], exact=True).pvalue
+    assert study["cost"][demos[1]]["parameters"] < study["cost"][demos[0]]["parameters"]

@@ -26,6 +26,14 @@ _EXPORTS = {
     "evaluate": "evaluation",
     "write_evaluation": "evaluation",
     "compute_metrics": "metrics",
+    "explain": "explainers",
+    "compare": "compare_models",
+    "write_comparison": "compare_models",
+    "Comparison": "records",
+    "explain_dataset": "explainers.study",
+    "score_faithfulness": "faithfulness",
+    "agreement": "faithfulness",
+    "Attribution": "records",
     "Dataset": "records",
     "Predictions": "records",
     "Metrics": "records",
@@ -43,9 +51,13 @@ if TYPE_CHECKING:
     from .data import load_dataset
     from .errors import DataError, ModelError, ParameterError, WorkbenchError
     from .evaluation import evaluate, predict, write_evaluation
+    from .compare_models import compare, write_comparison
+    from .explainers import explain
+    from .explainers.study import explain_dataset
+    from .faithfulness import agreement, score_faithfulness
     from .metrics import compute_metrics
     from .models import load_model
-    from .records import Classifier, ConfidenceInterval, Dataset, Metrics, Predictions
+    from .records import Attribution, Classifier, Comparison, ConfidenceInterval, Dataset, Metrics, Predictions
 
 
 def __getattr__(name: str) -> Any:

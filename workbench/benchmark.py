@@ -222,14 +222,14 @@ def _onnx_runtime(model, texts: Sequence[str], labels, proba: np.ndarray, repeat
     return rows
 
 
-def _stream_child(model_ref: str, data_ref: str, device: str, scale: int) -> dict[str, float]:
+def _stream_child(model_ref: str, data_ref: str, device: str, scale: int, text_column: str = "text") -> dict[str, float]:
     """Stream ``scale`` copies of the dataset through the model in this process; time and peaks."""
     import itertools
 
     from .data import load_dataset
     from .models import load_model
 
-    dataset = load_dataset(data_ref)
+    dataset = load_dataset(data_ref, text_column=text_column, label_column=None)
     model = load_model(model_ref, device=device)
     model.predict_proba(dataset.texts[:8], progress=False)  # warm-up
     loaded = _peak_rss_mb()
@@ -238,14 +238,20 @@ def _stream_child(model_ref: str, data_ref: str, device: str, scale: int) -> dic
     return {"documents": rows, "seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb(), "rss_after_load_mb": loaded}
 
 
+def stream_in_child(model_ref: str, data_ref: str, device: str, factor: int = 1, *, text_column: str = "text") -> dict[str, float]:
+    """Time and peak memory (VmHWM) of streaming ``factor`` copies of the data, in a fresh process.
+
+    A fresh process, so the peak is this model's alone and not the caller's high-water mark.
+    """
+    args = ", ".join(repr(a) for a in (model_ref, data_ref, device, factor, text_column))
+    code = f"import json, workbench.benchmark as b; print(json.dumps(b._stream_child({args})))"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def _growth(model_ref: str, data_ref: str, device: str, scale: int) -> dict[str, Any]:
     """Time and peak memory of streaming 1x and ``scale``x the documents, each in a fresh process."""
-    runs = []
-    for factor in (1, scale):
-        code = f"import json, workbench.benchmark as b; print(json.dumps(b._stream_child({model_ref!r}, {data_ref!r}, {device!r}, {factor})))"
-        output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-        runs.append(json.loads(output.strip().splitlines()[-1]))
-    one, many = runs
+    one, many = (stream_in_child(model_ref, data_ref, device, factor) for factor in (1, scale))
     return {
         "scale": scale,
         "base": one,

@@ -152,22 +152,113 @@ def predict(
 
 
 @app.command()
+def explain(
+    model: ModelRef,
+    data: DataRef,
+    out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
+    method: Annotated[list[str], typer.Option(help="Explanation method; repeat for several: lime, shap, integrated-gradients, gradient-x-input, occlusion.")] = ["lime", "shap", "integrated-gradients"],  # noqa: B006
+    n: Annotated[int, typer.Option(help="Documents to explain, spread evenly over the data.")] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of LIME, SHAP and the random baseline.")] = 0,
+    num_samples: Annotated[Optional[int], typer.Option(help="Model evaluations per document (LIME samples, SHAP max_evals, IG steps) [default: per method].")] = None,
+    stability_seeds: Annotated[int, typer.Option(help="Extra seeds that re-run LIME and SHAP to measure their stability (0: skip).")] = 1,
+    cache: Annotated[bool, typer.Option(help="Reuse explanations cached under $WORKBENCH_HOME/explanations.")] = True,
+    device: Device = "auto",
+    precision: Precision = "auto",
+    batch_size: BatchSize = 256,
+    token_budget: TokenBudget = None,
+    text_column: TextColumn = "text",
+    label_column: Annotated[Optional[str], typer.Option(help="Label column of a data file, if any.")] = None,
+    id_column: IdColumn = "id",
+    progress: Progress = True,
+) -> None:
+    """Explain documents with LIME, SHAP, gradients or occlusion; score faithfulness, agreement and stability."""
+    from .explainers import check_method
+    from .explainers.study import explain_dataset, write_study
+
+    _check_folder(out)
+    for name in method:
+        check_method(name)
+    dataset, classifier = _load(
+        model, data, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget,
+        long_text="truncate", stride=32, text_column=text_column, label_column=label_column, id_column=id_column,
+    )
+    study = explain_dataset(classifier, dataset, methods=method, n=n, seed=seed, num_samples=num_samples, stability_seeds=stability_seeds, cache=cache, progress=None if progress else False)
+    write_study(out, study)
+    for name, scores in study.summary["faithfulness"].items():
+        ours, chance = scores["method"], scores["random"]
+        typer.echo(f"{name:<22} comprehensiveness {ours['comprehensiveness']:.3f} (random {chance['comprehensiveness']:.3f})  "
+                   f"sufficiency {ours['sufficiency']:.3f} (random {chance['sufficiency']:.3f})  AOPC {ours['aopc_comprehensiveness']:.3f} (random {chance['aopc_comprehensiveness']:.3f})")
+    typer.echo(f"wrote {out}/attributions.jsonl, faithfulness.json, index.html ({study.summary['n']} documents)")
+
+
+@app.command()
+def compare(
+    models: Annotated[list[str], typer.Argument(help="Model folders or demo names, two or more (after --models).", show_default=False)],
+    data: DataRef,
+    out: Annotated[Path, typer.Option(help="Folder for compare.json, compare.html and predictions/.")],
+    models_flag: Annotated[bool, typer.Option("--models", help="Marks the model references that follow: --models REF REF [REF ...].")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap intervals, the typo probe and the explanations.")] = 0,
+    slice_column: Annotated[list[str], typer.Option(help="A column of the data file to slice metrics by; repeat for several.")] = [],  # noqa: B006
+    probe_n: Annotated[Optional[int], typer.Option(help="Documents that get the counterfactual probes [default: all].")] = None,
+    explain_n: Annotated[int, typer.Option(help="Documents whose explanations are compared across models (0: skip).")] = 5,
+    explain_method: Annotated[str, typer.Option(help="Explanation method for that comparison.")] = "lime",
+    num_samples: Annotated[int, typer.Option(help="Model evaluations per explained document.")] = 200,
+    memory: Annotated[bool, typer.Option(help="Measure each model's peak memory in a fresh process.")] = True,
+    device: Device = "auto",
+    text_column: TextColumn = "text",
+    label_column: LabelColumn = "label",
+    id_column: IdColumn = "id",
+    progress: Progress = True,
+) -> None:
+    """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes."""
+    from .compare_models import compare as run_compare
+    from .compare_models import verdict, write_comparison
+
+    _check_folder(out)
+    study = run_compare(
+        models, data, seed=seed, slice_columns=slice_column, probe_n=probe_n, explain_n=explain_n, explain_method=explain_method, num_samples=num_samples,
+        measure_memory=memory, device=device, text_column=text_column, label_column=label_column, id_column=id_column,
+        progress=None if progress else False,
+    )
+    write_comparison(out, study)
+    for ref in study.models:
+        m, c = study.metrics[ref], study.cost[ref]
+        ci = m.ci["accuracy"]
+        interval = f" ({ci.low:.3f}-{ci.high:.3f})" if ci else ""
+        memory_text = f", {c['peak_memory_mb']:.0f} MiB" if "peak_memory_mb" in c else ""
+        typer.echo(f"{ref:<24} accuracy {m.accuracy:.4f}{interval}  macro-F1 {m.f1_macro:.4f}  {c['docs_per_s']:.1f} docs/s{memory_text}")
+    for pair in study.pairwise:
+        typer.echo(verdict(pair))
+    typer.echo(f"wrote {out}/compare.json, compare.html, predictions/")
+
+
+@app.command()
 def bench(
     model: ModelRef = "demo:minilm-bbc",
     data: DataRef = "bbc-news:test",
-    out: Annotated[Path, typer.Option(help="Folder for inference.json.")] = Path("benchmarks/results"),
+    out: Annotated[Path, typer.Option(help="Folder for inference.json and explanations.json.")] = Path("benchmarks/results"),
     device: Device = "auto",
     repeats: Annotated[int, typer.Option(min=1, help="Timed repetitions per measurement (the median is kept).")] = 3,
     scale: Annotated[int, typer.Option(min=2, help="Corpus multiple for the memory and time growth check.")] = 10,
     compile: Annotated[bool, typer.Option("--compile/--no-compile", help="Also measure torch.compile.")] = True,
+    inference: Annotated[bool, typer.Option(help="Run the inference benchmark.")] = True,
+    explanations: Annotated[bool, typer.Option(help="Run the LIME/SHAP benchmark against their README usage.")] = True,
+    documents: Annotated[int, typer.Option(min=1, help="Documents per regime in the explanation benchmark.")] = 3,
+    num_samples: Annotated[int, typer.Option(min=2, help="LIME samples and SHAP max_evals in the explanation benchmark.")] = 500,
 ) -> None:
-    """Benchmark inference against the transformers pipeline and torch's matmul peak."""
+    """Benchmark inference against the pipeline and the matmul peak, and LIME/SHAP against their README usage."""
     from .benchmark import format_table, run_inference_benchmark
+    from .explainers.benchmark import format_explanation_table, run_explanation_benchmark
 
     _check_folder(out)
-    result = run_inference_benchmark(model, data, device=device, repeats=repeats, scale=scale, with_compile=compile, out=out)
-    typer.echo(format_table(result))
-    typer.echo(f"wrote {out / 'inference.json'}")
+    if inference:
+        result = run_inference_benchmark(model, data, device=device, repeats=repeats, scale=scale, with_compile=compile, out=out)
+        typer.echo(format_table(result))
+        typer.echo(f"wrote {out / 'inference.json'}")
+    if explanations:
+        result = run_explanation_benchmark(model, data, documents=documents, num_samples=num_samples, device=device, out=out)
+        typer.echo(format_explanation_table(result))
+        typer.echo(f"wrote {out / 'explanations.json'}")
 
 
 @data_app.command("list")

@@ -223,3 +223,18 @@ def align_labels(dataset: Dataset, model_labels: Sequence[str]) -> tuple[str, ..
             )
         mapping[name] = match
     return tuple(mapping[label] for label in dataset.labels)
+
+
+def load_columns(ref: str, columns: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Further columns of a data file as strings in row order (blank cells as ``"(blank)"``), to slice by."""
+    if not columns:
+        return {}
+    if ref.partition(":")[0] in BUILTINS:
+        raise DataError(f"{ref} is a built-in dataset with no further columns; slice columns apply to data files")
+    frame = _read_table(Path(ref))
+    present = [str(c) for c in frame.columns]
+    for column in columns:
+        if column not in present:
+            raise DataError(f"{ref}: no {column!r} column to slice by (columns: {', '.join(present)}); check --slice-column")
+    blank = lambda v: v is None or (isinstance(v, float) and v != v) or not str(v).strip()  # noqa: E731
+    return {column: tuple("(blank)" if blank(v) else str(v) for v in frame[column]) for column in columns}

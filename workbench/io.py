@@ -17,12 +17,17 @@ from pathlib import Path
 from typing import IO, Any
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success rename it to ``path``, else delete it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
     try:
         kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as handle:
@@ -49,3 +54,15 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes, streamed (``hashlib.file_digest``)."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def folder_fingerprint(folder: str | os.PathLike[str], settings: Any = None) -> str:
+    """SHA-256 over the files directly in ``folder`` (name and content) and ``settings``.
+
+    Names a model's exact weights, tokenizer and configuration together with the options that
+    change its outputs (precision, long-text mode), for caches and manifests.
+    """
+    digest = hashlib.sha256(dumps_json(settings).encode("utf-8"))
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_file()):
+        digest.update(f"{path.name}\0{sha256_file(path)}\0".encode("utf-8"))
+    return digest.hexdigest()

@@ -49,11 +49,13 @@ class Classifier(Protocol):
 
     ``predict_proba(texts)`` returns an ``(n, k)`` float64 array whose columns follow
     ``label_names`` and whose rows follow ``texts``; ``iter_predict_proba(texts)`` streams the
-    same rows chunk by chunk over any iterable.
+    same rows chunk by chunk over any iterable. ``fingerprint`` is a SHA-256 of the weights and
+    of the options that change outputs.
     """
 
     ref: str
     label_names: tuple[str, ...]
+    fingerprint: str
 
     def predict_proba(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray: ...
 
@@ -146,3 +148,67 @@ class Metrics:
         data = asdict(self)
         data["label_names"] = list(self.label_names)
         return data
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One explanation of one text: a score per word toward one label.
+
+    Every explanation method speaks this record, so methods (and models) compare word by word.
+    ``words`` are the text's word tokens in order (``words.split_words``); ``scores`` has one
+    entry per word, positive = toward ``target``. ``output`` is the model's probability of
+    ``target`` on the whole text and ``base`` that probability with every word masked (SHAP's
+    base value). ``params`` holds everything that decided the result: seed, sample budget,
+    library version. ``to_dict`` gives one line of attributions.jsonl (no timings, so a re-run
+    writes the same bytes).
+    """
+
+    id: str
+    model: str
+    method: str
+    target: str
+    words: tuple[str, ...]
+    scores: tuple[float, ...]
+    output: float
+    base: float
+    params: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        if len(self.words) != len(self.scores):
+            raise ValueError(f"{len(self.words)} words but {len(self.scores)} scores")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (one line of attributions.jsonl)."""
+        data = asdict(self)
+        data["words"], data["scores"], data["params"] = list(self.words), list(self.scores), dict(self.params)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Attribution":
+        """The record back from ``to_dict`` output (a cache entry or a JSONL line)."""
+        fields = dict(data)
+        fields["words"], fields["scores"] = tuple(fields["words"]), tuple(float(s) for s in fields["scores"])
+        return cls(**fields)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """A comparison study of several models on one labeled dataset (see ``compare_models.compare``).
+
+    ``metrics`` and ``cost`` map each model reference to its evaluation metrics (with
+    intervals) and to its running cost (documents per second, latency, peak memory, size);
+    ``pairwise`` holds one dict per pair of models (McNemar's ``mcnemar_p``, intervals of the
+    differences, disagreements); ``slices``, ``probes`` and ``explanations`` map each model to
+    its slice metrics, counterfactual flip rates and, per pair, attribution agreement.
+    """
+
+    models: tuple[str, ...]
+    data: str
+    seed: int
+    predictions: Mapping[str, Predictions]
+    metrics: Mapping[str, Metrics]
+    cost: Mapping[str, Mapping[str, Any]]
+    pairwise: tuple[Mapping[str, Any], ...]
+    slices: Mapping[str, Any]
+    probes: Mapping[str, Any]
+    explanations: Mapping[str, Any]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,13 @@ class SklearnClassifier:
         iterator = iter(texts)
         while chunk := list(itertools.islice(iterator, CHUNK_SIZE)):
             yield self.predict_proba(chunk)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the folder's files (for caches and manifests)."""
+        from .io import folder_fingerprint
+
+        return folder_fingerprint(self.folder)
 
     @property
     def num_parameters(self) -> int:

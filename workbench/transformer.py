@@ -150,6 +150,14 @@ class TransformerClassifier:
         return {"device": self.device, "max_length": self.max_length, "options": self.options, "autocast": self.autocast}
 
     @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the folder's files and the options that change outputs (for caches, manifests)."""
+        from .io import folder_fingerprint
+
+        settings = {"precision": self.precision, "max_length": self.max_length, "long_text": self.options.long_text, "stride": self.options.stride}
+        return folder_fingerprint(self.folder, settings)
+
+    @cached_property
     def num_parameters(self) -> int:
         """Number of parameters of the network."""
         return sum(p.numel() for p in self.model.parameters())

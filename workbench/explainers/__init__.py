@@ -1,0 +1,81 @@
+"""Explanations: one verb, five methods, one record.
+
+``explain(model, texts, method=...)`` returns one :class:`records.Attribution` per text. The
+methods (``METHODS``) are classes over :class:`base.Explainer`: ``lime``, ``shap``,
+``integrated-gradients``, ``gradient-x-input`` and ``occlusion``. LIME, SHAP and occlusion
+work on every model; the gradient methods need a transformer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..cache import ExplanationCache, default_cache
+from ..errors import ParameterError
+from ..records import Attribution, Classifier, Dataset
+from .base import Explainer
+from .gradients import GradientXInputExplainer, IntegratedGradientsExplainer
+from .lime import LimeExplainer
+from .occlusion import OcclusionExplainer
+from .shap import ShapExplainer
+
+METHODS: dict[str, type[Explainer]] = {
+    cls.name: cls
+    for cls in (LimeExplainer, ShapExplainer, IntegratedGradientsExplainer, GradientXInputExplainer, OcclusionExplainer)
+}
+
+
+def check_method(method: str) -> type[Explainer]:
+    """The explainer class of ``method``; a one-line error lists the methods otherwise."""
+    cls = METHODS.get(method)
+    if cls is None:
+        raise ParameterError(f"unknown explanation method {method!r}; use one of: {', '.join(METHODS)}")
+    return cls
+
+
+def explain(
+    model: Classifier,
+    texts: Sequence[str] | Dataset,
+    *,
+    method: str = "lime",
+    target: str | Sequence[str] | None = None,
+    seed: int = 0,
+    num_samples: int | None = None,
+    ids: Sequence[str] | None = None,
+    cache: ExplanationCache | bool = True,
+    progress: bool | None = None,
+) -> list[Attribution]:
+    """Explain ``model``'s prediction on each text with ``method``; one Attribution per text.
+
+    Parameters
+    ----------
+    model : Classifier
+        A model from ``load_model``.
+    texts : sequence of str or Dataset
+        The texts (a Dataset also gives the ids).
+    method : str
+        One of ``METHODS``.
+    target : str or sequence of str, optional
+        The label explained: one name for every text, one per text, or None for the predicted one.
+    seed : int
+        Seed of the stochastic methods (lime, shap); the same seed gives the same scores.
+    num_samples : int, optional
+        Model evaluations per text (LIME samples, SHAP max_evals, integrated-gradients steps).
+    cache : ExplanationCache or bool
+        Reuse explanations computed before (``$WORKBENCH_HOME/explanations`` when True).
+
+    Examples
+    --------
+    >>> [a] = explain(load_model("demo:minilm-bbc"), ["Shares rose as profits beat forecasts"], method="shap")
+    >>> a.target, a.words[:2]
+    ('business', ('Shares', 'rose'))
+    """
+    explainer = check_method(method)(model, seed=seed, num_samples=num_samples)
+    if isinstance(texts, Dataset):
+        ids, texts = ids or texts.ids, texts.texts
+    targets = [target] * len(texts) if isinstance(target, str) else target
+    store = default_cache() if cache is True else (cache or None)
+    return explainer.explain(list(texts), ids=ids, targets=targets, cache=store, progress=progress)
+
+
+__all__ = ["METHODS", "Explainer", "check_method", "explain"]

@@ -1,0 +1,121 @@
+"""Explanation benchmark: LIME and SHAP through the workbench against their README usage.
+
+Measured in one run, on the same documents and at equal sample budgets: seconds per document
+of ``explain(method="lime" | "shap")`` against what the lime and shap READMEs show with a
+transformers pipeline: ``LimeTextExplainer().explain_instance(text, predict_fn)`` with a
+``predict_fn`` that calls ``pipeline(texts, top_k=None)``, and ``shap.Explainer(pipeline)``
+called with ``max_evals`` equal to the budget. LIME through the workbench must give the
+README's scores (same seed, same samples), which the benchmark reports beside the speed.
+Explanations are timed without the cache. Regimes: full documents (cut at the model's limit,
+as the pipeline is told to), their first 60 words, and their first 15 (tweet or SMS length).
+On CPU the int8 mode is timed too, with the rank agreement of its LIME scores with fp32's:
+it is faster, but it explains a slightly different model, so it is an option, not the default.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..benchmark import SHORT_WORDS, first_words, pipeline_proba
+from ..faithfulness import agreement
+from ..io import write_json
+from ..words import split_words
+from . import explain
+
+
+REGIMES = {"full": None, f"first{SHORT_WORDS}words": SHORT_WORDS, "first15words": 15}
+
+
+def _seconds(fn) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def lime_readme(pipe, label_names: Sequence[str], text: str, target: int, *, seed: int, num_samples: int) -> dict[str, float]:
+    """LIME as its README shows it, with a transformers pipeline as the classifier function."""
+    from lime.lime_text import LimeTextExplainer
+
+    def predict_fn(texts):
+        return pipeline_proba(pipe(list(texts), top_k=None, truncation=True), label_names)
+
+    explainer = LimeTextExplainer(class_names=list(label_names), random_state=seed)
+    explanation = explainer.explain_instance(text, predict_fn, labels=(target,), num_features=len(set(split_words(text))), num_samples=num_samples)
+    vocabulary = explanation.domain_mapper.indexed_string
+    return {vocabulary.word(feature): weight for feature, weight in explanation.as_map()[target]}
+
+
+def shap_readme(pipe, text: str, *, num_samples: int):
+    """SHAP as its README shows it: ``shap.Explainer(pipeline)(texts)``, at ``max_evals=num_samples``."""
+    import shap
+
+    return shap.Explainer(pipe)([text], max_evals=num_samples, silent=True)
+
+
+def run_explanation_benchmark(
+    model_ref: str = "demo:minilm-bbc",
+    data_ref: str = "bbc-news:test",
+    *,
+    documents: int = 3,
+    num_samples: int = 500,
+    seed: int = 0,
+    device: str = "auto",
+    out: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Time LIME and SHAP both ways on ``documents`` documents per regime; write ``out/explanations.json``."""
+    from transformers import pipeline
+
+    from ..data import load_dataset
+    from ..models import load_model
+    from .study import pick_documents
+
+    dataset = load_dataset(data_ref)
+    model = load_model(model_ref, device=device)
+    int8 = load_model(model_ref, device="cpu", precision="int8") if model.device.type == "cpu" else None
+    pipe = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device=model.device, truncation=True)
+    rows = pick_documents(dataset, documents)
+    regimes = {name: [first_words(dataset.texts[i], words) if words else dataset.texts[i] for i in rows] for name, words in REGIMES.items()}
+    result: dict[str, Any] = {"model": model_ref, "data": data_ref, "documents": len(rows), "num_samples": num_samples, "seed": seed, "regimes": {}}
+    explain(model, regimes["full"][:1], method="lime", num_samples=16, cache=False, progress=False)  # warm-up
+    for name, texts in regimes.items():
+        row: dict[str, Any] = {"mean_words": float(np.mean([len(split_words(t)) for t in texts]))}
+        ours = {}
+        for method in ("lime", "shap"):
+            seconds, ours[method] = _seconds(lambda: explain(model, texts, method=method, seed=seed, num_samples=num_samples, cache=False, progress=False))
+            row[f"{method}_workbench_s_per_doc"] = seconds / len(texts)
+        targets = [model.label_names.index(r.target) for r in ours["lime"]]
+        seconds, readme = _seconds(lambda: [lime_readme(pipe, model.label_names, t, k, seed=seed, num_samples=num_samples) for t, k in zip(texts, targets)])
+        row["lime_readme_s_per_doc"] = seconds / len(texts)
+        row["lime_max_abs_diff_vs_readme"] = max(
+            abs(score - weights.get(word, 0.0)) for record, weights in zip(ours["lime"], readme) for word, score in zip(record.words, record.scores)
+        )
+        seconds, _ = _seconds(lambda: [shap_readme(pipe, t, num_samples=num_samples) for t in texts])
+        row["shap_readme_s_per_doc"] = seconds / len(texts)
+        for method in ("lime", "shap"):
+            row[f"{method}_speedup"] = row[f"{method}_readme_s_per_doc"] / row[f"{method}_workbench_s_per_doc"]
+            if int8 is not None:
+                seconds, quantized = _seconds(lambda: explain(int8, texts, method=method, seed=seed, num_samples=num_samples, target=[r.target for r in ours[method]], cache=False, progress=False))
+                row[f"{method}_int8_speedup"] = row[f"{method}_readme_s_per_doc"] / (seconds / len(texts))
+                row[f"{method}_int8_spearman_vs_fp32"] = agreement(ours[method], quantized)["spearman"]
+        result["regimes"][name] = row
+    if out is not None:
+        write_json(Path(out) / "explanations.json", result)
+    return result
+
+
+def format_explanation_table(result: dict[str, Any]) -> str:
+    """A short terminal table: seconds per document each way and the speed-ups."""
+    lines = [f"{result['model']} on {result['data']}: {result['documents']} documents, {result['num_samples']} samples, seed {result['seed']}",
+             f"{'regime':<16}{'method':<8}{'workbench s/doc':>17}{'README s/doc':>14}{'speed-up':>10}{'int8 speed-up':>15}{'int8 rho':>10}"]
+    for name, row in result["regimes"].items():
+        for method in ("lime", "shap"):
+            int8 = f"{row[f'{method}_int8_speedup']:>14.2f}x{row[f'{method}_int8_spearman_vs_fp32']:>10.3f}" if f"{method}_int8_speedup" in row else ""
+            lines.append(f"{name:<16}{method:<8}{row[f'{method}_workbench_s_per_doc']:>17.2f}{row[f'{method}_readme_s_per_doc']:>14.2f}{row[f'{method}_speedup']:>9.2f}x{int8}")
+        lines.append(f"{'':<16}LIME scores vs README: largest difference {row['lime_max_abs_diff_vs_readme']:.2e}")
+    return "\n".join(lines)

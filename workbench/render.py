@@ -1,0 +1,234 @@
+"""Safe rendering: escaped HTML of attributions and tables, and matplotlib figures.
+
+Every text that comes from data, a model or a parameter (words, label names, ids, model
+references, method names) passes through ``html.escape(..., quote=True)`` before it enters a
+page; numbers are formatted, never interpolated raw. Pages carry no script at all and a
+Content-Security-Policy that forbids scripts, so even a missed escape could not run code;
+figures are embedded as PNG data URIs. Checked: lime's ``as_html`` and ``shap.plots.text``
+put feature and class names unescaped into their pages and scripts (lime 0.2.0.1, shap
+0.51), so their HTML is never embedded here.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .records import Attribution
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 75rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; display: block; overflow-x: auto; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.wb-words { line-height: 1.9; }
+.wb-words span { padding: 0.1rem 0.15rem; border-radius: 0.2rem; }
+.wb-doc { border-top: 1px solid #ddd; padding-top: 0.5rem; margin-top: 1rem; }
+.wb-meta { color: #555; font-size: 0.9rem; }
+"""
+
+
+def escape(value: Any) -> str:
+    """Any value as HTML text: ``html.escape`` with quotes, so it is safe in content and attributes."""
+    return html.escape(str(value), quote=True)
+
+
+def _colour(score: float, scale: float) -> str:
+    """Red toward the target, blue against it; opacity by magnitude (numbers only)."""
+    alpha = 0.0 if scale == 0 else min(1.0, abs(score) / scale)
+    rgb = "220,60,40" if score > 0 else "40,110,220"
+    return f"rgba({rgb},{alpha:.3f})"
+
+
+def attribution_html(record: Attribution) -> str:
+    """The words of ``record`` shaded by score, each with its score as a tooltip."""
+    scale = max((abs(s) for s in record.scores), default=0.0)
+    spans = " ".join(
+        f'<span style="background:{_colour(score, scale)}" title="{score:+.4f}">{escape(word)}</span>'
+        for word, score in zip(record.words, record.scores)
+    )
+    return f'<div class="wb-words">{spans}</div>'
+
+
+def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """An HTML table of ``rows`` (dicts); floats to 4 decimals, None as a dash, all escaped."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return '<td class="num">-</td>'
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f'<td class="num">{value:.4f}</td>' if isinstance(value, float) else f'<td class="num">{value}</td>'
+        return f"<td>{escape(value)}</td>"
+
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(cell(row.get(c)) for c in columns) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def top_words_figure(record: Attribution, k: int = 10):  # -> matplotlib.figure.Figure
+    """A horizontal bar chart of the ``k`` words with the largest absolute scores (no pyplot)."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    order = np.argsort(-np.abs(np.asarray(record.scores)), kind="stable")[:k][::-1]
+    fig = Figure(figsize=(5, 0.3 * max(len(order), 3) + 1), dpi=72)
+    ax = fig.subplots()
+    scores = [record.scores[i] for i in order]
+    ax.barh(range(len(order)), scores, color=["#dc3c28" if s > 0 else "#286edc" for s in scores])
+    ax.set_yticks(range(len(order)), [f"{record.words[i]} ({i})" for i in order], fontsize=8)
+    ax.axvline(0, color="#444", linewidth=0.8)
+    ax.locator_params(axis="x", nbins=4)
+    ax.set_title(f"{record.method}: toward {record.target}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def figure_data_uri(fig) -> str:
+    """A matplotlib figure as a ``data:image/png;base64,...`` URI (stable bytes: no timestamp)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def page_html(title: str, sections: Iterable[str]) -> str:
+    """A complete, script-free HTML page: escaped ``title``, then ``sections`` (already-safe HTML)."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n<h1>{escape(title)}</h1>\n"
+        + "\n".join(sections)
+        + "\n</body></html>\n"
+    )
+
+
+def explanation_page(title: str, records_by_method: Mapping[str, Sequence[Attribution]], summary: Mapping[str, Any], *, figures: bool = True) -> str:
+    """The explanation report: faithfulness, agreement and stability tables, then every document.
+
+    ``summary`` is the content of faithfulness.json (``explainers.study``).
+    """
+    sections = [f'<p class="wb-meta">model {escape(summary["model"])} · data {escape(summary["data"])} · seed {int(summary["seed"])}</p>']
+    scores = ("comprehensiveness", "sufficiency", "aopc_comprehensiveness", "aopc_sufficiency")
+    rows = [
+        {"method": method, **{k: v for name in scores for k, v in ((name, result["method"][name]), (f"{name} (random)", result["random"][name]))}}
+        for method, result in summary["faithfulness"].items()
+    ]
+    sections.append("<h2>Faithfulness</h2><p>Comprehensiveness: drop in the target's probability when the top 20 % of words are "
+                    "deleted (higher is better). Sufficiency: drop when only they are kept (lower is better). AOPC: the mean over "
+                    "1, 5, 10, 20 and 50 %. Each beside the same score for random word orders.</p>")
+    sections.append(table_html(rows))
+    if summary.get("agreement"):
+        sections.append("<h2>Agreement between methods</h2>" + table_html(summary["agreement"], ["a", "b", "n", "spearman", "kendall", "top_k_overlap"]))
+    if summary.get("stability"):
+        stability = [{"method": m, **s} for m, s in summary["stability"].items()]
+        sections.append("<h2>Stability across seeds</h2>" + table_html(stability, ["method", "seeds", "n", "spearman", "kendall", "top_k_overlap"]))
+    sections.append("<h2>Documents</h2><p>Red words push toward the target label, blue ones against it; hover for the score.</p>")
+    by_document: dict[str, list[Attribution]] = {}
+    for records in records_by_method.values():
+        for record in records:
+            by_document.setdefault(record.id, []).append(record)
+    for doc_id, records in by_document.items():
+        parts = [f'<div class="wb-doc"><h3>{escape(doc_id)}</h3>']
+        for record in records:
+            parts.append(f'<p class="wb-meta">{escape(record.method)} · target {escape(record.target)} · p = {record.output:.4f} · all words masked {record.base:.4f}</p>')
+            parts.append(attribution_html(record))
+            if figures:
+                parts.append(f'<img alt="top words, {escape(record.method)}" src="{figure_data_uri(top_words_figure(record))}">')
+        parts.append("</div>")
+        sections.append("\n".join(parts))
+    return page_html(title, sections)
+
+
+def accuracy_figure(content: Mapping[str, Any]):  # -> matplotlib.figure.Figure
+    """Accuracy of each model with its bootstrap interval (compare.json content)."""
+    from matplotlib.figure import Figure
+
+    models = content["models"]
+    fig = Figure(figsize=(6, 0.5 * len(models) + 1.2), dpi=100)
+    ax = fig.subplots()
+    for i, ref in enumerate(models):
+        m = content["metrics"][ref]
+        ci = m["ci"]["accuracy"] or {"low": m["accuracy"], "high": m["accuracy"]}
+        ax.errorbar(m["accuracy"], i, xerr=[[m["accuracy"] - ci["low"]], [ci["high"] - m["accuracy"]]], fmt="o", capsize=4, color="#286edc")
+    ax.set_yticks(range(len(models)), models, fontsize=8)
+    ax.set_xlabel("accuracy (95 % bootstrap interval)")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def speed_accuracy_figure(content: Mapping[str, Any]):  # -> matplotlib.figure.Figure
+    """Documents per second (log scale) against accuracy, one point per model."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3.5), dpi=100)
+    ax = fig.subplots()
+    for ref in content["models"]:
+        x, y = content["cost"][ref]["docs_per_s"], content["metrics"][ref]["accuracy"]
+        ax.scatter([x], [y], color="#dc3c28")
+        ax.annotate(ref, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("documents per second (log scale)")
+    ax.set_ylabel("accuracy")
+    fig.tight_layout()
+    return fig
+
+
+def _interval(ci: Sequence[float] | Mapping[str, float] | None, scale: float = 1.0) -> str:
+    if ci is None:
+        return "-"
+    low, high = (ci["low"], ci["high"]) if isinstance(ci, Mapping) else ci
+    return f"{scale * low:+.2f} to {scale * high:+.2f}" if scale != 1.0 else f"{low:.4f} to {high:.4f}"
+
+
+def comparison_page(content: Mapping[str, Any]) -> str:
+    """compare.html: the verdicts, per-model metrics and cost, pairs, slices, probes and explanation agreement."""
+    models = content["models"]
+    summary = []
+    for ref in models:
+        m, c = content["metrics"][ref], content["cost"][ref]
+        summary.append({
+            "model": ref, "n": m["n"], "accuracy": m["accuracy"], "accuracy 95% CI": _interval(m["ci"]["accuracy"]),
+            "macro F1": m["f1_macro"], "macro F1 95% CI": _interval(m["ci"]["f1_macro"]), "ECE": m["ece"],
+            "docs/s": c["docs_per_s"], "latency p50 ms": c["latency"]["p50_ms"], "latency p95 ms": c["latency"]["p95_ms"],
+            "peak memory MiB": c.get("peak_memory_mb"), "parameters": c["parameters"], "size MB": c["size_on_disk_bytes"] / 1e6,
+        })
+    pairs = [{
+        "a": p["a"], "b": p["b"], "accuracy diff (points)": 100 * p["accuracy_diff"], "95% CI (points)": _interval(p["accuracy_diff_ci"], 100.0),
+        "macro F1 diff (points)": 100 * p["f1_macro_diff"], "F1 95% CI (points)": _interval(p["f1_macro_diff_ci"], 100.0),
+        "McNemar p": p["mcnemar_p"], "significant": "yes" if p["significant"] else "no", "agreement": p["agreement"],
+        "disagreements": len(p["disagreements"]),
+    } for p in content["pairwise"]]
+    per_class = [{"a": p["a"], "b": p["b"], **{f"F1 diff {k}": v for k, v in p["per_class_f1_diff"].items()}} for p in content["pairwise"]]
+    slice_rows = {}
+    for ref in models:
+        for row in content["slices"][ref]:
+            merged = slice_rows.setdefault((row["by"], row["slice"]), {"by": row["by"], "slice": row["slice"], "n": row["n"], "small (< 30)": "yes" if row["small"] else ""})
+            merged[f"accuracy {ref}"] = row["accuracy"]
+    probes = [{"model": ref, **{f"{edit} flip rate": v["flip_rate"] for edit, v in content["probes"][ref].items()},
+               **{f"{edit} edited": v["edited"] for edit, v in content["probes"][ref].items()}} for ref in models]
+    sections = [
+        f'<p class="wb-meta">data {escape(content["data"])} · seed {int(content["seed"])} · {len(models)} models</p>',
+        "<h2>Verdicts</h2><ul>" + "".join(f"<li>{escape(p['verdict'])}</li>" for p in content["pairwise"]) + "</ul>",
+        "<h2>Models</h2>" + table_html(summary),
+        f'<img alt="accuracy per model" src="{figure_data_uri(accuracy_figure(content))}"> '
+        f'<img alt="speed against accuracy" src="{figure_data_uri(speed_accuracy_figure(content))}">',
+        "<h2>Pairs</h2><p>Differences are the first model minus the second; McNemar's exact test on which documents each gets right.</p>" + table_html(pairs),
+        "<h2>Per-class F1 differences</h2>" + table_html(per_class),
+        "<h2>Slices</h2><p>Accuracy per gold class, per length in words, and per extra column; slices under 30 documents are flagged.</p>"
+        + table_html(list(slice_rows.values())),
+        "<h2>Robustness and bias probes</h2><p>Share of edited documents whose prediction flips under each counterfactual edit.</p>" + table_html(probes),
+    ]
+    if content["explanations"]:
+        e = content["explanations"]
+        sections.append(f"<h2>Explanation agreement</h2><p>{escape(e['method'])} on {len(e['ids'])} documents, explaining the gold label.</p>"
+                        + table_html(e["pairs"], ["a", "b", "n", "spearman", "kendall", "top_k_overlap"]))
+    for p in content["pairwise"]:
+        if p["disagreements"]:
+            rows = [{"id": d["id"], "gold": d["label"], p["a"]: d["a"], p["b"]: d["b"]} for d in p["disagreements"][:50]]
+            sections.append(f"<h3>Where {escape(p['a'])} and {escape(p['b'])} disagree ({len(p['disagreements'])}, first 50)</h3>" + table_html(rows))
+    return page_html("Model comparison", sections)

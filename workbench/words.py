@@ -1,0 +1,73 @@
+"""Words of a text and the text with some words masked: the unit every explanation scores.
+
+A *word* is a maximal run of word characters (``\\w+``), the same split as lime's default
+``split_expression=r"\\W+"`` and shap's ``SimpleTokenizer``, so a LIME feature, a SHAP token
+and a gradient method's pooled sub-words all name the same word. A *segment* is a word with
+the separator after it (the first also takes any text before it), so the segments of a text
+concatenate back to the text.
+
+Masking follows shap's ``Text`` masker exactly (checked in shap 0.51 ``maskers/_text.py``): a
+masked segment becomes a space, then runs of whitespace collapse to one and the ends are
+stripped. The occlusion method, the faithfulness scores and every record's ``base`` use this
+function, and SHAP is given :class:`WordTokenizer` with the mask token ``" "``, so SHAP's own
+evaluations are the very strings this module builds and its scores add up to
+``output - base``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+WORD = re.compile(r"\w+")
+SPACES = re.compile(r"\s+")
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the words of ``text``, in order."""
+    return [m.span() for m in WORD.finditer(text)]
+
+
+def split_words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` in order (repeated words repeat)."""
+    return tuple(WORD.findall(text))
+
+
+def segment_offsets(text: str) -> list[tuple[int, int]]:
+    """Spans of the segments: word ``i`` up to word ``i + 1``; the first from 0, the last to the end."""
+    starts = [start for start, _ in word_spans(text)]
+    if not starts:
+        return []
+    bounds = [0, *starts[1:], len(text)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def mask_words(text: str, keep: Sequence[bool]) -> str:
+    """``text`` with the words whose ``keep`` is False masked (shap's Text-masker rule)."""
+    segments = segment_offsets(text)
+    if len(keep) != len(segments):
+        raise ValueError(f"{len(keep)} keep flags for {len(segments)} words")
+    parts = [text[a:b] if kept else " " for (a, b), kept in zip(segments, keep)] if segments else [text]
+    return SPACES.sub(" ", "".join(parts)).strip()
+
+
+def whole_text(text: str) -> str:
+    """``text`` as every method evaluates it unmasked (whitespace collapsed, ends stripped)."""
+    return SPACES.sub(" ", text).strip()
+
+
+class WordTokenizer:
+    """The minimal tokenizer shap's ``Text`` masker accepts, returning segments as tokens.
+
+    Checked: shap's own ``SimpleTokenizer`` uses the same split but drops the separators after
+    the last word and yields an empty first token for text that starts with one, so its
+    unmasked string is not the text; this one's segments cover the whole text.
+    """
+
+    def __call__(self, text: str, return_offsets_mapping: bool = True) -> dict[str, Any]:
+        offsets = segment_offsets(text) or ([(0, len(text))] if text else [])
+        out: dict[str, Any] = {"input_ids": [text[a:b] for a, b in offsets]}
+        if return_offsets_mapping:
+            out["offset_mapping"] = offsets
+        return out
