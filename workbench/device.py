@@ -7,6 +7,14 @@ from .errors import ParameterError
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
+def check_device_name(device: str) -> str:
+    """The kind of ``device`` (``cuda`` for ``cuda:1``); a ParameterError for an unknown name (no torch import)."""
+    kind = device.split(":", 1)[0]
+    if kind not in DEVICES:
+        raise ParameterError(f"unknown device {device!r}; use one of: {', '.join(DEVICES)} (or cuda:N)")
+    return kind
+
+
 def resolve_device(device: str = "auto"):  # -> torch.device
     """The device to run on: CUDA, else MPS, else CPU for ``auto``; the named one otherwise.
 
@@ -14,9 +22,7 @@ def resolve_device(device: str = "auto"):  # -> torch.device
     """
     import torch
 
-    kind = device.split(":", 1)[0]
-    if kind not in DEVICES:
-        raise ParameterError(f"unknown device {device!r}; use one of: {', '.join(DEVICES)} (or cuda:N)")
+    kind = check_device_name(device)
     if kind == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -69,9 +69,9 @@ def load_model(
 
     folder = resolve_model_folder(ref)
     if is_sklearn_folder(folder):
-        from .device import resolve_device
+        from .device import check_device_name
 
-        resolve_device(device)  # a bad --device is an error for every model kind
+        check_device_name(device)  # a bad --device is an error for every model kind; scikit-learn runs on the CPU
         if precision not in ("auto", "fp32"):
             raise ParameterError(f"precision {precision!r} applies to transformer models; {ref} is a scikit-learn model (use auto)")
         return SklearnClassifier(ref, folder)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,6 +42,7 @@ class Explainer:
     library: ClassVar[str | None] = None  # the distribution whose version goes into params
     stochastic: ClassVar[bool] = False
     default_num_samples: ClassVar[int | None] = None
+    settings: ClassVar[dict[str, Any]] = {}  # fixed choices of the method, recorded in params
 
     def __init__(self, model: Classifier, *, seed: int = 0, num_samples: int | None = None) -> None:
         if num_samples is not None and self.default_num_samples is None:
@@ -51,10 +53,10 @@ class Explainer:
         self.seed = seed
         self.num_samples = num_samples or self.default_num_samples
 
-    @property
+    @cached_property
     def params(self) -> dict[str, Any]:
         """Everything besides the model and text that decides the result (recorded and cache-keyed)."""
-        params: dict[str, Any] = {"num_samples": self.num_samples, "seed": self.seed if self.stochastic else None}
+        params: dict[str, Any] = {"num_samples": self.num_samples, "seed": self.seed if self.stochastic else None, **self.settings}
         if self.library:
             params["library"] = f"{self.library} {importlib.metadata.version(self.library)}"
         return params

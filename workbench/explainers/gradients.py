@@ -69,14 +69,11 @@ class _GradientExplainer(Explainer):
 
 
 class IntegratedGradientsExplainer(_GradientExplainer):
-    """Integrated gradients (Sundararajan et al. 2017) from a padding baseline, Captum's Riemann trapezoid rule."""
+    """Integrated gradients (Sundararajan et al. 2017) from a padding baseline (Captum, Gauss-Legendre steps)."""
 
     name = "integrated-gradients"
     default_num_samples = 50
-
-    @property
-    def params(self):
-        return {**super().params, "baseline": "pad"}
+    settings = {"baseline": "pad"}
 
     def token_attributions(self, forward, layer, input_ids, special, extra):
         import torch
