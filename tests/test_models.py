@@ -146,3 +146,25 @@ def test_skops_file_with_untrusted_types_is_refused(tmp_path):
     pipeline.fit(["aa bb", "cc dd"] * 3, ["x", "y"] * 3)
     with pytest.raises(ModelError, match="contains types skops does not trust"):
         load_model(str(_sklearn_folder(tmp_path, pipeline)))
+
+
+def test_the_onnxruntime_backend_gives_torch_outputs_and_exports_once(tiny_model_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    texts = ["the bank said profit rose", "goal", "the team won the match " * 6]
+    torch_model = load_model(str(tiny_model_dir), device="cpu")
+    ort_model = load_model(str(tiny_model_dir), device="cpu", backend="onnxruntime")
+    np.testing.assert_allclose(ort_model.predict_proba(texts), torch_model.predict_proba(texts), atol=1e-6)
+    [export] = list((tmp_path / "onnx").glob("*/model.onnx"))
+    stamp = export.stat().st_mtime_ns
+    load_model(str(tiny_model_dir), device="cpu", backend="onnxruntime")
+    assert export.stat().st_mtime_ns == stamp
+    assert ort_model.fingerprint != torch_model.fingerprint
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"backend": "tensorrt"}, "unknown backend 'tensorrt'"),
+    ({"backend": "onnxruntime", "precision": "int8"}, "backend 'onnxruntime' runs fp32"),
+])
+def test_bad_backends(tiny_model_dir, options, message):
+    with pytest.raises(ParameterError, match=message):
+        load_model(str(tiny_model_dir), device="cpu", **options)

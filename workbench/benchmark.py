@@ -154,54 +154,6 @@ def _regime(model, texts: Sequence[str], labels, *, repeats: int, int8_model, co
     return row
 
 
-class OnnxRuntimeModel:
-    """An ONNX Runtime session behind the interface the engine calls (``config``, ``(**inputs).logits``).
-
-    Used by the benchmark only, to run ONNX Runtime through the very same batching as torch.
-    """
-
-    def __init__(self, path: Path, config, threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.inputs = {i.name for i in self.session.get_inputs()}
-        self.config = config
-
-    def __call__(self, **batch):
-        import torch
-
-        feed = {k: v.numpy() for k, v in batch.items() if k in self.inputs}
-        return type("Output", (), {"logits": torch.from_numpy(self.session.run(["logits"], feed)[0])})()
-
-
-def export_onnx(model, folder: Path) -> dict[str, Path]:
-    """Export ``model`` to ONNX (fp32) and a dynamic int8 copy with per-channel weights."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification
-
-    from .transformer import quiet_transformers
-
-    with quiet_transformers():
-        eager = AutoModelForSequenceClassification.from_pretrained(model.folder, attn_implementation="eager", use_safetensors=True).eval()
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    example = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
-    paths = {"fp32": folder / "model.onnx", "int8": folder / "model-int8.onnx"}
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            eager, example, str(paths["fp32"]), input_names=names, output_names=["logits"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in names}, dynamo=False, opset_version=17,
-        )
-    quantize_dynamic(str(paths["fp32"]), str(paths["int8"]), weight_type=QuantType.QInt8, per_channel=True)
-    return paths
-
-
 def _onnx_runtime(model, texts: Sequence[str], labels, proba: np.ndarray, repeats: int) -> dict[str, Any]:
     """ONNX Runtime fp32 and int8 through the workbench's batching, against torch fp32 on ``texts``."""
     import copy
@@ -212,11 +164,14 @@ def _onnx_runtime(model, texts: Sequence[str], labels, proba: np.ndarray, repeat
 
     if importlib.util.find_spec("onnxruntime") is None:
         return {"skipped": "onnxruntime is not installed (pip install 'workbench[onnx]')"}
+    from .onnxruntime_backend import OnnxRuntimeModel, cached_onnx, quantize_onnx
+
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for precision, path in export_onnx(model, Path(tmp)).items():
+        fp32 = cached_onnx(model)
+        for precision, path in {"fp32": fp32, "int8": quantize_onnx(fp32, Path(tmp) / "model-int8.onnx")}.items():
             runner = copy.copy(model)
-            runner.model = OnnxRuntimeModel(path, model.model.config, torch.get_num_threads())
+            runner.runner = OnnxRuntimeModel(path, model.model.config, torch.get_num_threads())
             seconds, p = timed(lambda: runner.predict_proba(texts, progress=False), repeats, lambda: runner.predict_proba(texts[:16], progress=False))
             rows[precision] = {"docs_per_s": len(texts) / seconds, "accuracy": _accuracy(p, model.label_names, labels), **_agreement(proba, p)}
     return rows
@@ -317,7 +272,7 @@ def run_inference_benchmark(
     compiled = None
     if with_compile:
         compiled = load_model(model_ref, device=device)
-        compiled.model = torch.compile(compiled.model, dynamic=True)
+        compiled.runner = torch.compile(compiled.model, dynamic=True)
     pipe = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device=model.device, top_k=None)
     result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": _environment(model)}
     result["matmul_peak"] = matmul_peak()

@@ -62,6 +62,7 @@ ModelRef = Annotated[str, typer.Option("--model", help="Model folder or demo nam
 DataRef = Annotated[str, typer.Option("--data", help="bbc-news:SPLIT or a .csv/.jsonl/.parquet file.")]
 Device = Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")]
 Precision = Annotated[str, typer.Option(help="auto (bf16 on CUDA, fp32 elsewhere), fp32, bf16, fp16 or int8 (CPU, faster, outputs change slightly).")]
+Backend = Annotated[str, typer.Option(help="torch, or onnxruntime (CPU, fp32: same outputs, ONNX Runtime's kernels).")]
 BatchSize = Annotated[int, typer.Option(help="Most texts per forward pass.")]
 TokenBudget = Annotated[Optional[int], typer.Option(help="Most padded tokens per forward pass [default: per device].")]
 LongText = Annotated[str, typer.Option(help="truncate (at the model's limit) or window (average over sliding windows).")]
@@ -72,13 +73,13 @@ IdColumn = Annotated[str, typer.Option(help="Optional id column of a data file."
 Progress = Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")]
 
 
-def _load(model: str, data: str, *, device: str, precision: str, batch_size: int, token_budget: int | None, long_text: str, stride: int, text_column: str, label_column: str | None, id_column: str):
+def _load(model: str, data: str, *, device: str, precision: str, backend: str, batch_size: int, token_budget: int | None, long_text: str, stride: int, text_column: str, label_column: str | None, id_column: str):
     """The dataset, then the model (data errors surface before a model loads)."""
     from .data import load_dataset
     from .models import load_model
 
     dataset = load_dataset(data, text_column=text_column, label_column=label_column, id_column=id_column)
-    classifier = load_model(model, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget, long_text=long_text, stride=stride)
+    classifier = load_model(model, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget, long_text=long_text, stride=stride)
     return dataset, classifier
 
 
@@ -95,6 +96,7 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
     device: Device = "auto",
     precision: Precision = "auto",
+    backend: Backend = "torch",
     batch_size: BatchSize = 256,
     token_budget: TokenBudget = None,
     long_text: LongText = "truncate",
@@ -110,7 +112,7 @@ def evaluate(
 
     _check_folder(out)
     dataset, classifier = _load(
-        model, data, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget,
+        model, data, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget,
         long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
     )
     predictions = predict(classifier, dataset, progress=None if progress else False)
@@ -129,6 +131,7 @@ def predict(
     out: Annotated[Path, typer.Option(help="CSV file for id, label, prediction and one probability column per label.")],
     device: Device = "auto",
     precision: Precision = "auto",
+    backend: Backend = "torch",
     batch_size: BatchSize = 256,
     token_budget: TokenBudget = None,
     long_text: LongText = "truncate",
@@ -144,7 +147,7 @@ def predict(
     if out.is_dir():
         raise ParameterError(f"--out {out} is a folder; give a .csv file path")
     dataset, classifier = _load(
-        model, data, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget,
+        model, data, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget,
         long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
     )
     rows = stream_predictions(classifier, dataset, out, progress=None if progress else False)
@@ -164,6 +167,7 @@ def explain(
     cache: Annotated[bool, typer.Option(help="Reuse explanations cached under $WORKBENCH_HOME/explanations.")] = True,
     device: Device = "auto",
     precision: Precision = "auto",
+    backend: Backend = "torch",
     batch_size: BatchSize = 256,
     token_budget: TokenBudget = None,
     text_column: TextColumn = "text",
@@ -179,7 +183,7 @@ def explain(
     for name in method:
         check_method(name)
     dataset, classifier = _load(
-        model, data, device=device, precision=precision, batch_size=batch_size, token_budget=token_budget,
+        model, data, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget,
         long_text="truncate", stride=32, text_column=text_column, label_column=label_column, id_column=id_column,
     )
     study = explain_dataset(classifier, dataset, methods=method, n=n, seed=seed, num_samples=num_samples, stability_seeds=stability_seeds, cache=cache, progress=None if progress else False)

@@ -33,6 +33,7 @@ def load_model(
     *,
     device: str = "auto",
     precision: str = "auto",
+    backend: str = "torch",
     batch_size: int = 256,
     token_budget: int | None = None,
     long_text: str = "truncate",
@@ -50,6 +51,9 @@ def load_model(
     precision : str
         ``auto`` (bf16 autocast on CUDA, fp32 elsewhere), ``fp32``, ``bf16``, ``fp16`` or
         ``int8`` (CPU; about 2x faster, outputs change slightly; see ``precision``).
+    backend : str
+        ``torch`` (default) or ``onnxruntime`` (CPU, fp32: the same outputs within 1e-6 from
+        ONNX Runtime's kernels, exported once and cached; see ``onnxruntime_backend``).
     batch_size : int
         Most texts per forward pass.
     token_budget : int, optional
@@ -72,11 +76,12 @@ def load_model(
         from .device import check_device_name
 
         check_device_name(device)  # a bad --device is an error for every model kind; scikit-learn runs on the CPU
-        if precision not in ("auto", "fp32"):
-            raise ParameterError(f"precision {precision!r} applies to transformer models; {ref} is a scikit-learn model (use auto)")
+        if precision not in ("auto", "fp32") or backend != "torch":
+            option = f"precision {precision!r}" if precision not in ("auto", "fp32") else f"backend {backend!r}"
+            raise ParameterError(f"{option} applies to transformer models; {ref} is a scikit-learn model (leave the default)")
         return SklearnClassifier(ref, folder)
     from .engine import EngineOptions
     from .transformer import TransformerClassifier
 
     options = EngineOptions(token_budget=token_budget, max_batch_size=batch_size, long_text=long_text, stride=stride)
-    return TransformerClassifier(ref, folder, device=device, precision=precision, options=options)
+    return TransformerClassifier(ref, folder, device=device, precision=precision, backend=backend, options=options)

@@ -107,18 +107,21 @@ def truncation_limit(tokenizer_max: int | None, config) -> int:
 class TransformerClassifier:
     """A transformers sequence-classification model behind the workbench's Classifier protocol."""
 
-    def __init__(self, ref: str, folder: Path, *, device: str = "auto", precision: str = "auto", options: EngineOptions | None = None) -> None:
+    def __init__(self, ref: str, folder: Path, *, device: str = "auto", precision: str = "auto", backend: str = "torch", options: EngineOptions | None = None) -> None:
         check_model_folder(folder)
         from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
         from .device import resolve_device
+        from .onnxruntime_backend import check_backend
         from .precision import autocast_dtype, check_precision, quantize_int8
 
         self.ref = ref
         self.folder = folder
         self.device = resolve_device(device)
         check_precision(precision, self.device)
+        check_backend(backend, self.device, precision)
         self.precision = precision
+        self.backend = backend
         self.autocast = autocast_dtype(precision, self.device)
         self.options = (options or EngineOptions()).for_device(self.device)
         options = {"trust_remote_code": False, "local_files_only": True}
@@ -137,14 +140,19 @@ class TransformerClassifier:
         if self.options.long_text == "window" and not 0 <= self.options.stride < self.max_length // 2:
             raise ParameterError(f"stride {self.options.stride} is too large for windows of {self.max_length} tokens; use less than {self.max_length // 2}")
         self.label_names = tuple(str(config.id2label[i]) for i in range(config.num_labels))
+        self.runner = self.model  # what the engine runs: the torch module, or an ONNX Runtime session
+        if backend == "onnxruntime":
+            from .onnxruntime_backend import onnxruntime_runner
+
+            self.runner = onnxruntime_runner(self)
 
     def predict_proba(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
         """Class probabilities ``(n, k)`` in ``label_names`` order (see ``engine.predict_proba``)."""
-        return predict_proba(self.model, self.tokenizer, texts, progress=progress, **self._engine_kwargs())
+        return predict_proba(self.runner, self.tokenizer, texts, progress=progress, **self._engine_kwargs())
 
     def iter_predict_proba(self, texts: Iterable[str], *, progress: bool | None = None, total: int | None = None) -> Iterator[np.ndarray]:
         """Stream probabilities chunk by chunk over any iterable of texts (see ``engine.iter_predict_proba``)."""
-        return iter_predict_proba(self.model, self.tokenizer, texts, progress=progress, total=total, **self._engine_kwargs())
+        return iter_predict_proba(self.runner, self.tokenizer, texts, progress=progress, total=total, **self._engine_kwargs())
 
     def _engine_kwargs(self) -> dict:
         return {"device": self.device, "max_length": self.max_length, "options": self.options, "autocast": self.autocast}
@@ -154,7 +162,7 @@ class TransformerClassifier:
         """SHA-256 of the folder's files and the options that change outputs (for caches, manifests)."""
         from .io import folder_fingerprint
 
-        settings = {"precision": self.precision, "max_length": self.max_length, "long_text": self.options.long_text, "stride": self.options.stride}
+        settings = {"precision": self.precision, "backend": self.backend, "max_length": self.max_length, "long_text": self.options.long_text, "stride": self.options.stride}
         return folder_fingerprint(self.folder, settings)
 
     @cached_property
@@ -163,4 +171,4 @@ class TransformerClassifier:
         return sum(p.numel() for p in self.model.parameters())
 
     def __repr__(self) -> str:
-        return f"TransformerClassifier({self.ref!r}, labels={list(self.label_names)}, device={self.device.type}, precision={self.precision}, max_length={self.max_length})"
+        return f"TransformerClassifier({self.ref!r}, labels={list(self.label_names)}, device={self.device.type}, precision={self.precision}, backend={self.backend}, max_length={self.max_length})"
