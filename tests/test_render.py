@@ -106,3 +106,21 @@ def test_explain_report_with_hostile_labels_and_ids_stays_inert_in_chromium(tmp_
     dom = chromium_dom(tmp_path / "out" / "index.html")
     assert 'id="pwned"' not in dom and "<title>pwned</title>" not in dom
     assert_inert(dom.split("<body", 1)[1], images=4)
+
+
+def test_compare_report_with_hostile_labels_and_ids_stays_inert_in_chromium(tmp_path, cli):
+    from .conftest import build_tiny_bert, write_csv
+
+    labels = {0: PAYLOADS[0], 1: PAYLOADS[1], 2: PAYLOADS[4]}
+    config = {"id2label": labels, "label2id": {v: k for k, v in labels.items()}}
+    first = build_tiny_bert(tmp_path / "a", initializer_range=1.0, **config)
+    second = build_tiny_bert(tmp_path / "b", **config)
+    rows = [(f"{PAYLOADS[i % 5]}{i}", f"the bank said profit {'goal ' * i}", labels[i % 3]) for i in range(6)]
+    data = write_csv(tmp_path / "d.csv", rows, header="id,text,label")
+    result = cli("compare", "--models", first, second, "--data", data, "--out", tmp_path / "out", "--explain-n", "2", "--num-samples", "20", "--no-memory")
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "out" / "compare.html"
+    assert_inert(page.read_text(encoding="utf-8"), images=2)
+    dom = chromium_dom(page)
+    assert 'id="pwned"' not in dom and "<title>pwned</title>" not in dom
+    assert_inert(dom.split("<body", 1)[1], images=2)
