@@ -122,8 +122,10 @@ def assert_metrics_match_predictions(metrics: dict, frame: pd.DataFrame) -> None
     for i, name in enumerate(names):
         assert metrics["per_class"][name] == {"precision": p[i], "recall": r[i], "f1": f[i], "support": s[i]}
     assert metrics["confusion_matrix"] == {"labels": names, "matrix": sk.confusion_matrix(y, yhat, labels=names).tolist()}
-    assert metrics["log_loss"] == sk.log_loss(y, proba, labels=names)
-    assert metrics["brier_score"] == sk.brier_score_loss(y, proba, labels=names)
+    ordered = sorted(names)  # scikit-learn reads probability columns in sorted label order
+    proba_sorted = frame[[f"p_{n}" for n in ordered]].to_numpy()
+    assert metrics["log_loss"] == sk.log_loss(y, proba_sorted, labels=ordered)
+    assert metrics["brier_score"] == sk.brier_score_loss(y, proba_sorted, labels=ordered)
     assert metrics["balanced_accuracy"] == sk.balanced_accuracy_score(y, yhat)
     assert np.array_equal(np.array(names)[proba.argmax(axis=1)], np.array(yhat))
 

@@ -54,6 +54,16 @@ def test_probability_metrics_per_class_and_confusion_equal_sklearn():
     assert m.n == 200
 
 
+def test_probability_metrics_do_not_depend_on_the_model_label_order():
+    p = random_predictions()
+    order = [2, 0, 1]  # a model whose id2label is not alphabetical: c, a, b
+    shuffled = Predictions(p.model, p.dataset, p.ids, p.labels, tuple(NAMES[i] for i in order), p.proba[:, order])
+    m, s = compute_metrics(p), compute_metrics(shuffled)
+    assert s.log_loss == pytest.approx(m.log_loss, abs=1e-12) and s.brier_score == pytest.approx(m.brier_score, abs=1e-12)
+    y = np.array([NAMES.index(label) for label in p.labels])
+    assert m.log_loss == pytest.approx(-np.mean(np.log(p.proba[np.arange(len(y)), y])), abs=1e-12)
+
+
 @pytest.mark.parametrize("n", [50, 200])
 def test_intervals_are_seeded_and_contain_the_estimate(n):
     p = random_predictions(n)

@@ -131,6 +131,10 @@ def compute_metrics(
         balanced = sk.balanced_accuracy_score(y_true, y_pred)
         mcc = sk.matthews_corrcoef(y_true, y_pred)
         kappa = sk.cohen_kappa_score(y_true, y_pred)
+    # log_loss and brier_score_loss read y_prob's columns in sorted label order, whatever ``labels`` says
+    # (scikit-learn's LabelBinarizer); a model's order (id2label) need not be sorted
+    ordered = sorted(names)
+    proba_sorted = proba[:, [names.index(name) for name in ordered]]
     codes = {name: i for i, name in enumerate(names)}
     true_codes = np.array([codes[y] for y in y_true])
     pred_codes = proba.argmax(axis=1)
@@ -149,8 +153,8 @@ def compute_metrics(
         **scores,
         matthews_corrcoef=_finite(mcc),
         cohen_kappa=_finite(kappa),
-        log_loss=float(sk.log_loss(y_true, proba, labels=names)),
-        brier_score=float(sk.brier_score_loss(y_true, proba, labels=names)),
+        log_loss=float(sk.log_loss(y_true, proba_sorted, labels=ordered)),
+        brier_score=float(sk.brier_score_loss(y_true, proba_sorted, labels=ordered)),
         ece=expected_calibration_error(correct, proba.max(axis=1), n_bins=ece_bins),
         ece_bins=ece_bins,
         per_class=per_class,
