@@ -20,7 +20,6 @@ quantus works on tensors, not on texts; neither scores a scikit-learn model.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -29,7 +28,7 @@ import numpy as np
 
 from .errors import ParameterError
 from .records import Attribution, Classifier
-from .words import mask_words, split_words, whole_text
+from .words import mask_words, split_words, text_seed, whole_text
 
 FRACTIONS = (0.01, 0.05, 0.1, 0.2, 0.5)
 RATIONALE_FRACTION = 0.2
@@ -51,8 +50,7 @@ def rationale_size(n_words: int, fraction: float) -> int:
 
 def _random_scores(text: str, seed: int, repeat: int, n: int) -> np.ndarray:
     """Random scores for ``text``: a function of the text, the seed and the repeat only."""
-    text_key = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-    return np.random.default_rng([seed, repeat, text_key]).random(n)
+    return np.random.default_rng([seed, repeat, text_seed(text)]).random(n)
 
 
 def _masked_pairs(text: str, scores: np.ndarray, fractions: Sequence[float]) -> list[tuple[str, str]]:

@@ -12,7 +12,6 @@ TextAttack targets attacks rather than fixed counterfactuals; the edits here are
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .records import Classifier
+from .words import text_seed
 
 TYPO_RATE = 0.1  # share of words of 4+ letters that get two inner letters swapped
 _PAIRS = [
@@ -49,8 +49,7 @@ def swap_gender(text: str) -> str:
 
 def add_typos(text: str, *, seed: int = 0, rate: float = TYPO_RATE) -> str:
     """``text`` with two inner letters swapped in about ``rate`` of its words of 4+ letters (seeded)."""
-    key = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-    rng = np.random.default_rng([seed, key])
+    rng = np.random.default_rng([seed, text_seed(text)])
 
     def typo(match: re.Match) -> str:
         word = match.group()

@@ -16,12 +16,18 @@ evaluations are the very strings this module builds and its scores add up to
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 WORD = re.compile(r"\w+")
 SPACES = re.compile(r"\s+")
+
+
+def text_seed(text: str) -> int:
+    """A 64-bit integer from the text's SHA-256: seeds per-text randomness, independent of order."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
