@@ -1,5 +1,5 @@
 # Set-up and checks for the workbench. Two commands matter on a fresh machine:
-#   make report   install, build the demo models, evaluate, explain and compare them into reports/
+#   make report   install, build the demo models, run the evaluate, explain and compare reports into reports/
 #   make test     install, build the demo models, run the test suite
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q torch==2.13.0 2>&1 | $(QUIET_PIP)
 	$(PY) -m pip install -q -e ".[all]" 2>&1 | $(QUIET_PIP)
-	$(PY) -m ipykernel install --user --name workbench --display-name "Python (workbench)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name workbench --display-name "Python (workbench)" >/dev/null
 	test -x $(WB)
 	touch $(STAMP)
 
@@ -46,14 +46,14 @@ test: demo-models browser
 test-unit: install
 	$(PY) -m pytest -m "not integration"
 
+# The report notebooks on the demo models, each into reports/<name>/, linked from reports/index.html.
 report: demo-models
 	for name in $(DEMOS); do \
-	  $(WB) evaluate --model demo:$$name --data bbc-news:test --out reports/evaluate-$$name --no-progress; \
+	  $(WB) report notebooks/evaluate.ipynb --out reports/evaluate-$$name -p model demo:$$name; \
 	done
-	$(WB) explain --model demo:minilm-bbc --data bbc-news:test --method lime --method shap \
-	  --method integrated-gradients --n 10 --out reports/explain --no-progress
-	$(WB) compare --models $(addprefix demo:,$(DEMOS)) --data bbc-news:test --out reports/compare --no-progress
-	@echo "reports written under reports/"
+	$(WB) report notebooks/explain.ipynb --out reports/explain-minilm-bbc -p model demo:minilm-bbc
+	$(WB) report notebooks/compare.ipynb --out reports/compare-demos
+	$(WB) index reports
 
 # Speed and memory against the transformers pipeline and torch's matmul peak, and LIME/SHAP
 # against their README usage (about 15 minutes); writes benchmarks/results/*.json and tables.

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import html.parser
-import os
-import shutil
-import subprocess
-
-import pytest
 
 from workbench.records import Attribution
 from workbench.render import attribution_html, explanation_page, page_html, table_html
+
+from .browser import chromium_dom
 
 PAYLOADS = [
     "<script>document.body.insertAdjacentHTML('beforeend','<b id=pwned></b>')</script>",
@@ -66,20 +63,6 @@ def test_every_renderer_escapes_hostile_text():
 
 def test_the_explanation_page_is_inert_markup():
     assert_inert(hostile_page(), images=len(PAYLOADS))
-
-
-def chromium_dom(path) -> str:
-    """The DOM of ``path`` after headless Chromium loaded it and ran whatever it would run."""
-    browser = shutil.which("chromium")
-    if browser is None:
-        if os.environ.get("WORKBENCH_REQUIRE_BROWSER"):
-            pytest.fail("chromium is not installed; `make test` installs Debian's chromium package")
-        pytest.skip("chromium is not installed (make test installs it)")
-    profile = path.parent / "chromium-profile"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=2000"]
-    done = subprocess.run([browser, *flags, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120, check=True)
-    return done.stdout
 
 
 def test_hostile_page_stays_inert_in_chromium(tmp_path):

@@ -17,18 +17,15 @@ from typer.core import TyperGroup
 
 from .errors import ParameterError, WorkbenchError
 
-EXIT_USER_ERROR = 2
-
-
 class _Group(TyperGroup):
-    """A command group that turns WorkbenchError into one stderr line and exit code 2."""
+    """A command group that turns WorkbenchError into one stderr line and its exit code (2; 1 for a failed notebook)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
             typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_USER_ERROR) from None
+            raise typer.Exit(exc.exit_code) from None
 
 
 def _app(help: str) -> typer.Typer:
@@ -263,6 +260,54 @@ def bench(
         result = run_explanation_benchmark(model, data, documents=documents, num_samples=num_samples, device=device, out=out)
         typer.echo(format_explanation_table(result))
         typer.echo(f"wrote {out / 'explanations.json'}")
+
+
+def _parameter_pairs(args: list[str]) -> list[tuple[str, str]]:
+    """``-p NAME VALUE`` pairs from the arguments Typer left over; anything else is a one-line error."""
+    pairs, rest = [], list(args)
+    while rest:
+        flag = rest.pop(0)
+        if flag not in ("-p", "--parameter"):
+            raise ParameterError(f"unexpected argument {flag!r}; give parameters as -p NAME VALUE (see `workbench report --help`)")
+        if len(rest) < 2:
+            raise ParameterError(f"{flag} needs a NAME and a VALUE, e.g. -p seed 1")
+        pairs.append((rest.pop(0), rest.pop(0)))
+    return pairs
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def report(
+    ctx: typer.Context,
+    notebook: Annotated[Path, typer.Argument(help="The parameterized notebook, e.g. notebooks/evaluate.ipynb.", show_default=False)],
+    out: Annotated[Path, typer.Option(help="Folder for the executed notebook, its HTML, metrics.json and manifest.json.")],
+    parameters_file: Annotated[list[Path], typer.Option("-f", "--parameters-file", help="YAML file of NAME: VALUE parameters; repeat for several (later wins).")] = [],  # noqa: B006
+    timeout: Annotated[int, typer.Option(min=1, help="Seconds one cell may run before the report fails.")] = 3600,
+    kernel: Annotated[str, typer.Option(help="Jupyter kernel that runs the notebook.")] = "workbench",
+    log_output: Annotated[bool, typer.Option(help="Echo the notebook's printed output while it runs.")] = False,
+) -> None:
+    """Run a parameterized notebook into a report: -p NAME VALUE (repeatable) sets a parameter.
+
+    Names must be declared in the notebook's `parameters` cell; values are read as YAML unless
+    the default is text: -p seed 3, -p num_samples null, -p model demo:minilm-bbc.
+    """
+    from .parameters import parse_cli_parameters
+    from .report import run_report
+
+    parameters = parse_cli_parameters(notebook, _parameter_pairs(ctx.args), parameters_file)
+    result = run_report(notebook, out, parameters, kernel=kernel, timeout=timeout, log_output=log_output)
+    headline = " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.manifest.get("headline", {}).items())
+    typer.echo(f"{notebook.name}: {headline}".rstrip())
+    typer.echo(f"wrote {out}/{result.html.name}, {result.notebook.name}, metrics.json, manifest.json")
+
+
+@app.command()
+def index(
+    root: Annotated[Path, typer.Argument(help="Folder whose sub-folders hold reports (e.g. reports).", show_default=False)],
+) -> None:
+    """Write ROOT/index.html, linking every report under ROOT with its headline figures."""
+    from .report import write_index
+
+    typer.echo(f"wrote {write_index(root)}")
 
 
 @data_app.command("list")

@@ -69,22 +69,11 @@ def evaluate(model: Classifier, dataset: Dataset, *, seed: int = 0, progress: bo
 
 
 def plot_confusion_matrix(metrics: Metrics, path: str | os.PathLike[str]) -> None:
-    """Save the confusion matrix as a PNG (scikit-learn's ConfusionMatrixDisplay), atomically."""
-    import numpy as np
-    from matplotlib.figure import Figure
-    from sklearn.metrics import ConfusionMatrixDisplay
+    """Save the confusion matrix (``render.confusion_matrix_figure``) as a PNG, atomically."""
+    from .render import confusion_matrix_figure, figure_png
 
-    labels = metrics.confusion_matrix["labels"]
-    size = max(4.0, 0.9 * len(labels) + 2)
-    fig = Figure(figsize=(size, size), dpi=100)  # no pyplot: leaves a notebook's backend alone
-    ax = fig.subplots()
-    ConfusionMatrixDisplay(np.array(metrics.confusion_matrix["matrix"]), display_labels=labels).plot(
-        ax=ax, cmap="Blues", colorbar=False, xticks_rotation=45
-    )
-    ax.set_title(f"{metrics.model} on {metrics.data}\naccuracy {metrics.accuracy:.3f}, n = {metrics.n}", fontsize=9)
-    fig.tight_layout()
     with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format="png", metadata={"Software": None})
+        handle.write(figure_png(confusion_matrix_figure(metrics)))
 
 
 def write_evaluation(out: str | os.PathLike[str], predictions: Predictions, metrics: Metrics) -> dict[str, Path]:

@@ -4,7 +4,9 @@ Every text that comes from data, a model or a parameter (words, label names, ids
 references, method names) passes through ``html.escape(..., quote=True)`` before it enters a
 page; numbers are formatted, never interpolated raw. Pages carry no script at all and a
 Content-Security-Policy that forbids scripts, so even a missed escape could not run code;
-figures are embedded as PNG data URIs. Checked: lime's ``as_html`` and ``shap.plots.text``
+figures are embedded as PNG data URIs. A page is built from *sections*: HTML strings and
+matplotlib figures, so a notebook can show the same sections as its own outputs (see
+``display``). Checked: lime's ``as_html`` and ``shap.plots.text``
 put feature and class names unescaped into their pages and scripts (lime 0.2.0.1, shap
 0.51), so their HTML is never embedded here.
 """
@@ -14,10 +16,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .records import Attribution
+from .records import Attribution, Metrics, Predictions
+
+Section = Any  # an HTML string (already safe) or a matplotlib Figure whose label is its alt text
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -48,7 +53,7 @@ def attribution_html(record: Attribution) -> str:
     """The words of ``record`` shaded by score, each with its score as a tooltip."""
     scale = max((abs(s) for s in record.scores), default=0.0)
     spans = " ".join(
-        f'<span style="background:{_colour(score, scale)}" title="{score:+.4f}">{escape(word)}</span>'
+        f'<span style="background-color:{_colour(score, scale)}" title="{score:+.4f}">{escape(word)}</span>'
         for word, score in zip(record.words, record.scores)
     )
     return f'<div class="wb-words">{spans}</div>'
@@ -70,6 +75,18 @@ def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _tight(fig) -> None:
+    """``tight_layout``, quietly: long label names (data, not our choice) may not fit, which is no error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
+
+
+def _short(label: str, limit: int = 24) -> str:
+    """A tick label cut to ``limit`` characters, so a long label name cannot crowd out the plot."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def top_words_figure(record: Attribution, k: int = 10):  # -> matplotlib.figure.Figure
     """A horizontal bar chart of the ``k`` words with the largest absolute scores (no pyplot)."""
     import numpy as np
@@ -84,34 +101,47 @@ def top_words_figure(record: Attribution, k: int = 10):  # -> matplotlib.figure.
     ax.axvline(0, color="#444", linewidth=0.8)
     ax.locator_params(axis="x", nbins=4)
     ax.set_title(f"{record.method}: toward {record.target}", fontsize=9)
-    fig.tight_layout()
+    _tight(fig)
+    fig.set_label(f"top words, {record.method}")
     return fig
 
 
-def figure_data_uri(fig) -> str:
-    """A matplotlib figure as a ``data:image/png;base64,...`` URI (stable bytes: no timestamp)."""
+def figure_png(fig) -> bytes:
+    """A matplotlib figure as PNG bytes (stable: no timestamp or software tag)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
 
 
-def page_html(title: str, sections: Iterable[str]) -> str:
-    """A complete, script-free HTML page: escaped ``title``, then ``sections`` (already-safe HTML)."""
+def figure_data_uri(fig) -> str:
+    """A matplotlib figure as a ``data:image/png;base64,...`` URI."""
+    return "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode("ascii")
+
+
+def section_html(section: Section) -> str:
+    """A section as HTML: a figure becomes an ``<img>`` whose alt text is the figure's label."""
+    if isinstance(section, str):
+        return section
+    return f'<img alt="{escape(section.get_label())}" src="{figure_data_uri(section)}">'
+
+
+def page_html(title: str, sections: Iterable[Section]) -> str:
+    """A complete, script-free HTML page: escaped ``title``, then ``sections`` (already-safe HTML or figures)."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n<h1>{escape(title)}</h1>\n"
-        + "\n".join(sections)
+        + "\n".join(map(section_html, sections))
         + "\n</body></html>\n"
     )
 
 
-def explanation_page(title: str, records_by_method: Mapping[str, Sequence[Attribution]], summary: Mapping[str, Any], *, figures: bool = True) -> str:
+def explanation_sections(records_by_method: Mapping[str, Sequence[Attribution]], summary: Mapping[str, Any], *, figures: bool = True) -> list[Section]:
     """The explanation report: faithfulness, agreement and stability tables, then every document.
 
     ``summary`` is the content of faithfulness.json (``explainers.study``).
     """
-    sections = [f'<p class="wb-meta">model {escape(summary["model"])} · data {escape(summary["data"])} · seed {int(summary["seed"])}</p>']
+    sections: list[Section] = [f'<p class="wb-meta">model {escape(summary["model"])} · data {escape(summary["data"])} · seed {int(summary["seed"])}</p>']
     scores = ("comprehensiveness", "sufficiency", "aopc_comprehensiveness", "aopc_sufficiency")
     rows = [
         {"method": method, **{k: v for name in scores for k, v in ((name, result["method"][name]), (f"{name} (random)", result["random"][name]))}}
@@ -132,15 +162,18 @@ def explanation_page(title: str, records_by_method: Mapping[str, Sequence[Attrib
         for record in records:
             by_document.setdefault(record.id, []).append(record)
     for doc_id, records in by_document.items():
-        parts = [f'<div class="wb-doc"><h3>{escape(doc_id)}</h3>']
+        sections.append(f'<h3 class="wb-doc">{escape(doc_id)}</h3>')
         for record in records:
-            parts.append(f'<p class="wb-meta">{escape(record.method)} · target {escape(record.target)} · p = {record.output:.4f} · all words masked {record.base:.4f}</p>')
-            parts.append(attribution_html(record))
+            sections.append(f'<p class="wb-meta">{escape(record.method)} · target {escape(record.target)} · p = {record.output:.4f} · all words masked {record.base:.4f}</p>'
+                            + attribution_html(record))
             if figures:
-                parts.append(f'<img alt="top words, {escape(record.method)}" src="{figure_data_uri(top_words_figure(record))}">')
-        parts.append("</div>")
-        sections.append("\n".join(parts))
-    return page_html(title, sections)
+                sections.append(top_words_figure(record))
+    return sections
+
+
+def explanation_page(title: str, records_by_method: Mapping[str, Sequence[Attribution]], summary: Mapping[str, Any], *, figures: bool = True) -> str:
+    """index.html of ``workbench explain``: :func:`explanation_sections` as a page."""
+    return page_html(title, explanation_sections(records_by_method, summary, figures=figures))
 
 
 def accuracy_figure(content: Mapping[str, Any]):  # -> matplotlib.figure.Figure
@@ -154,10 +187,11 @@ def accuracy_figure(content: Mapping[str, Any]):  # -> matplotlib.figure.Figure
         m = content["metrics"][ref]
         ci = m["ci"]["accuracy"] or {"low": m["accuracy"], "high": m["accuracy"]}
         ax.errorbar(m["accuracy"], i, xerr=[[m["accuracy"] - ci["low"]], [ci["high"] - m["accuracy"]]], fmt="o", capsize=4, color="#286edc")
-    ax.set_yticks(range(len(models)), models, fontsize=8)
+    ax.set_yticks(range(len(models)), [_short(ref, 32) for ref in models], fontsize=8)
     ax.set_xlabel("accuracy (95 % bootstrap interval)")
     ax.invert_yaxis()
-    fig.tight_layout()
+    _tight(fig)
+    fig.set_label("accuracy per model")
     return fig
 
 
@@ -174,7 +208,8 @@ def speed_accuracy_figure(content: Mapping[str, Any]):  # -> matplotlib.figure.F
     ax.set_xscale("log")
     ax.set_xlabel("documents per second (log scale)")
     ax.set_ylabel("accuracy")
-    fig.tight_layout()
+    _tight(fig)
+    fig.set_label("speed against accuracy")
     return fig
 
 
@@ -185,8 +220,8 @@ def _interval(ci: Sequence[float] | Mapping[str, float] | None, scale: float = 1
     return f"{scale * low:+.2f} to {scale * high:+.2f}" if scale != 1.0 else f"{low:.4f} to {high:.4f}"
 
 
-def comparison_page(content: Mapping[str, Any]) -> str:
-    """compare.html: the verdicts, per-model metrics and cost, pairs, slices, probes and explanation agreement."""
+def comparison_sections(content: Mapping[str, Any]) -> list[Section]:
+    """The verdicts, per-model metrics and cost, pairs, slices, probes and explanation agreement (compare.json content)."""
     models = content["models"]
     summary = []
     for ref in models:
@@ -215,8 +250,8 @@ def comparison_page(content: Mapping[str, Any]) -> str:
         f'<p class="wb-meta">data {escape(content["data"])} · seed {int(content["seed"])} · {len(models)} models</p>',
         "<h2>Verdicts</h2><ul>" + "".join(f"<li>{escape(p['verdict'])}</li>" for p in content["pairwise"]) + "</ul>",
         "<h2>Models</h2>" + table_html(summary),
-        f'<img alt="accuracy per model" src="{figure_data_uri(accuracy_figure(content))}"> '
-        f'<img alt="speed against accuracy" src="{figure_data_uri(speed_accuracy_figure(content))}">',
+        accuracy_figure(content),
+        speed_accuracy_figure(content),
         "<h2>Pairs</h2><p>Differences are the first model minus the second; McNemar's exact test on which documents each gets right.</p>" + table_html(pairs),
         "<h2>Per-class F1 differences</h2>" + table_html(per_class),
         "<h2>Slices</h2><p>Accuracy per gold class, per length in words, and per extra column; slices under 30 documents are flagged.</p>"
@@ -231,4 +266,79 @@ def comparison_page(content: Mapping[str, Any]) -> str:
         if p["disagreements"]:
             rows = [{"id": d["id"], "gold": d["label"], p["a"]: d["a"], p["b"]: d["b"]} for d in p["disagreements"][:50]]
             sections.append(f"<h3>Where {escape(p['a'])} and {escape(p['b'])} disagree ({len(p['disagreements'])}, first 50)</h3>" + table_html(rows))
-    return page_html("Model comparison", sections)
+    return sections
+
+
+def comparison_page(content: Mapping[str, Any]) -> str:
+    """compare.html: :func:`comparison_sections` as a page."""
+    return page_html("Model comparison", comparison_sections(content))
+
+
+def confusion_matrix_figure(metrics: Metrics):  # -> matplotlib.figure.Figure
+    """The confusion matrix (scikit-learn's ConfusionMatrixDisplay), rows gold, columns predicted."""
+    import numpy as np
+    from matplotlib.figure import Figure
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    labels = metrics.confusion_matrix["labels"]
+    size = max(4.0, 0.9 * len(labels) + 2)
+    fig = Figure(figsize=(size, size), dpi=100)  # no pyplot: leaves a notebook's backend alone
+    ax = fig.subplots()
+    ConfusionMatrixDisplay(np.array(metrics.confusion_matrix["matrix"]), display_labels=[_short(str(label)) for label in labels]).plot(
+        ax=ax, cmap="Blues", colorbar=False, xticks_rotation=45
+    )
+    ax.set_title(f"{metrics.model} on {metrics.data}\naccuracy {metrics.accuracy:.3f}, n = {metrics.n}", fontsize=9)
+    _tight(fig)
+    fig.set_label("confusion matrix")
+    return fig
+
+
+SUMMARY_METRICS = {
+    "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "macro F1", "precision_macro": "macro precision",
+    "recall_macro": "macro recall", "f1_micro": "micro F1", "f1_weighted": "weighted F1", "matthews_corrcoef": "Matthews correlation",
+    "cohen_kappa": "Cohen's kappa", "log_loss": "log loss", "brier_score": "Brier score", "ece": "expected calibration error",
+}
+
+
+def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None, *, mistakes: int = 20) -> list[Section]:
+    """An evaluation: every metric with its interval, per-class scores, the confusion matrix and,
+    given the predictions, the ``mistakes`` most confident wrong predictions."""
+    def interval(name: str) -> str:
+        ci = metrics.ci.get(name)
+        return _interval((ci.low, ci.high)) if ci else "-" if name in metrics.ci else ""
+
+    summary = [{"metric": label, "value": getattr(metrics, name), "95% CI": interval(name)} for name, label in SUMMARY_METRICS.items()]
+    per_class = [{"label": label, **{k: scores[k] for k in ("precision", "recall", "f1", "support")}} for label, scores in metrics.per_class.items()]
+    sections: list[Section] = [
+        f'<p class="wb-meta">model {escape(metrics.model)} · data {escape(metrics.data)} · n = {metrics.n} · bootstrap seed {int(metrics.seed)}</p>',
+        "<h2>Metrics</h2>" + table_html(summary),
+        "<h2>Per class</h2>" + table_html(per_class),
+        confusion_matrix_figure(metrics),
+    ]
+    if predictions is not None and predictions.labels is not None:
+        predicted = predictions.predicted
+        wrong = [i for i, (gold, guess) in enumerate(zip(predictions.labels, predicted)) if gold != guess]
+        confidence = predictions.proba.max(axis=1)
+        order = sorted(wrong, key=lambda i: (-float(confidence[i]), i))[:mistakes]
+        rows = [{"id": predictions.ids[i], "gold": predictions.labels[i], "predicted": predicted[i], "p(predicted)": float(confidence[i]),
+                 "p(gold)": float(predictions.proba[i, list(predictions.label_names).index(predictions.labels[i])])} for i in order]
+        sections.append(f"<h2>Most confident mistakes ({len(rows)} of {len(wrong)})</h2>" + (table_html(rows) if rows else "<p>None.</p>"))
+    return sections
+
+
+def index_page(title: str, entries: Sequence[Mapping[str, Any]]) -> str:
+    """A page that links reports under a headline table.
+
+    Each entry has ``name``, ``href`` (relative link), ``notebook``, ``status``, ``parameters``
+    (mapping), ``headline`` (mapping of figure name to number or text) and ``finished``.
+    """
+    def headline(values: Mapping[str, Any]) -> str:
+        return " · ".join(f"{escape(k)} {v:.4f}" if isinstance(v, float) else f"{escape(k)} {escape(v)}" for k, v in values.items())
+
+    rows = "".join(
+        f'<tr><td><a href="{escape(e["href"])}">{escape(e["name"])}</a></td><td>{escape(e["notebook"])}</td><td>{escape(e["status"])}</td>'
+        f'<td>{escape(", ".join(f"{k}={v}" for k, v in e["parameters"].items()))}</td><td>{headline(e["headline"])}</td><td>{escape(e["finished"])}</td></tr>'
+        for e in entries
+    )
+    head = "".join(f"<th>{c}</th>" for c in ("report", "notebook", "status", "parameters", "headline", "finished (UTC)"))
+    return page_html(title, [f"<p>{len(entries)} reports.</p><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"])

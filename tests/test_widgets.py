@@ -1,0 +1,96 @@
+"""The explorer app, headless: set widget values, click, wait, and read what it shows."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from workbench.data import load_dataset
+from workbench.models import load_model
+from workbench.render import escape
+from workbench.widgets import Explorer
+
+from .test_render import PAYLOADS, assert_inert
+
+
+@pytest.fixture
+def explorer(tiny_sharp_dir, tiny_csv):
+    return Explorer(load_model(str(tiny_sharp_dir)), load_dataset(str(tiny_csv)), num_samples=40)
+
+
+def test_search_and_the_misclassified_filter_narrow_the_documents(explorer):
+    assert len(explorer.document.options) == 8 and explorer.status.value == "8 of 8 documents"
+    explorer.search.value = "bank"
+    assert [i for _, i in explorer.document.options] == [0, 3, 6]
+    assert explorer.document.value == 0
+    explorer.search.value = ""
+    explorer.misclassified.value = True
+    wrong = [i for i in range(8) if explorer.predictions.labels[i] != explorer.predicted[i]]
+    assert [i for _, i in explorer.document.options] == wrong and wrong
+    explorer.search.value = "no such words anywhere"
+    assert explorer.document.options == () and explorer.document.value is None
+    assert "No document matches" in explorer.prediction.value
+    assert explorer.explain_button.click() is None and explorer.worker is not None
+    explorer.wait(60)
+    assert explorer.status.value.startswith("error: no document is selected")
+
+
+def test_choosing_a_document_shows_its_probabilities_and_text(explorer):
+    explorer.document.value = 4
+    shown = explorer.prediction.value
+    assert "player of the season said the team will win" in shown
+    for label in ("business", "sports", "tech"):
+        assert f"<td>{label}</td>" in shown
+    assert f"gold {explorer.predictions.labels[4]}" in shown
+
+
+def test_explain_runs_in_the_background_and_shows_words_and_faithfulness(explorer):
+    explorer.document.value = 0
+    explorer.method.value = "lime"
+    explorer.explain_button.click()
+    worker = explorer.worker
+    assert worker is not None and worker is not threading.current_thread()
+    explorer.wait(120)
+    assert not worker.is_alive()
+    assert explorer.status.value == "done" and explorer.progress.value == explorer.progress.max and explorer.progress.bar_style == "success"
+    assert not explorer.explain_button.disabled
+    record = explorer.attribution
+    assert record.method == "lime" and record.words == tuple("the bank said profit and shares rose in the market".split())
+    assert explorer.words.value.count("<span") == len(record.words)
+    assert "comprehensiveness" in explorer.faithfulness.value and "random words" in explorer.faithfulness.value
+    # the same document and seed again: the same scores (and the cache is not needed for that)
+    first = record.scores
+    explorer.method.value = "occlusion"
+    explorer.explain_button.click()
+    explorer.wait(120)
+    assert explorer.attribution.method == "occlusion"
+    explorer.method.value = "lime"
+    explorer.explain_button.click()
+    explorer.wait(120)
+    assert explorer.attribution.scores == first
+
+
+def test_methods_the_model_cannot_run_are_not_offered(tmp_path):
+    from workbench.demos import is_current
+
+    if not is_current("tfidf-logreg"):
+        pytest.skip("demo:tfidf-logreg is not built (make test builds it)")
+    texts = load_dataset("bbc-news:test")
+    app = Explorer(load_model("demo:tfidf-logreg"), texts)
+    assert app.method.options == ("lime", "shap", "occlusion")
+
+
+def test_hostile_text_and_ids_are_escaped_in_the_app(tmp_path, tiny_sharp_dir):
+    from .conftest import write_csv
+
+    data = write_csv(tmp_path / "d.csv", [(PAYLOADS[i], f"the bank said {PAYLOADS[i]}", "business") for i in range(5)], header="id,text,label")
+    app = Explorer(load_model(str(tiny_sharp_dir)), load_dataset(str(data)), methods=["occlusion"])
+    for row in range(5):
+        app.document.value = row
+        assert_inert(app.prediction.value, images=0)
+        assert escape(PAYLOADS[row]) in app.prediction.value
+        app.explain_button.click()
+        app.wait(60)
+        assert app.status.value == "done"
+        assert_inert(app.words.value + app.faithfulness.value, images=0)
