@@ -44,7 +44,8 @@ def build_tiny_bert(folder: Path, **overrides) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     vocab = folder / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS]) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizer(vocab_file=str(vocab), model_max_length=24)
+    tokenizer = BertTokenizer(vocab=str(vocab), model_max_length=24)  # transformers 5: `vocab`, not `vocab_file`
+    assert tokenizer.tokenize("the team") == ["the", "team"], "the tiny tokenizer lost its vocabulary"
     torch.manual_seed(0)
     settings = {
         "vocab_size": len(TINY_WORDS) + 5,

@@ -37,6 +37,22 @@ def test_minilm_evaluates_above_097_and_every_figure_equals_sklearn(cli, tmp_pat
     assert_metrics_match_predictions(metrics, pd.read_csv(out / "predictions.csv", dtype={"id": str}))
 
 
+def test_the_evaluate_report_with_its_defaults_gives_the_command_lines_metrics(cli, tmp_path):
+    """notebooks/evaluate.ipynb under papermill, on the real model, writes the same metrics.json as `workbench evaluate`."""
+    from workbench.report import run_report
+
+    from .test_report import EVALUATE
+
+    report = run_report(EVALUATE, tmp_path / "report")
+    result = cli("evaluate", "--model", "demo:minilm-bbc", "--data", "bbc-news:test", "--out", tmp_path / "cli", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report" / "metrics.json").read_bytes() == (tmp_path / "cli" / "metrics.json").read_bytes()
+    assert report.manifest["parameters"] == {"model": "demo:minilm-bbc", "data": "bbc-news:test", "seed": 0}
+    [model] = report.manifest["inputs"]["models"]
+    assert model["ref"] == "demo:minilm-bbc" and len(model["files"]["model.safetensors"]) == 64
+    assert report.manifest["inputs"]["data"][0]["rows"] == 445 and report.manifest["headline"]["accuracy"] >= 0.97
+
+
 @pytest.mark.parametrize("name, floor", [("demo:minilm-l3-bbc", 0.93), ("demo:tfidf-logreg", 0.96)])
 def test_other_demos_are_real_classifiers(test_split, name, floor):
     metrics = evaluate(load_model(name), test_split)

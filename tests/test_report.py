@@ -76,6 +76,9 @@ def test_cli_values_keep_text_for_text_parameters_and_read_yaml_otherwise(tmp_pa
         parse_cli_parameters(EXPLAIN, [], [broken])
     with pytest.raises(ParameterError, match="must hold a mapping"):
         parse_cli_parameters(EXPLAIN, [], [_write(tmp_path / "list.yaml", "- 1\n")])
+    hostile = parse_cli_parameters(EXPLAIN, [], [_write(tmp_path / "code.yaml", '"n = 0\\nimport os; os.system(\'id\')\\nx": 1\n')])
+    with pytest.raises(ParameterError, match="is not a Python identifier"):
+        check_parameters(EXPLAIN, hostile)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -204,22 +204,24 @@ def run_report(
         "execution_timeout_s": timeout,
         "started": _now(),
     }
+    failure = None
     try:
         papermill.execute_notebook(
             str(notebook), str(executed), parameters=inject, kernel_name=kernel, execution_timeout=timeout, start_timeout=start_timeout,
             cwd=str(out), progress_bar=False, log_output=log_output, kernel_manager_class=ipc_kernel_manager(),
         )
     except PapermillExecutionError as exc:
-        manifest.update(status="failed", finished=_now(), error={"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue})
-        write_json(manifest_path, manifest)
-        message = (exc.evalue or "").strip().splitlines()[0] if (exc.evalue or "").strip() else ""
-        raise NotebookError(f"{notebook.name} failed in cell [{exc.exec_count}]: {exc.ename}: {message}; the partly executed notebook is {executed}") from None
+        failure = {"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue or "", "what": f"failed in cell [{exc.exec_count}]"}
     except Exception as exc:  # nbclient's CellTimeoutError and DeadKernelError, and the kernel failing to start
-        manifest.update(status="failed", finished=_now(), error={"cell": None, "ename": type(exc).__name__, "evalue": str(exc).strip()})
+        failure = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc), "what": "did not finish"}
+    manifest["finished"] = _now()
+    if failure:
+        what = failure.pop("what")
+        manifest.update(status="failed", error=failure)
         write_json(manifest_path, manifest)
-        first = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else ""
-        raise NotebookError(f"{notebook.name} did not finish: {type(exc).__name__}: {first}; the partly executed notebook is {executed}") from None
-    manifest.update(status="ok", finished=_now())
+        first = failure["evalue"].strip().splitlines()[0].rstrip(".") if failure["evalue"].strip() else ""
+        raise NotebookError(f"{notebook.name} {what}: {failure['ename']}: {first}; the partly executed notebook is {executed}")
+    manifest["status"] = "ok"
     if results.exists():
         manifest.update(json.loads(results.read_text(encoding="utf-8")))
         results.unlink()
@@ -243,7 +245,7 @@ def write_index(root: str | os.PathLike[str], title: str = "Workbench reports") 
             "href": f"{path.parent.name}/{stem}.html" if manifest.get("status") == "ok" else f"{path.parent.name}/{stem}.ipynb",
             "notebook": Path(manifest["notebook"]).name,
             "status": manifest.get("status", "?"),
-            "parameters": manifest.get("overrides", {}),
+            "parameters": manifest.get("parameters", {}),
             "headline": manifest.get("headline", {}),
             "finished": manifest.get("finished", ""),
         })
