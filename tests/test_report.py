@@ -120,10 +120,14 @@ def test_code_in_a_value_stays_a_string(tmp_path, cli):
     assert not marker.exists()
 
 
-def test_code_in_a_model_value_is_refused_before_anything_runs(tmp_path, cli, tiny_csv):
+@pytest.mark.parametrize(("name", "template", "message"), [
+    ("model", 'x"; __import__("os").system("touch {marker}"); "', "model folder not found"),
+    ("seed", '__import__("os").system("touch {marker}")', "parameter 'seed' must be of type int"),
+])
+def test_code_in_a_model_or_number_value_is_refused_before_anything_runs(tmp_path, cli, tiny_csv, name, template, message):
     marker = tmp_path / "pwned"
-    result = cli("report", EVALUATE, "--out", tmp_path / "out", "-p", "model", f'x"; __import__("os").system("touch {marker}"); "', "-p", "data", tiny_csv)
-    assert result.exit_code == 2 and "model folder not found" in result.stderr
+    result = cli("report", EVALUATE, "--out", tmp_path / "out", "-p", name, template.format(marker=marker), "-p", "data", tiny_csv)
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists() and not marker.exists()
 
 
