@@ -21,7 +21,7 @@ def test_unknown_attribute_raises_attribute_error():
         workbench.nope  # noqa: B018
 
 
-@pytest.mark.parametrize("module", ["workbench", "workbench.records", "workbench.errors", "workbench.io", "workbench.data", "workbench.metrics", "workbench.evaluation", "workbench.faithfulness", "workbench.render", "workbench.words", "workbench.cache"])
+@pytest.mark.parametrize("module", ["workbench", "workbench.records", "workbench.errors", "workbench.io", "workbench.data", "workbench.metrics", "workbench.evaluation", "workbench.faithfulness", "workbench.render", "workbench.words", "workbench.cache", "workbench.parameters", "workbench.report", "workbench.display"])
 def test_core_modules_do_not_import_torch(module):
     code = f"import sys, {module}; print('torch' in sys.modules, 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

@@ -7,6 +7,8 @@ The public surface is a few verbs, the records they exchange, and the errors::
     model = wb.load_model("demo:minilm-bbc")
     predictions = wb.predict(model, ds)
     metrics = wb.compute_metrics(predictions, seed=0)     # or wb.evaluate(model, ds)
+    wb.run_report("notebooks/evaluate.ipynb", "reports/mine", {"seed": 1})   # a papermill report
+    wb.Explorer(model, ds)                                # the ipywidgets app, in JupyterLab
 
 Names load lazily, so ``import workbench`` imports neither torch nor transformers.
 """
@@ -33,6 +35,9 @@ _EXPORTS = {
     "explain_dataset": "explainers.study",
     "score_faithfulness": "faithfulness",
     "agreement": "faithfulness",
+    "run_report": "report",
+    "write_index": "report",
+    "Explorer": "widgets",
     "Attribution": "records",
     "Dataset": "records",
     "Predictions": "records",
@@ -57,6 +62,8 @@ if TYPE_CHECKING:
     from .faithfulness import agreement, score_faithfulness
     from .metrics import compute_metrics
     from .models import load_model
+    from .report import run_report, write_index
+    from .widgets import Explorer
     from .records import Attribution, Classifier, Comparison, ConfidenceInterval, Dataset, Metrics, Predictions
 
 
