@@ -94,3 +94,16 @@ def test_hostile_text_and_ids_are_escaped_in_the_app(tmp_path, tiny_sharp_dir):
         app.wait(60)
         assert app.status.value == "done"
         assert_inert(app.words.value + app.faithfulness.value, images=0)
+
+
+def test_an_unlabeled_dataset_can_be_explored_without_the_misclassified_filter(tmp_path, tiny_sharp_dir):
+    from .conftest import write_csv
+
+    data = write_csv(tmp_path / "u.csv", [("the bank said profit",), ("goal",)], header="text")
+    app = Explorer(load_model(str(tiny_sharp_dir)), load_dataset(str(data), label_column=None), methods=["occlusion"])
+    assert app.misclassified.disabled and "gold" not in app.prediction.value
+    assert [label for label, _ in app.document.options][1].startswith("1 · predicted ")
+    app.document.value = 1
+    app.explain_button.click()
+    app.wait(60)
+    assert app.status.value == "done" and app.attribution.words == ("goal",)

@@ -287,7 +287,7 @@ def confusion_matrix_figure(metrics: Metrics):  # -> matplotlib.figure.Figure
     ConfusionMatrixDisplay(np.array(metrics.confusion_matrix["matrix"]), display_labels=[_short(str(label)) for label in labels]).plot(
         ax=ax, cmap="Blues", colorbar=False, xticks_rotation=45
     )
-    ax.set_title(f"{metrics.model} on {metrics.data}\naccuracy {metrics.accuracy:.3f}, n = {metrics.n}", fontsize=9)
+    ax.set_title(f"{_short(metrics.model, 48)} on {_short(metrics.data, 48)}\naccuracy {metrics.accuracy:.3f}, n = {metrics.n}", fontsize=9)
     _tight(fig)
     fig.set_label("confusion matrix")
     return fig
@@ -300,9 +300,11 @@ SUMMARY_METRICS = {
 }
 
 
-def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None, *, mistakes: int = 20) -> list[Section]:
+def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None, texts: Sequence[str] | None = None, *,
+                        mistakes: int = 20, excerpt: int = 160) -> list[Section]:
     """An evaluation: every metric with its interval, per-class scores, the confusion matrix and,
-    given the predictions, the ``mistakes`` most confident wrong predictions."""
+    given the predictions, the ``mistakes`` most confident wrong predictions (with the start of
+    each text, given the texts in the predictions' order)."""
     def interval(name: str) -> str:
         ci = metrics.ci.get(name)
         return _interval((ci.low, ci.high)) if ci else "-" if name in metrics.ci else ""
@@ -321,7 +323,8 @@ def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None
         confidence = predictions.proba.max(axis=1)
         order = sorted(wrong, key=lambda i: (-float(confidence[i]), i))[:mistakes]
         rows = [{"id": predictions.ids[i], "gold": predictions.labels[i], "predicted": predicted[i], "p(predicted)": float(confidence[i]),
-                 "p(gold)": float(predictions.proba[i, list(predictions.label_names).index(predictions.labels[i])])} for i in order]
+                 "p(gold)": float(predictions.proba[i, list(predictions.label_names).index(predictions.labels[i])]),
+                 **({"text": texts[i][:excerpt] + ("…" if len(texts[i]) > excerpt else "")} if texts is not None else {})} for i in order]
         sections.append(f"<h2>Most confident mistakes ({len(rows)} of {len(wrong)})</h2>" + (table_html(rows) if rows else "<p>None.</p>"))
     return sections
 

@@ -105,13 +105,17 @@ def ipc_kernel_manager():  # -> type[jupyter_client.AsyncKernelManager]
     """A kernel manager that connects over IPC sockets in Jupyter's runtime folder, not localhost TCP.
 
     No port races between reports run side by side (papermill#511), and no plain-TCP warning
-    from ipykernel 7 on every run. IPC sockets exist on POSIX only; elsewhere TCP stays.
+    from ipykernel 7 on every run. IPC sockets exist on POSIX only, and their paths are short;
+    elsewhere, or under a long runtime folder, TCP stays.
     """
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import CaselessStrEnum
 
+    usable = os.name == "posix" and len(jupyter_runtime_dir()) <= 60  # a socket path holds at most ~107 bytes
+
     class IPCKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp", config=True)
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if usable else "tcp", config=True)
 
     return IPCKernelManager
 
