@@ -169,7 +169,7 @@ class Explorer:
         finally:
             self.explain_button.disabled = False
         self.attribution = record
-        self.words.value = (f'<p class="wb-meta">{escape(record.method)} · toward {escape(record.target)} · p = {record.output:.4f} · '
+        self.words.value = (f'<p class="wb-meta">{escape(record.id)} · {escape(record.method)} · toward {escape(record.target)} · p = {record.output:.4f} · '
                             f"all words masked {record.base:.4f}; red words push toward the label, blue against it</p>" + attribution_html(record))
         rows = [{"score": name, "this explanation": scores["method"][name], "random words": scores["random"][name]}
                 for name in ("comprehensiveness", "sufficiency", "aopc_comprehensiveness", "aopc_sufficiency")]
