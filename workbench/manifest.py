@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .io import folder_fingerprint, sha256_file
+from .io import sha256_file
 
 PACKAGES = (
     "workbench", "torch", "transformers", "tokenizers", "safetensors", "numpy", "scipy", "scikit-learn", "statsmodels",
@@ -78,7 +78,7 @@ def environment(notebook: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def model_provenance(ref: str) -> dict[str, Any]:
-    """The folder a model reference names, the SHA-256 of each of its files and their joint fingerprint.
+    """The folder a model reference names and the SHA-256 of each of its files.
 
     Raises the loader's one-line ModelError when the reference names no model.
     """
@@ -86,7 +86,7 @@ def model_provenance(ref: str) -> dict[str, Any]:
 
     folder = resolve_model_folder(ref)
     files = {path.name: sha256_file(path) for path in sorted(folder.iterdir()) if path.is_file()}
-    return {"ref": ref, "folder": str(folder.resolve()), "files": files, "fingerprint": folder_fingerprint(folder)}
+    return {"ref": ref, "folder": str(folder.resolve()), "files": files}
 
 
 def data_provenance(ref: str) -> dict[str, Any]:
