@@ -54,7 +54,7 @@ def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
     from workbench.explainers.benchmark import format_explanation_table, run_explanation_benchmark
 
     data = write_csv(tmp_path / "d.csv", [(t + " and the new market data said", label) for t, label in TINY_ROWS])
-    result = run_explanation_benchmark(str(tiny_sharp_dir), str(data), documents=2, num_samples=30, device="cpu", out=tmp_path / "out")
+    result = run_explanation_benchmark(str(tiny_sharp_dir), str(data), documents=2, num_samples=30, quality_documents=3, device="cpu", out=tmp_path / "out")
     written = json.loads((tmp_path / "out" / "explanations.json").read_text())
     assert set(written["regimes"]) == {"full", "first60words", "first15words"}
     for row in written["regimes"].values():
@@ -64,3 +64,9 @@ def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
             assert -1 <= row[f"{method}_int8_spearman_vs_fp32"] <= 1
             assert row[f"{method}_onnxruntime_max_abs_diff"] < 1e-4  # the same model, other kernels
     assert "onnxruntime" in format_explanation_table(result)
+    quality = written["quality"]
+    assert quality["documents"] == 3 and set(quality["methods"]) == {"lime", "shap", "integrated-gradients", "gradient-x-input", "occlusion"}
+    for method, row in quality["methods"].items():
+        assert row["s_per_doc"] > 0 and isinstance(row["no_better_than_random"], bool)
+        assert ("stability" in row) == (method == "lime") and ("diagnostics" in row) == (method == "integrated-gradients")
+    assert written["environment"]["cpu_count"] > 0 and "quality on 3 documents" in format_explanation_table(result)

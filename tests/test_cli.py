@@ -211,12 +211,27 @@ def test_explain_writes_attributions_faithfulness_and_a_page_byte_identically(cl
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     lines = [json.loads(line) for line in (tmp_path / "a" / "attributions.jsonl").read_text().splitlines()]
     assert [(r["id"], r["method"]) for r in lines] == [(i, m) for i in ("0", "4", "7") for m in ("lime", "shap")]
-    assert all(r["params"]["seed"] == 5 and r["params"]["num_samples"] == 30 for r in lines)
+    assert all(r["params"]["seed"] == (5 if r["method"] == "lime" else None) and r["params"]["num_samples"] == 30 for r in lines)
     summary = json.loads((tmp_path / "a" / "faithfulness.json").read_text())
     assert summary["n"] == 3 and set(summary["faithfulness"]) == {"lime", "shap"}
     assert cli(*args[:-3], "--seed", "6", "--no-cache", "--out", tmp_path / "c").exit_code == 0
     other = [json.loads(line) for line in (tmp_path / "c" / "attributions.jsonl").read_text().splitlines()]
     assert [r["scores"] for r in other if r["method"] == "lime"] != [r["scores"] for r in lines if r["method"] == "lime"]
+
+
+def test_explain_a_windowed_model_explains_every_window(cli, tmp_path, tiny_sharp_dir):
+    from .conftest import write_csv
+    from .test_explainers import LONG
+
+    data = write_csv(tmp_path / "long.csv", [(LONG, "business"), ("the team won", "sports")])
+    result = cli("explain", "--model", tiny_sharp_dir, "--data", data, "--label-column", "label", "--method", "integrated-gradients",
+                 "--method", "occlusion", "--long-text", "window", "--stride", "4", "--no-cache", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in (tmp_path / "out" / "attributions.jsonl").read_text().splitlines()]
+    long_ig = lines[0]
+    assert long_ig["reading"]["mode"] == "window" and len(long_ig["reading"]["windows"]) >= 2 and long_ig["visible"] == len(long_ig["words"])
+    assert long_ig["diagnostics"]["converged"] and "documents within the 5 % completeness tolerance" in result.stdout
+    assert "windows of 24 tokens" in (tmp_path / "out" / "index.html").read_text()
 
 
 @pytest.mark.parametrize("options, message", [

@@ -1,5 +1,6 @@
-"""Explanation methods on a tiny random BERT: one record shape, determinism, and each method's
-defining property (LIME equals lime called directly, SHAP adds up, integrated gradients is complete)."""
+"""Explanation methods on a tiny random BERT: one record shape, determinism, each method's
+defining property (LIME equals lime called directly, SHAP adds up, integrated gradients is
+complete and says how close), and the rule that every method explains what the model read."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from workbench.data import load_dataset
 from workbench.models import load_model
 from workbench.tfidf import fit_tfidf_logreg, save_sklearn
 from workbench.records import Dataset
+from workbench.words import split_words, whole_text
 
 from .conftest import TINY_LABELS, TINY_ROWS, write_csv
 
@@ -37,15 +39,19 @@ def tfidf_dir(tmp_path_factory):
 
 
 class CountingModel:
-    """A classifier that passes every call to ``inner`` and counts the texts it was asked for."""
+    """A classifier that passes every call to ``inner`` and counts (and keeps) the texts it was asked for."""
 
     def __init__(self, inner):
-        self.inner, self.texts = inner, 0
+        self.inner, self.texts, self.seen = inner, 0, []
         self.ref, self.label_names, self.fingerprint = inner.ref, inner.label_names, inner.fingerprint
 
     def predict_proba(self, texts, *, progress=None):
         self.texts += len(texts)
+        self.seen += list(texts)
         return self.inner.predict_proba(texts, progress=progress)
+
+    def reading(self, text):
+        return self.inner.reading(text)
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -65,17 +71,18 @@ def test_every_method_gives_one_score_per_word_toward_the_predicted_label(sharp,
 
 
 def test_lime_equals_lime_called_directly(sharp):
+    """lime's own explainer, configured as the workbench documents: word positions, a blank mask."""
     from lime.lime_text import LimeTextExplainer
 
-    text = TEXTS[0]
+    text = "the bank, the market and the team"
     [record] = explain(sharp, [text], method="lime", seed=7, num_samples=300, cache=False)
     target = TINY_LABELS.index(record.target)
-    direct = LimeTextExplainer(class_names=list(TINY_LABELS), random_state=7).explain_instance(
-        text, sharp.predict_proba, labels=(target,), num_features=len(set(text.split())), num_samples=300
+    direct = LimeTextExplainer(class_names=list(TINY_LABELS), random_state=7, bow=False, split_expression=split_words, mask_string=" ").explain_instance(
+        text, lambda texts: sharp.predict_proba([whole_text(t) for t in texts]), labels=(target,), num_features=len(split_words(text)), num_samples=300
     )
-    weights = {direct.domain_mapper.indexed_string.word(f): w for f, w in direct.as_map()[target]}
-    np.testing.assert_allclose(record.scores, [weights[w] for w in record.words], atol=1e-6)
-    assert record.scores[record.words.index("the")] == record.scores[len(record.words) - 1 - record.words[::-1].index("the")]
+    weights = dict(direct.as_map()[target])
+    np.testing.assert_allclose(record.scores, [weights[i] for i in range(len(record.words))], atol=1e-6)
+    assert record.words[2] == "," and record.params["features"] == "word positions"
 
 
 @pytest.mark.parametrize("text", [TEXTS[0], "goal", "the team, the goal; the win."])
@@ -84,26 +91,43 @@ def test_shap_scores_add_up_to_output_minus_base(sharp, text):
     assert sum(record.scores) == pytest.approx(record.output - record.base, abs=1e-4)
 
 
-def test_integrated_gradients_is_complete(sharp):
+def pad_baseline_output(model, text: str, target: str) -> float:
     import torch
 
-    [record] = explain(sharp, [TEXTS[0]], method="integrated-gradients", num_samples=400, cache=False)
-    encoded = sharp.tokenizer(TEXTS[0], return_tensors="pt", return_special_tokens_mask=True)
+    encoded = model.tokenizer(text, return_tensors="pt", return_special_tokens_mask=True)
     special = encoded.pop("special_tokens_mask").bool()
-    encoded["input_ids"] = torch.where(special, encoded["input_ids"], torch.full_like(encoded["input_ids"], sharp.tokenizer.pad_token_id))
+    encoded["input_ids"] = torch.where(special, encoded["input_ids"], torch.full_like(encoded["input_ids"], model.tokenizer.pad_token_id))
     with torch.inference_mode():
-        baseline = torch.softmax(sharp.model(**encoded).logits, -1)[0, TINY_LABELS.index(record.target)].item()
-    assert sum(record.scores) == pytest.approx(record.output - baseline, abs=5e-3)
+        return torch.softmax(model.model(**encoded).logits, -1)[0, TINY_LABELS.index(target)].item()
 
 
-@pytest.mark.parametrize("method", ["lime", "shap"])
-def test_the_seed_decides_stochastic_methods(sharp, method):
-    first = explain(sharp, TEXTS, method=method, seed=1, num_samples=40, cache=False)
-    again = explain(sharp, TEXTS, method=method, seed=1, num_samples=40, cache=False)
+def test_integrated_gradients_is_complete_and_states_its_error(sharp):
+    [record] = explain(sharp, [TEXTS[0]], method="integrated-gradients", num_samples=400, cache=False)
+    gap = record.output - pad_baseline_output(sharp, TEXTS[0], record.target)
+    d = record.diagnostics
+    assert d["gap"] == pytest.approx(gap, abs=1e-5) and d["steps"] == 400 and d["converged"]
+    assert sum(record.scores) - gap == pytest.approx(d["convergence_delta"], abs=1e-4)
+    assert d["relative_error"] == pytest.approx(abs(d["convergence_delta"]) / abs(d["gap"])) and d["relative_error"] <= d["tolerance"] == 0.05
+
+
+def test_integrated_gradients_doubles_its_steps_until_the_error_is_under_the_tolerance(sharp):
+    text = TEXTS[1]
+    [few] = explain(sharp, [text], method="integrated-gradients", num_samples=2, cache=False)
+    assert few.diagnostics["steps"] > 2 and few.diagnostics["steps"] & (few.diagnostics["steps"] - 1) == 0  # 2 doubled
+    assert few.diagnostics["converged"] and few.diagnostics["relative_error"] <= 0.05
+    fewer = explain(sharp, [text], method="integrated-gradients", num_samples=few.diagnostics["steps"] // 2, cache=False)[0]
+    assert fewer.diagnostics["steps"] == few.diagnostics["steps"]  # the same doubling ends at the same step count
+
+
+def test_the_seed_decides_lime_and_not_the_deterministic_methods(sharp):
+    first = explain(sharp, TEXTS, method="lime", seed=1, num_samples=40, cache=False)
+    again = explain(sharp, TEXTS, method="lime", seed=1, num_samples=40, cache=False)
     assert [r.to_dict() for r in first] == [r.to_dict() for r in again]
-    if method == "lime":
-        other = explain(sharp, TEXTS, method=method, seed=2, num_samples=40, cache=False)
-        assert [r.scores for r in other] != [r.scores for r in first]
+    other = explain(sharp, TEXTS, method="lime", seed=2, num_samples=40, cache=False)
+    assert [r.scores for r in other] != [r.scores for r in first]
+    shap_runs = [explain(sharp, TEXTS, method="shap", seed=seed, num_samples=40, cache=False) for seed in (1, 2)]
+    assert [r.to_dict() for r in shap_runs[0]] == [r.to_dict() for r in shap_runs[1]]
+    assert shap_runs[0][0].params["seed"] is None
 
 
 def test_shap_leaves_the_global_random_state_alone(sharp):
@@ -124,7 +148,7 @@ def test_explicit_targets_and_bad_targets(sharp):
 
 
 def test_a_text_without_words_gets_an_empty_record(sharp):
-    [record] = explain(sharp, ["... !"], method="lime", cache=False)
+    [record] = explain(sharp, [" \n "], method="lime", cache=False)
     assert record.words == () and record.scores == ()
 
 
@@ -174,3 +198,74 @@ def test_a_study_is_byte_identical_when_rerun(sharp, tmp_path):
     assert [(p["a"], p["b"]) for p in summary["agreement"]] == [("lime", "shap"), ("lime", "occlusion"), ("shap", "occlusion")]
     assert summary["stability"]["occlusion"]["seeds"] == "deterministic"
     assert summary["stability"]["lime"]["seeds"] == "3, 4" and -1 <= summary["stability"]["lime"]["spearman"] <= 1
+
+
+LONG = " ".join(["the bank said profit and shares rose in the market ,"] * 3 + ["computer chip software internet online phone"])
+TAIL = ("computer", "chip", "software", "internet", "online", "phone")
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_explains_only_what_the_model_read(sharp, method):
+    """The tiny model reads 22 tokens; the tail words must get no score and appear in no evaluated text."""
+    gradients = method in ("integrated-gradients", "gradient-x-input")  # they run the network itself, not predict_proba
+    counting = CountingModel(sharp)
+    [record] = explain(sharp if gradients else counting, [LONG], method=method, num_samples=64, cache=False)
+    reading = sharp.reading(LONG)
+    assert reading.mode == "truncate" and 0 < record.visible == reading.visible < len(record.words)
+    assert record.reading == {"mode": "truncate", "max_tokens": 24, "visible": record.visible, "words": len(record.words)}
+    assert len(sharp.tokenizer(reading.read_text)["input_ids"]) <= 24
+    assert not set(TAIL) & set(record.words[: record.visible])
+    assert gradients or counting.seen and not any(word in text for text in counting.seen for word in TAIL)
+    assert record.to_dict()["visible"] == record.visible
+    # explaining the long text is explaining what the model read of it
+    [prefix] = explain(sharp, [reading.read_text], method=method, num_samples=64, cache=False)
+    np.testing.assert_allclose(record.scores, prefix.scores, atol=1e-5)
+    assert record.output == pytest.approx(sharp.predict_proba([LONG])[0].max(), abs=1e-6)
+
+
+def test_faithfulness_of_a_long_text_deletes_only_words_the_model_read(sharp):
+    from workbench.faithfulness import score_faithfulness
+
+    [record] = explain(sharp, [LONG], method="occlusion", cache=False)
+    counting = CountingModel(sharp)
+    result = score_faithfulness(counting, [record], [LONG], seed=0)
+    assert result["documents"][0]["words"] == record.visible
+    assert counting.seen and not any(word in text for text in counting.seen for word in TAIL)
+
+
+def test_windows_are_explained_one_by_one_and_averaged_like_the_prediction(tiny_sharp_dir):
+    windowed = load_model(str(tiny_sharp_dir), device="cpu", long_text="window", stride=4)
+    reading = windowed.reading(LONG)
+    assert reading.mode == "window" and len(reading.spans) >= 2 and reading.visible == len(split_words(LONG))
+    [record] = explain(windowed, [LONG], method="shap", num_samples=200, cache=False)
+    assert record.visible == len(record.words) and record.reading["combine"].startswith("mean")
+    assert [tuple(w) for w in record.reading["windows"]] == [(int(i[0]), int(i[-1]) + 1) for _, i in reading.units()]
+    expected = np.zeros(len(record.words))
+    for unit, index in reading.units():
+        [part] = explain(windowed, [unit], method="shap", target=record.target, num_samples=200, cache=False)
+        expected[index] += np.asarray(part.scores) / len(reading.spans)
+    np.testing.assert_allclose(record.scores, expected, atol=1e-6)
+    assert sum(record.scores) == pytest.approx(record.output - record.base, abs=1e-4)  # additive across windows too
+    assert record.output == pytest.approx(windowed.predict_proba([LONG])[0, TINY_LABELS.index(record.target)], abs=0.02)
+    [ig] = explain(windowed, [LONG], method="integrated-gradients", num_samples=64, cache=False)
+    assert ig.diagnostics["steps"] >= 64 and abs(sum(ig.scores) - ig.diagnostics["gap"] - ig.diagnostics["convergence_delta"]) < 1e-4
+
+
+def test_a_symbol_token_is_the_symbols_not_the_word_before_it(sharp):
+    """Gradient x input per token, from Captum directly: the '$' token's score is '$''s, 'for''s stays its own."""
+    import torch
+    from captum.attr import LayerGradientXActivation
+
+    text = "the bank for $ profit"
+    [record] = explain(sharp, [text], method="gradient-x-input", cache=False)
+    assert record.words == ("the", "bank", "for", "$", "profit")
+    encoded = sharp.tokenizer(text, return_tensors="pt")
+    target = TINY_LABELS.index(record.target)
+
+    def forward(ids, mask, types):
+        return torch.softmax(sharp.model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits, -1)[:, target]
+
+    tokens = LayerGradientXActivation(forward, sharp.model.get_input_embeddings()).attribute(
+        encoded["input_ids"], additional_forward_args=(encoded["attention_mask"], encoded["token_type_ids"])
+    ).sum(-1)[0]
+    np.testing.assert_allclose(record.scores, tokens[1:-1].detach().numpy(), atol=1e-6)  # one token per word here, [CLS] and [SEP] dropped

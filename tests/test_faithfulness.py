@@ -1,4 +1,4 @@
-"""Faithfulness and agreement, with known answers on a linear bag-of-words classifier."""
+"""Faithfulness and agreement, with known answers on a linear bag-of-words classifier (and one that reads only its first words)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from workbench.errors import ParameterError
-from workbench.faithfulness import FRACTIONS, agreement, rationale_size, score_faithfulness, top_words
+from workbench.faithfulness import FRACTIONS, agreement, rationale_size, score_faithfulness, top_words, unstable
+from workbench.reading import Reading
 from workbench.records import Attribution
-from workbench.words import split_words
+from workbench.words import split_words, whole_text, word_spans
 
 WEIGHTS = {"great": 3.0, "fine": 1.0, "awful": -2.0}
 
@@ -23,10 +24,29 @@ class BagOfWords:
     """p(pos) = sigmoid(sum of the weights of the words present): its exact attributions are known."""
 
     ref, label_names, fingerprint = "bag-of-words", ("neg", "pos"), "bag-of-words"
+    limit = None
+
+    def __init__(self):
+        self.seen: list[str] = []
 
     def predict_proba(self, texts, *, progress=None):
-        pos = np.array([sigmoid(sum(WEIGHTS.get(w, 0.0) for w in split_words(t))) for t in texts])
+        self.seen += texts
+        pos = np.array([sigmoid(sum(WEIGHTS.get(w, 0.0) for w in split_words(t)[: self.limit])) for t in texts])
         return np.stack([1 - pos, pos], axis=1)
+
+    def reading(self, text):
+        return Reading.whole(text)
+
+
+class FirstWords(BagOfWords):
+    """The bag of words of the first ``limit`` words only, as a truncating transformer reads."""
+
+    limit = 4
+
+    def reading(self, text):
+        text = whole_text(text)
+        spans = word_spans(text)
+        return Reading(text, "truncate", ((0, spans[min(self.limit, len(spans)) - 1][1]),) if spans else (), max_tokens=self.limit)
 
 
 def record(text: str, scores, id_: str = "0") -> Attribution:
@@ -81,3 +101,47 @@ def test_agreement_of_identical_reversed_and_constant_scores():
     assert constant["spearman"] is None and constant["n"] == 1
     with pytest.raises(ParameterError, match="different words"):
         agreement([base], [record("one two", [1, 2])])
+
+
+def test_faithfulness_perturbs_only_what_the_model_read():
+    """Deleting a read word must not pull an unread one into view: 'great' is beyond the limit of 4."""
+    model = FirstWords()
+    text = "awful plot and acting but great music"
+    read = split_words(text)[: model.limit]
+    exact = [WEIGHTS.get(w, 0.0) for w in read]
+    attribution = Attribution("0", model.ref, "known", "pos", split_words(text), tuple(exact), 0.0, 0.5, {})
+    result = score_faithfulness(model, [attribution], [text], seed=0)
+    assert model.seen and all("great" not in t and "music" not in t for t in model.seen)
+    assert result["documents"][0]["words"] == 4
+    # the top 20 % of 4 words is "plot" (the highest, 0.0, first of the ties): deleting it changes nothing
+    assert result["method"]["curves"]["comprehensiveness"][0] == pytest.approx(0.0)
+    with pytest.raises(ParameterError, match="scores 7 words but bag-of-words reads 4; score it with the model that made it"):
+        score_faithfulness(model, [record(text, [0.0] * 7)], [text])
+
+
+def test_a_method_no_better_than_random_is_flagged():
+    texts = ["great fine awful and more words here now", "fine great and awful plot words here too", "awful great fine film and words here again"]
+    exact = [record(t, [WEIGHTS.get(w, 0.0) for w in split_words(t)], str(i)) for i, t in enumerate(texts)]
+    inverted = [record(t, [-WEIGHTS.get(w, 0.0) for w in split_words(t)], str(i)) for i, t in enumerate(texts)]
+    good = score_faithfulness(BagOfWords(), exact, texts, seed=0)["against_random"]
+    bad = score_faithfulness(BagOfWords(), inverted, texts, seed=0)["against_random"]
+    assert good["no_better_than_random"] is False and good["comprehensiveness"]["ci"]["low"] > 0
+    assert bad["no_better_than_random"] is True and bad["comprehensiveness"]["advantage"] < 0
+    one = score_faithfulness(BagOfWords(), exact[:1], texts[:1], seed=0)
+    assert one["random_repeats"] == 19 and one["against_random"]["comprehensiveness"]["beats"] == 19
+    assert one["against_random"]["comprehensiveness"]["p"] == pytest.approx(0.05) and one["against_random"]["no_better_than_random"] is False
+    assert score_faithfulness(BagOfWords(), inverted[:1], texts[:1], seed=0)["against_random"]["no_better_than_random"] is True
+
+
+def test_agreement_compares_the_words_both_models_read():
+    text = "one two three four five six"
+    whole = record(text, [6, 5, 4, 3, 2, 1])
+    prefix = Attribution("0", "first-words", "known", "pos", split_words(text), (6.0, 5.0, 4.0), 0.5, 0.5, {})
+    assert agreement([whole], [prefix], k=2) == {"n": 1, "k": 2, "spearman": pytest.approx(1.0), "kendall": pytest.approx(1.0), "top_k_overlap": 1.0}
+
+
+def test_unstable_when_fewer_than_three_of_the_top_five_survive():
+    assert unstable({"spearman": 0.9, "top_k_overlap": 0.8}) is False
+    assert unstable({"spearman": 0.3, "top_k_overlap": 0.6}) is False
+    assert unstable({"spearman": 0.9, "top_k_overlap": 0.4}) is True
+    assert unstable({"spearman": None, "top_k_overlap": None}) is None

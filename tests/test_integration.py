@@ -122,3 +122,40 @@ def test_comparing_the_three_demo_models(tmp_path):
         ca, cb = (a["label"] == a["prediction"]).to_numpy(), (b["label"] == b["prediction"]).to_numpy()
         assert pair["mcnemar_p"] == mcnemar([[np.sum(ca & cb), np.sum(ca & ~cb)], [np.sum(~ca & cb), np.sum(~ca & ~cb)]], exact=True).pvalue
     assert study["cost"][demos[1]]["parameters"] < study["cost"][demos[0]]["parameters"]
+
+
+def is_subsequence(short, long) -> bool:
+    it = iter(long)
+    return all(any(word == other for other in it) for word in short)
+
+
+@pytest.mark.parametrize("method", ["lime", "shap", "integrated-gradients", "gradient-x-input", "occlusion"])
+def test_every_method_explains_only_the_words_the_real_model_read(test_split, method):
+    """The issue's check on BBC documents longer than 128 tokens: no word beyond the limit in any top 10,
+    no evaluated text holding a word beyond it, and the explanation of a document is that of what the model read."""
+    from workbench.explainers import explain
+    from workbench.faithfulness import top_words
+    from workbench.words import split_words
+
+    from .test_explainers import CountingModel
+
+    model = load_model("demo:minilm-bbc", device="cpu")
+    texts = [t for t in test_split.texts[::60] if len(split_words(t)) > 250][:3]
+    gradients = method in ("integrated-gradients", "gradient-x-input")
+    counting = CountingModel(model)
+    records = explain(model if gradients else counting, texts, method=method, num_samples=200, cache=False, progress=False)
+    for record, text in zip(records, texts):
+        reading = model.reading(text)
+        assert 100 < record.visible == reading.visible < len(record.words) / 2
+        assert len(model.tokenizer(reading.read_text)["input_ids"]) <= 128
+        assert all(i < record.visible for i in top_words(record.scores, 10))
+        assert record.output == pytest.approx(model.predict_proba([text])[0].max(), abs=1e-5)  # the prefix is what the model read
+        if method == "shap":
+            assert sum(record.scores) == pytest.approx(record.output - record.base, abs=1e-4)
+        if method == "integrated-gradients":
+            assert record.diagnostics["converged"] and record.diagnostics["relative_error"] <= 0.05
+    if not gradients:
+        visible = {split_words(model.reading(t).read_text) for t in texts}
+        assert counting.seen and all(any(is_subsequence(split_words(seen), words) for words in visible) for seen in counting.seen)
+    [prefix] = explain(model, [model.reading(texts[0]).read_text], method=method, target=records[0].target, num_samples=200, cache=False)
+    np.testing.assert_allclose(records[0].scores, prefix.scores, atol=1e-5)

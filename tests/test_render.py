@@ -30,15 +30,23 @@ class Elements(html.parser.HTMLParser):
 
 
 def hostile_page() -> str:
+    """Hostile text everywhere a page shows text: words (read and unread), ids, labels, methods, flags."""
+    diagnostics = {"steps": 200, "convergence_delta": 1e-3, "gap": 0.5, "relative_error": 0.002, "converged": False, "tolerance": 0.05}
     records = [
-        Attribution(id=p, model=p, method=p, target=p, words=(p, "word"), scores=(0.5, -0.25), output=0.9, base=0.1, params={})
+        Attribution(id=p, model=p, method=p, target=p, words=(p, "word", p), scores=(0.5, -0.25), output=0.9, base=0.1, params={},
+                    reading={"mode": "truncate", "max_tokens": 128, "visible": 2, "words": 3}, diagnostics=diagnostics)
         for p in PAYLOADS
     ]
+    scores = {"comprehensiveness": 0.1, "sufficiency": 0.2, "aopc_comprehensiveness": 0.3, "aopc_sufficiency": 0.4}
+    test = {"advantage": -0.01, "ci": {"low": -0.02, "high": 0.01}, "clears": False}
     summary = {
-        "model": PAYLOADS[0], "data": PAYLOADS[1], "seed": 0,
-        "faithfulness": {PAYLOADS[2]: {k: {"comprehensiveness": 0.1, "sufficiency": 0.2, "aopc_comprehensiveness": 0.3, "aopc_sufficiency": 0.4} for k in ("method", "random")}},
+        "model": PAYLOADS[0], "data": PAYLOADS[1], "seed": 0, "n": 5,
+        "reading": {"mode": "truncate", "max_tokens": 128, "documents_cut": 5, "words_read": 10, "words": 15},
+        "faithfulness": {PAYLOADS[2]: {"n": 5, "method": scores, "random": scores,
+                                       "against_random": {"comprehensiveness": test, "aopc_comprehensiveness": test, "no_better_than_random": True}}},
         "agreement": [{"a": PAYLOADS[3], "b": PAYLOADS[4], "n": 1, "spearman": 0.5, "kendall": None, "top_k_overlap": 1.0}],
-        "stability": {PAYLOADS[0]: {"seeds": PAYLOADS[1], "n": 1, "spearman": None, "kendall": None, "top_k_overlap": None}},
+        "stability": {PAYLOADS[0]: {"seeds": PAYLOADS[1], "n": 1, "spearman": 0.1, "kendall": None, "top_k_overlap": 0.2, "unstable": True}},
+        "diagnostics": {PAYLOADS[3]: {"documents": 5, "converged": 4, "steps_max": 800, "relative_error_max": 0.07, "tolerance": 0.05}},
     }
     return explanation_page(PAYLOADS[0], {"m": records}, summary)
 
@@ -62,7 +70,14 @@ def test_every_renderer_escapes_hostile_text():
 
 
 def test_the_explanation_page_is_inert_markup():
-    assert_inert(hostile_page(), images=len(PAYLOADS))
+    page = hostile_page()
+    assert_inert(page, images=len(PAYLOADS))
+    assert page.count("the model stopped reading here (128-token limit); the 1 grey words") == len(PAYLOADS)
+    assert page.count('<span class="wb-unseen" style="color:#999">') == len(PAYLOADS)
+    assert "no better than random words on 5 documents" in page and "NO BETTER THAN RANDOM" in page and "-0.0200 to +0.0100" in page
+    assert "unstable across seeds" in page and "UNSTABLE" in page
+    assert page.count("200 steps, completeness error 0.20 % (delta +1.00e-03), above the 5 % tolerance at the step cap") == len(PAYLOADS)
+    assert "5 of 5 documents are longer; every method explains only the 10 of 15 words it read" in page
 
 
 def test_hostile_page_stays_inert_in_chromium(tmp_path):
@@ -107,3 +122,22 @@ def test_compare_report_with_hostile_labels_and_ids_stays_inert_in_chromium(tmp_
     dom = chromium_dom(page)
     assert 'id="pwned"' not in dom and "<title>pwned</title>" not in dom
     assert_inert(dom.split("<body", 1)[1], images=2)
+
+
+def test_a_long_document_shows_where_the_model_stopped_reading_in_chromium(tmp_path, cli, tiny_sharp_dir):
+    """The explain page of a document past the tiny model's limit, opened in Chromium (screenshot in test-artifacts/)."""
+    from .browser import chromium_screenshot
+    from .conftest import write_csv
+    from .test_explainers import LONG
+
+    data = write_csv(tmp_path / "long.csv", [(LONG, "business"), ("the team won the match", "sports")])
+    result = cli("explain", "--model", tiny_sharp_dir, "--data", data, "--label-column", "label", "--out", tmp_path / "out",
+                 "--method", "occlusion", "--method", "integrated-gradients", "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 documents were cut" in result.stdout
+    page = tmp_path / "out" / "index.html"
+    dom = chromium_dom(page)
+    assert dom.count('class="wb-unseen"') == 2 and dom.count("the model stopped reading here (24-token limit)") == 2  # one per method
+    assert "completeness error" in dom and "The model reads at most 24 tokens. 1 of 2 documents are longer" in dom
+    shot, console = chromium_screenshot(page, "explain-long-document")
+    assert shot.stat().st_size > 0 and console == []

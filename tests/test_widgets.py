@@ -107,3 +107,24 @@ def test_an_unlabeled_dataset_can_be_explored_without_the_misclassified_filter(t
     app.explain_button.click()
     app.wait(60)
     assert app.status.value == "done" and app.attribution.words == ("goal",)
+
+
+def test_the_app_greys_unread_words_and_flags_what_cannot_be_trusted(tmp_path, tiny_sharp_dir):
+    """A document past the tiny model's 22 tokens; LIME on 40 samples, re-run under the next seed."""
+    from .conftest import write_csv
+    from .test_explainers import LONG, TAIL
+
+    data = write_csv(tmp_path / "long.csv", [(LONG, "business")])
+    app = Explorer(load_model(str(tiny_sharp_dir)), load_dataset(str(data)), methods=["lime"], num_samples=40)
+    app.explain_button.click()
+    app.wait(120)
+    assert app.status.value == "done" and app.progress.value == 3
+    record, shown = app.attribution, app.words.value
+    assert record.visible < len(record.words) and "the model stopped reading here (24-token limit)" in shown
+    assert f'<span class="wb-unseen" style="color:#999">{" ".join(record.words[record.visible:])}</span>' in shown
+    assert all(word in record.words[record.visible:] for word in TAIL)
+    assert f"read {record.visible} of {len(record.words)} words" in shown
+    assert app.stability is not None and app.stability["n"] == 1
+    assert ("unstable: seed 1 ranks the words differently" in shown) == app.stability["unstable"]
+    assert ("no better than random words on 1 document" in shown) == app.scores["against_random"]["no_better_than_random"]
+    assert app.scores["random_repeats"] == 19 and "of 19 random word orders" in app.faithfulness.value

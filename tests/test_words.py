@@ -1,33 +1,42 @@
-"""Words and masking: the same split as lime and shap, and shap's masking rule, exactly."""
+"""Words and masking: symbols are words of their own, and lime, shap and occlusion mask alike, exactly."""
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 import pytest
 
 from workbench.words import WordTokenizer, mask_words, segment_offsets, split_words, whole_text
 
+TEXT = '"Shares rose," said the bank\'s chief -- 3.5% up!'
 
-def test_words_are_lime_features_in_order():
-    from lime.lime_text import IndexedString
 
-    text = '"Shares rose," said the bank\'s chief -- 3.5% up!'
-    indexed = IndexedString(text, bow=False)
-    assert split_words(text) == tuple(indexed.word(i) for i in range(indexed.num_words()))
+def test_words_are_word_runs_and_single_symbols():
+    assert split_words(TEXT) == ('"', "Shares", "rose", ",", '"', "said", "the", "bank", "'", "s", "chief", "-", "-", "3", ".", "5", "%", "up", "!")
+    assert split_words("demand for $280bn") == ("demand", "for", "$", "280bn")
+
+
+def test_a_masked_word_leaves_the_symbols_next_to_it():
+    text = "demand for $280bn."
+    assert mask_words(text, [True, False, True, True, True]) == "demand $280bn."
+    assert mask_words(text, [True, True, False, True, True]) == "demand for 280bn."
+    assert mask_words("U.S. banks", [True, False, True, True, True]) == "U S. banks"  # never glues two words into a new one
 
 
 def test_segments_cover_the_text():
     text = "  (Hello), world...  again! "
     segments = segment_offsets(text)
     assert "".join(text[a:b] for a, b in segments) == text
-    assert [text[a:b] for a, b in segments] == ["  (Hello), ", "world...  ", "again! "]
-    assert segment_offsets("...") == []
+    assert [text[a:b] for a, b in segments] == ["  (", "Hello", ")", ", ", "world", ".", ".", ".  ", "again", "! "]
+    assert segment_offsets("   ") == []
 
 
 @pytest.mark.parametrize("keep, expected", [
-    ((True, True, True), "(Hello), world... again!"),
-    ((False, True, True), "world... again!"),
-    ((True, False, True), "(Hello), again!"),
-    ((False, False, False), ""),
+    ((True,) * 10, "(Hello), world... again!"),
+    ((False, False, False, True, True, True, True, True, True, True), ", world... again!"),
+    ((True, True, True, True, False, True, True, True, True, True), "(Hello), ... again!"),
+    ((False,) * 10, ""),
 ])
 def test_mask_words(keep, expected):
     assert mask_words("  (Hello), world...  again! ", keep) == expected
@@ -39,15 +48,31 @@ def test_mask_words_needs_one_flag_per_word():
 
 
 def test_whole_text_is_the_unmasked_text():
-    text = "a\n\nb  c"
-    assert whole_text(text) == mask_words(text, [True] * 3) == "a b c"
+    text = "a\n\nb  c."
+    assert whole_text(text) == mask_words(text, [True] * 4) == "a b c."
+
+
+def every_keep(n: int):
+    return [list(keep) for keep in itertools.product([True, False], repeat=n)]
 
 
 def test_shap_text_masker_builds_the_same_strings():
-    import numpy as np
     import shap
 
-    text = "  (Hello), world...  again! "
+    text = "  (Hello), world!  "
     masker = shap.maskers.Text(WordTokenizer(), mask_token=" ", collapse_mask_token=True)
-    for keep in ([True, True, True], [False, True, False], [True, False, True], [False, False, False]):
+    for keep in every_keep(len(split_words(text))):
         assert masker(np.array(keep), text)[0][0] == mask_words(text, keep)
+
+
+def test_lime_as_the_workbench_configures_it_builds_the_same_strings():
+    """lime's IndexedString with our splitter, bow=False and a blank mask, collapsed: mask_words' strings."""
+    from lime.lime_text import IndexedString
+
+    text = "demand for $280bn, (U.S.) up"
+    indexed = IndexedString(text, split_expression=split_words, bow=False, mask_string=" ")
+    n = indexed.num_words()
+    assert tuple(indexed.word(i) for i in range(n)) == split_words(text)
+    for keep in every_keep(n)[::7]:
+        removed = [i for i, kept in enumerate(keep) if not kept]
+        assert whole_text(indexed.inverse_removing(removed)) == mask_words(text, keep)

@@ -216,7 +216,8 @@ def _growth(model_ref: str, data_ref: str, device: str, scale: int) -> dict[str,
     }
 
 
-def _environment(model) -> dict[str, Any]:
+def environment(model) -> dict[str, Any]:
+    """The machine and software a benchmark ran on: versions, threads, CPU flags, device, limits."""
     import importlib.metadata as md
 
     import torch
@@ -235,6 +236,7 @@ def _environment(model) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "avx512": "avx512f" in cpu_flags,
         "avx512_vnni": "avx512_vnni" in cpu_flags,
+        "avx512_bf16": "avx512_bf16" in cpu_flags,
         "avx2": "avx2" in cpu_flags,
         "device": model.device.type,
         "cuda_device": torch.cuda.get_device_name() if model.device.type == "cuda" else None,
@@ -274,7 +276,7 @@ def run_inference_benchmark(
         compiled = load_model(model_ref, device=device)
         compiled.runner = torch.compile(compiled.model, dynamic=True)
     pipe = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device=model.device, top_k=None)
-    result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": _environment(model)}
+    result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": environment(model)}
     result["matmul_peak"] = matmul_peak()
     if int8_model is not None:
         result["int8_peak_ops"] = int8_peak()

@@ -158,37 +158,52 @@ def explain(
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
     method: Annotated[list[str], typer.Option(help="Explanation method; repeat for several: lime, shap, integrated-gradients, gradient-x-input, occlusion.")] = ["lime", "shap", "integrated-gradients"],  # noqa: B006
     n: Annotated[int, typer.Option(help="Documents to explain, spread evenly over the data.")] = 20,
-    seed: Annotated[int, typer.Option(help="Seed of LIME, SHAP and the random baseline.")] = 0,
-    num_samples: Annotated[Optional[int], typer.Option(help="Model evaluations per document (LIME samples, SHAP max_evals, IG steps) [default: per method].")] = None,
-    stability_seeds: Annotated[int, typer.Option(help="Extra seeds that re-run LIME and SHAP to measure their stability (0: skip).")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of LIME and the random baseline.")] = 0,
+    num_samples: Annotated[Optional[int], typer.Option(help="Model evaluations per document (LIME samples, SHAP max_evals, IG starting steps) [default: per method].")] = None,
+    stability_seeds: Annotated[int, typer.Option(help="Extra seeds that re-run LIME to measure its stability (0: skip); SHAP and the rest are deterministic.")] = 1,
     cache: Annotated[bool, typer.Option(help="Reuse explanations cached under $WORKBENCH_HOME/explanations.")] = True,
     device: Device = "auto",
     precision: Precision = "auto",
     backend: Backend = "torch",
     batch_size: BatchSize = 256,
     token_budget: TokenBudget = None,
+    long_text: LongText = "truncate",
+    stride: Stride = 32,
     text_column: TextColumn = "text",
     label_column: Annotated[Optional[str], typer.Option(help="Label column of a data file, if any.")] = None,
     id_column: IdColumn = "id",
     progress: Progress = True,
 ) -> None:
-    """Explain documents with LIME, SHAP, gradients or occlusion; score faithfulness, agreement and stability."""
+    """Explain documents with LIME, SHAP, gradients or occlusion; score faithfulness, agreement and stability.
+
+    Every method explains what the model read: the words within its token limit (truncate), or
+    each window, averaged like the prediction (window).
+    """
     from .explainers import check_method
-    from .explainers.study import explain_dataset, write_study
+    from .explainers.study import explain_dataset, study_warnings, write_study
 
     _check_folder(out)
     for name in method:
         check_method(name)
     dataset, classifier = _load(
         model, data, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget,
-        long_text="truncate", stride=32, text_column=text_column, label_column=label_column, id_column=id_column,
+        long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
     )
     study = explain_dataset(classifier, dataset, methods=method, n=n, seed=seed, num_samples=num_samples, stability_seeds=stability_seeds, cache=cache, progress=None if progress else False)
     write_study(out, study)
-    for name, scores in study.summary["faithfulness"].items():
+    summary = study.summary
+    if summary["reading"]["documents_cut"]:
+        typer.echo(f"the model reads {summary['reading']['max_tokens']} tokens: {summary['reading']['documents_cut']} of {summary['n']} documents were cut, "
+                   f"and only the {summary['reading']['words_read']} of {summary['reading']['words']} words it read are explained")
+    for name, scores in summary["faithfulness"].items():
         ours, chance = scores["method"], scores["random"]
         typer.echo(f"{name:<22} comprehensiveness {ours['comprehensiveness']:.3f} (random {chance['comprehensiveness']:.3f})  "
                    f"sufficiency {ours['sufficiency']:.3f} (random {chance['sufficiency']:.3f})  AOPC {ours['aopc_comprehensiveness']:.3f} (random {chance['aopc_comprehensiveness']:.3f})")
+    for name, checks in summary["diagnostics"].items():
+        typer.echo(f"{name:<22} {checks['converged']} of {checks['documents']} documents within the {100 * checks['tolerance']:.0f} % completeness tolerance; "
+                   f"steps up to {checks['steps_max']}, largest error {100 * (checks['relative_error_max'] or 0):.2f} %")
+    for warning in study_warnings(summary):
+        typer.echo(f"WARNING {warning}")
     typer.echo(f"wrote {out}/attributions.jsonl, faithfulness.json, index.html ({study.summary['n']} documents)")
 
 
@@ -246,6 +261,7 @@ def bench(
     explanations: Annotated[bool, typer.Option(help="Run the LIME/SHAP benchmark against their README usage.")] = True,
     documents: Annotated[int, typer.Option(min=1, help="Documents per regime in the explanation benchmark.")] = 3,
     num_samples: Annotated[int, typer.Option(min=2, help="LIME samples and SHAP max_evals in the explanation benchmark.")] = 500,
+    quality_documents: Annotated[int, typer.Option(min=0, help="Documents on which every method's faithfulness, stability and cost are measured (0: skip).")] = 20,
 ) -> None:
     """Benchmark inference against the pipeline and the matmul peak, and LIME/SHAP against their README usage."""
     from .benchmark import format_table, run_inference_benchmark
@@ -257,7 +273,7 @@ def bench(
         typer.echo(format_table(result))
         typer.echo(f"wrote {out / 'inference.json'}")
     if explanations:
-        result = run_explanation_benchmark(model, data, documents=documents, num_samples=num_samples, device=device, out=out)
+        result = run_explanation_benchmark(model, data, documents=documents, num_samples=num_samples, quality_documents=quality_documents, device=device, out=out)
         typer.echo(format_explanation_table(result))
         typer.echo(f"wrote {out / 'explanations.json'}")
 

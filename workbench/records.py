@@ -11,9 +11,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .reading import Reading
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class Classifier(Protocol):
     ``predict_proba(texts)`` returns an ``(n, k)`` float64 array whose columns follow
     ``label_names`` and whose rows follow ``texts``; ``iter_predict_proba(texts)`` streams the
     same rows chunk by chunk over any iterable. ``fingerprint`` is a SHA-256 of the weights and
-    of the options that change outputs.
+    of the options that change outputs. ``reading(text)`` says what the model reads of a text
+    (``reading.Reading``): the prefix within its token limit, its windows, or all of it.
     """
 
     ref: str
@@ -60,6 +64,8 @@ class Classifier(Protocol):
     def predict_proba(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray: ...
 
     def iter_predict_proba(self, texts: Iterable[str], *, progress: bool | None = None, total: int | None = None) -> Iterator[np.ndarray]: ...
+
+    def reading(self, text: str) -> Reading: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,15 +158,20 @@ class Metrics:
 
 @dataclass(frozen=True)
 class Attribution:
-    """One explanation of one text: a score per word toward one label.
+    """One explanation of one text: a score per word the model read, toward one label.
 
     Every explanation method speaks this record, so methods (and models) compare word by word.
-    ``words`` are the text's word tokens in order (``words.split_words``); ``scores`` has one
-    entry per word, positive = toward ``target``. ``output`` is the model's probability of
-    ``target`` on the whole text and ``base`` that probability with every word masked (SHAP's
-    base value). ``params`` holds everything that decided the result: seed, sample budget,
-    library version. ``to_dict`` gives one line of attributions.jsonl (no timings, so a re-run
-    writes the same bytes).
+    ``words`` are all the text's words in order (``words.split_words``: word-character runs
+    and single symbols); ``scores`` has one entry per word the model read, the first
+    ``visible`` words (positive = toward ``target``); the words after them were beyond the
+    model's token limit and have no score. ``output`` is the model's probability of ``target``
+    on what it read and ``base`` that probability with every word masked (SHAP's base value).
+    ``reading`` says how the model read the text (``reading.Reading.describe``: the mode, the
+    token limit, the visible words, the windows and how they are combined); ``diagnostics``
+    holds a method's own checks (integrated gradients: steps and convergence delta).
+    ``params`` holds everything that decided the result: seed, sample budget, library version.
+    ``to_dict`` gives one line of attributions.jsonl (no timings, so a re-run writes the same
+    bytes).
     """
 
     id: str
@@ -172,21 +183,29 @@ class Attribution:
     output: float
     base: float
     params: Mapping[str, Any]
+    reading: Mapping[str, Any] = field(default_factory=dict)
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if len(self.words) != len(self.scores):
+        if len(self.scores) > len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.scores)} scores")
+
+    @property
+    def visible(self) -> int:
+        """How many words, from the first, the model read (and so have a score)."""
+        return len(self.scores)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (one line of attributions.jsonl)."""
         data = asdict(self)
         data["words"], data["scores"], data["params"] = list(self.words), list(self.scores), dict(self.params)
+        data["visible"] = self.visible
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Attribution":
         """The record back from ``to_dict`` output (a cache entry or a JSONL line)."""
-        fields = dict(data)
+        fields = {k: v for k, v in data.items() if k != "visible"}
         fields["words"], fields["scores"] = tuple(fields["words"]), tuple(float(s) for s in fields["scores"])
         return cls(**fields)
 

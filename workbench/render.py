@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .faithfulness import STABLE_TOP_K, TOP_K
 from .records import Attribution, Metrics, Predictions
 
 Section = Any  # an HTML string (already safe) or a matplotlib Figure whose label is its alt text
@@ -34,7 +35,12 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .wb-words span { padding: 0.1rem 0.15rem; border-radius: 0.2rem; }
 .wb-doc { border-top: 1px solid #ddd; padding-top: 0.5rem; margin-top: 1rem; }
 .wb-meta { color: #555; font-size: 0.9rem; }
+.wb-unseen { color: #999; }
+.wb-stop { color: #b00; font-size: 0.85rem; }
+.wb-flag { color: #b00; font-weight: 600; }
 """
+UNSEEN_STYLE = "color:#999"  # inline too, for HTML shown without the page's style sheet (the explorer)
+FLAG_STYLE = "color:#b00"
 
 
 def escape(value: Any) -> str:
@@ -50,13 +56,91 @@ def _colour(score: float, scale: float) -> str:
 
 
 def attribution_html(record: Attribution) -> str:
-    """The words of ``record`` shaded by score, each with its score as a tooltip."""
+    """The words of ``record`` shaded by score, each with its score as a tooltip.
+
+    Words the model did not read (beyond its token limit) follow a marker where it stopped
+    reading, greyed and unscored.
+    """
     scale = max((abs(s) for s in record.scores), default=0.0)
-    spans = " ".join(
+    spans = [
         f'<span style="background-color:{_colour(score, scale)}" title="{score:+.4f}">{escape(word)}</span>'
         for word, score in zip(record.words, record.scores)
-    )
-    return f'<div class="wb-words">{spans}</div>'
+    ]
+    unseen = record.words[record.visible:]
+    if unseen:
+        limit = record.reading.get("max_tokens")
+        spans.append(f'<span class="wb-stop" style="{FLAG_STYLE}" title="the model read no further">‖ the model stopped reading here'
+                     f'{f" ({int(limit)}-token limit)" if limit else ""}; the {len(unseen)} grey words after it were not read and have no score ‖</span>')
+        spans.append(f'<span class="wb-unseen" style="{UNSEEN_STYLE}">{escape(" ".join(unseen))}</span>')
+    return f'<div class="wb-words">{" ".join(spans)}</div>'
+
+
+def reading_note(record: Attribution) -> str:
+    """How the model read the text, in a few words (plain text; escape before use)."""
+    reading, words = record.reading, len(record.words)
+    if reading.get("mode") == "window":
+        windows = len(reading.get("windows", []))
+        return f"read in {windows} window{'s' if windows != 1 else ''} of {reading.get('max_tokens')} tokens; scores are the mean of the windows'"
+    if record.visible < words:
+        return f"read {record.visible} of {words} words (the first {reading.get('max_tokens')} tokens)"
+    return f"read all {words} words"
+
+
+def checks_note(record: Attribution) -> str:
+    """A method's own checks of one record, in a few words (plain text): integrated gradients' completeness error."""
+    d = record.diagnostics
+    if "relative_error" not in d:
+        return ""
+    error = "-" if d["relative_error"] is None else f"{100 * d['relative_error']:.2f} %"
+    verdict = "" if d.get("converged") else f", above the {100 * d['tolerance']:.0f} % tolerance at the step cap"
+    return f"{d['steps']} steps, completeness error {error} (delta {d['convergence_delta']:+.2e}){verdict}"
+
+
+def attribution_meta(record: Attribution) -> str:
+    """One line above a record's words: method, target, output, base, how the text was read, the method's checks."""
+    parts = [escape(record.method), f"toward {escape(record.target)}", f"p = {record.output:.4f}", f"all words masked {record.base:.4f}",
+             escape(reading_note(record))]
+    if checks_note(record):
+        parts.append(escape(checks_note(record)))
+    return f'<p class="wb-meta">{" · ".join(parts)}</p>'
+
+
+def flag_html(text: str) -> str:
+    """A warning paragraph (``text`` is escaped), styled inline too so it shows in the explorer."""
+    return f'<p class="wb-flag" style="{FLAG_STYLE}">⚠ {escape(text)}</p>'
+
+
+def _ci(interval: Mapping[str, float] | None) -> str:
+    return "-" if interval is None else f"{interval['low']:+.4f} to {interval['high']:+.4f}"
+
+
+def faithfulness_rows(faithfulness: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One table row per method: each score beside random words' and the method's advantage over them."""
+    rows = []
+    for method, result in faithfulness.items():
+        against = result.get("against_random", {})
+        row: dict[str, Any] = {"method": method}
+        for name in ("comprehensiveness", "aopc_comprehensiveness"):
+            test = against.get(name, {})
+            row[name] = result["method"][name]
+            row[f"{name} (random)"] = result["random"][name]
+            row[f"{name} advantage 95% CI"] = _ci(test.get("ci")) if "ci" in test else (
+                f"beats {test['beats']} of {test['orders']} random orders (p = {test['p']:.2f})" if "p" in test else "-")
+        for name in ("sufficiency", "aopc_sufficiency"):
+            row[name], row[f"{name} (random)"] = result["method"][name], result["random"][name]
+        verdict = against.get("no_better_than_random")
+        row["verdict"] = "-" if verdict is None else "NO BETTER THAN RANDOM" if verdict else "better than random"
+        rows.append(row)
+    return rows
+
+
+def faithfulness_flags(faithfulness: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """A warning per method whose comprehensiveness does not clear random words'."""
+    return [
+        flag_html(f"{method}: no better than random words on {result['n']} document{'s' if result['n'] != 1 else ''}: deleting its top words "
+                  "does not change the prediction clearly more than deleting random ones, so its scores are not evidence of what the model used.")
+        for method, result in faithfulness.items() if result.get("against_random", {}).get("no_better_than_random")
+    ]
 
 
 def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
@@ -142,20 +226,37 @@ def explanation_sections(records_by_method: Mapping[str, Sequence[Attribution]],
     ``summary`` is the content of faithfulness.json (``explainers.study``).
     """
     sections: list[Section] = [f'<p class="wb-meta">model {escape(summary["model"])} · data {escape(summary["data"])} · seed {int(summary["seed"])}</p>']
-    scores = ("comprehensiveness", "sufficiency", "aopc_comprehensiveness", "aopc_sufficiency")
-    rows = [
-        {"method": method, **{k: v for name in scores for k, v in ((name, result["method"][name]), (f"{name} (random)", result["random"][name]))}}
-        for method, result in summary["faithfulness"].items()
-    ]
-    sections.append("<h2>Faithfulness</h2><p>Comprehensiveness: drop in the target's probability when the top 20 % of words are "
+    reading = summary.get("reading") or {}
+    if reading.get("mode") == "truncate":
+        sections.append(f"<p>The model reads at most {int(reading['max_tokens'])} tokens. {int(reading['documents_cut'])} of {int(summary['n'])} "
+                        f"documents are longer; every method explains only the {int(reading['words_read'])} of {int(reading['words'])} words it read, "
+                        "and the words after the limit are shown grey, unscored.</p>")
+    elif reading.get("mode") == "window":
+        sections.append(f"<p>The model reads long documents in overlapping windows of {int(reading['max_tokens'])} tokens and averages their "
+                        "probabilities; every method explains each window, and a word's score is the mean of its windows' scores.</p>")
+    sections.append("<h2>Faithfulness</h2><p>Comprehensiveness: drop in the target's probability when the top 20 % of the words read are "
                     "deleted (higher is better). Sufficiency: drop when only they are kept (lower is better). AOPC: the mean over "
-                    "1, 5, 10, 20 and 50 %. Each beside the same score for random word orders.</p>")
-    sections.append(table_html(rows))
+                    "1, 5, 10, 20 and 50 %. Each beside the same score for random word orders; the advantage interval is a paired bootstrap "
+                    "over documents, and a method whose interval reaches zero is no better than random words.</p>")
+    sections += faithfulness_flags(summary["faithfulness"])
+    sections.append(table_html(faithfulness_rows(summary["faithfulness"])))
+    if summary.get("diagnostics"):
+        rows = [{"method": m, **d} for m, d in summary["diagnostics"].items()]
+        sections.append("<h2>Integrated gradients: completeness</h2><p>The attributions of integrated gradients add up to the change "
+                        "in probability from the padding baseline; the relative error is how far the finite number of steps misses it. "
+                        "Steps are doubled until it is under the tolerance.</p>" + table_html(rows))
     if summary.get("agreement"):
         sections.append("<h2>Agreement between methods</h2>" + table_html(summary["agreement"], ["a", "b", "n", "spearman", "kendall", "top_k_overlap"]))
     if summary.get("stability"):
-        stability = [{"method": m, **s} for m, s in summary["stability"].items()]
-        sections.append("<h2>Stability across seeds</h2>" + table_html(stability, ["method", "seeds", "n", "spearman", "kendall", "top_k_overlap"]))
+        stability = [{"method": m, **s, "unstable": "-" if s.get("unstable") is None else "UNSTABLE" if s["unstable"] else "stable"}
+                     for m, s in summary["stability"].items()]
+        sections.append("<h2>Stability across seeds</h2><p>Rank agreement of a method with itself under another seed; deterministic "
+                        f"methods (SHAP's Partition explainer, the gradients, occlusion) give the same result for any seed. Unstable: a top-{TOP_K} "
+                        f"overlap under {STABLE_TOP_K}, so fewer than three of the five top words survive another seed.</p>")
+        sections += [flag_html(f"{m}: unstable across seeds: another seed changes its ranking (Spearman {s['spearman']:.2f}, top-{TOP_K} overlap "
+                               f"{s['top_k_overlap']:.2f}); read its top words as one sample, not as the model's reasons.")
+                     for m, s in summary["stability"].items() if s.get("unstable")]
+        sections.append(table_html(stability, ["method", "seeds", "n", "spearman", "kendall", "top_k_overlap", "unstable"]))
     sections.append("<h2>Documents</h2><p>Red words push toward the target label, blue ones against it; hover for the score.</p>")
     by_document: dict[str, list[Attribution]] = {}
     for records in records_by_method.values():
@@ -164,8 +265,7 @@ def explanation_sections(records_by_method: Mapping[str, Sequence[Attribution]],
     for doc_id, records in by_document.items():
         sections.append(f'<h3 class="wb-doc">{escape(doc_id)}</h3>')
         for record in records:
-            sections.append(f'<p class="wb-meta">{escape(record.method)} · target {escape(record.target)} · p = {record.output:.4f} · all words masked {record.base:.4f}</p>'
-                            + attribution_html(record))
+            sections.append(attribution_meta(record) + attribution_html(record))
             if figures:
                 sections.append(top_words_figure(record))
     return sections

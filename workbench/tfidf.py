@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import ModelError
 from .io import atomic_open, write_json
+from .reading import Reading
 from .records import Dataset
 
 MANIFEST = "workbench-model.json"
@@ -80,6 +81,10 @@ class SklearnClassifier:
         iterator = iter(texts)
         while chunk := list(itertools.islice(iterator, CHUNK_SIZE)):
             yield self.predict_proba(chunk)
+
+    def reading(self, text: str) -> Reading:
+        """TF-IDF reads a text of any length whole."""
+        return Reading.whole(text)
 
     @cached_property
     def fingerprint(self) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .engine import EngineOptions, iter_predict_proba, predict_proba
 from .errors import ModelError, ParameterError
+from .reading import Reading, tokenizer_reading
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -153,6 +154,10 @@ class TransformerClassifier:
     def iter_predict_proba(self, texts: Iterable[str], *, progress: bool | None = None, total: int | None = None) -> Iterator[np.ndarray]:
         """Stream probabilities chunk by chunk over any iterable of texts (see ``engine.iter_predict_proba``)."""
         return iter_predict_proba(self.runner, self.tokenizer, texts, progress=progress, total=total, **self._engine_kwargs())
+
+    def reading(self, text: str) -> Reading:
+        """What the model reads of ``text``: the prefix that fits, or its windows (see ``reading``)."""
+        return tokenizer_reading(self.tokenizer, text, max_length=self.max_length, long_text=self.options.long_text, stride=self.options.stride)
 
     def _engine_kwargs(self) -> dict:
         return {"device": self.device, "max_length": self.max_length, "options": self.options, "autocast": self.autocast}

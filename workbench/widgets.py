@@ -3,10 +3,16 @@
 ``Explorer(model, dataset)`` predicts every document once, then lets the user narrow the list
 (a text search, misclassified documents only), pick one and an explanation method, and press
 Explain. The explanation runs on a background thread, so the notebook stays responsive, with a
-progress bar through its two stages (explaining, scoring faithfulness); results appear in HTML
-widgets built by ``render``, which escapes every text. The widgets only wire user actions to
-the package's functions (``predict``, ``explain``, ``score_faithfulness``), so everything is
-testable without a browser: set a widget's ``value``, ``click()`` the button, ``wait()``.
+progress bar through its stages (explaining, re-explaining under another seed for a method
+that samples, scoring faithfulness); results appear in HTML widgets built by ``render``, which
+escapes every text. What is explained is what the model read: words beyond its token limit
+are greyed and unscored. The app says when an explanation cannot be trusted: "unstable" when
+another seed gives a different ranking (``faithfulness.unstable``), "no better than random"
+when deleting its top words moves the prediction no more than deleting random ones (a
+permutation test against 19 random orders), and integrated gradients' completeness error.
+The widgets only wire user actions to the package's functions (``predict``, ``explain``,
+``score_faithfulness``), so everything is testable without a browser: set a widget's
+``value``, ``click()`` the button, ``wait()``.
 
 Checked: ipywidgets' ``interact`` re-runs on every change and has no background execution; an
 ``Output`` widget captures nothing without a kernel (ipywidgets 8.1), so results go into
@@ -61,6 +67,8 @@ class Explorer:
         self.predicted = self.predictions.predicted
         self.worker: threading.Thread | None = None
         self.attribution: Attribution | None = None
+        self.scores: dict[str, Any] | None = None  # faithfulness of the shown explanation
+        self.stability: dict[str, Any] | None = None  # its agreement under the next seed (methods that sample)
         offered = [check_method(m).name for m in methods] if methods is not None else [m for m in METHODS if self._supports(m)]
         labeled = self.predictions.labels is not None
 
@@ -69,7 +77,7 @@ class Explorer:
         self.document = w.Dropdown(description="Document", layout=w.Layout(width="95%"))
         self.method = w.Dropdown(description="Method", options=offered, value=offered[0] if offered else None)
         self.explain_button = w.Button(description="Explain", button_style="primary", icon="search", disabled=not offered)
-        self.progress = w.IntProgress(value=0, min=0, max=2, description="", bar_style="info")
+        self.progress = w.IntProgress(value=0, min=0, max=3, description="", bar_style="info")
         self.status = w.Label(value="")
         self.prediction = w.HTML()
         self.words = w.HTML()
@@ -140,27 +148,38 @@ class Explorer:
         self.prediction.value = (f'<p class="wb-meta">{escape(self.dataset.ids[i])}{gold} · predicted {escape(self.predicted[i])}</p>'
                                  + table_html(rows) + f"<p>{excerpt}</p>")
 
-    def explain_selected(self) -> tuple[Attribution, dict[str, Any]]:
-        """Explain the selected document with the selected method (for its predicted label) and score it."""
-        from .explainers import explain
-        from .faithfulness import score_faithfulness
+    def explain_selected(self) -> tuple[Attribution, dict[str, Any], dict[str, Any] | None]:
+        """Explain the selected document with the selected method (for its predicted label) and score it.
+
+        Returns the record, its faithfulness scores and, for a method that samples (LIME), its
+        agreement with the same explanation under the next seed (None for deterministic methods).
+        """
+        from .explainers import check_method, explain
+        from .faithfulness import agreement, score_faithfulness, unstable
 
         i = self.document.value
         if i is None:
             raise WorkbenchError("no document is selected; change the search or the filter")
         text, method = self.dataset.texts[i], self.method.value
+        options = {"method": method, "num_samples": self.num_samples, "ids": [self.dataset.ids[i]], "progress": False}
         self.progress.value, self.status.value = 0, f"explaining with {method}…"
-        [record] = explain(self.model, [text], method=method, seed=self.seed, num_samples=self.num_samples, ids=[self.dataset.ids[i]], progress=False)
-        self.progress.value, self.status.value = 1, "scoring faithfulness…"
+        [record] = explain(self.model, [text], seed=self.seed, **options)
+        stability = None
+        if check_method(method).stochastic:
+            self.progress.value, self.status.value = 1, f"explaining again with seed {self.seed + 1}…"
+            [again] = explain(self.model, [text], seed=self.seed + 1, target=record.target, **options)
+            stability = agreement([record], [again])
+            stability["unstable"] = unstable(stability)
+        self.progress.value, self.status.value = 2, "scoring faithfulness…"
         scores = score_faithfulness(self.model, [record], [text], seed=self.seed)
-        self.progress.value = 2
-        return record, scores
+        self.progress.value = 3
+        return record, scores, stability
 
     def _run(self) -> None:
-        from .render import attribution_html, escape, table_html
+        from .render import attribution_html, attribution_meta, faithfulness_flags, flag_html, table_html
 
         try:
-            record, scores = self.explain_selected()
+            record, scores, stability = self.explain_selected()
         except Exception as exc:  # shown in the app; a bug also goes on to the thread's traceback
             self.progress.bar_style, self.status.value = "danger", f"error: {exc}"
             if not isinstance(exc, WorkbenchError):
@@ -168,12 +187,22 @@ class Explorer:
             return
         finally:
             self.explain_button.disabled = False
-        self.attribution = record
-        self.words.value = (f'<p class="wb-meta">{escape(record.id)} · {escape(record.method)} · toward {escape(record.target)} · p = {record.output:.4f} · '
-                            f"all words masked {record.base:.4f}; red words push toward the label, blue against it</p>" + attribution_html(record))
+        self.attribution, self.scores, self.stability = record, scores, stability
+        warnings = faithfulness_flags({record.method: scores})
+        if stability and stability["unstable"]:
+            warnings.append(flag_html(f"unstable: seed {self.seed + 1} ranks the words differently (Spearman {stability['spearman']:.2f}, "
+                                      f"top-{stability['k']} overlap {stability['top_k_overlap']:.2f}); read the top words as one sample"))
+        if record.diagnostics and not record.diagnostics.get("converged", True):
+            warnings.append(flag_html("integrated gradients did not reach its completeness tolerance at the step cap"))
+        self.words.value = ("".join(warnings) + attribution_meta(record) + attribution_html(record)
+                            + '<p class="wb-meta">red words push toward the label, blue against it</p>')
+        test = scores["against_random"]["comprehensiveness"]
         rows = [{"score": name, "this explanation": scores["method"][name], "random words": scores["random"][name]}
                 for name in ("comprehensiveness", "sufficiency", "aopc_comprehensiveness", "aopc_sufficiency")]
-        self.faithfulness.value = "<p>Faithfulness (comprehensiveness: higher is better; sufficiency: lower is better)</p>" + table_html(rows)
+        summary = f"beats {test['beats']} of {test['orders']} random word orders on comprehensiveness (p = {test['p']:.2f})"
+        if stability is not None:
+            summary += f"; against seed {self.seed + 1}: Spearman {stability['spearman'] if stability['spearman'] is not None else float('nan'):.2f}, top-{stability['k']} overlap {stability['top_k_overlap']:.2f}"
+        self.faithfulness.value = (f"<p>Faithfulness (comprehensiveness: higher is better; sufficiency: lower is better); {summary}</p>" + table_html(rows))
         self.progress.bar_style, self.status.value = "success", "done"
 
     def _start(self, button: Any = None) -> None:

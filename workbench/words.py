@@ -1,17 +1,21 @@
 """Words of a text and the text with some words masked: the unit every explanation scores.
 
-A *word* is a maximal run of word characters (``\\w+``), the same split as lime's default
-``split_expression=r"\\W+"`` and shap's ``SimpleTokenizer``, so a LIME feature, a SHAP token
-and a gradient method's pooled sub-words all name the same word. A *segment* is a word with
-the separator after it (the first also takes any text before it), so the segments of a text
+A *word* is a maximal run of word characters (``\\w+``) or a single symbol (``[^\\w\\s]``:
+punctuation, ``$``, ``£``, ``%``). Symbols are words of their own because BERT's basic
+tokenizer splits every punctuation character into a token of its own, and because a symbol
+glued to the word before it would lend that word its importance: in "demand for $280bn" the
+``$`` is evidence of its own, and it is not "for"'s. A *segment* is a word with the
+whitespace after it (the first also takes any text before it), so the segments of a text
 concatenate back to the text.
 
 Masking follows shap's ``Text`` masker exactly (checked in shap 0.51 ``maskers/_text.py``): a
 masked segment becomes a space, then runs of whitespace collapse to one and the ends are
-stripped. The occlusion method, the faithfulness scores and every record's ``base`` use this
-function, and SHAP is given :class:`WordTokenizer` with the mask token ``" "``, so SHAP's own
-evaluations are the very strings this module builds and its scores add up to
-``output - base``.
+stripped. Every method masks this way: occlusion, the faithfulness scores and every record's
+``base`` call :func:`mask_words`; SHAP is given :class:`WordTokenizer` with the mask token
+``" "``; LIME is given :func:`split_words` as its splitter with ``bow=False`` and the mask
+string ``" "``, and its strings are collapsed with :func:`whole_text` (lime 0.2.0.1
+``IndexedString.inverse_removing``), so all of them evaluate the very strings this module
+builds, and a masked word never takes its neighbours' symbols with it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+|[^\w\s]")
 SPACES = re.compile(r"\s+")
 
 
@@ -66,8 +70,8 @@ def whole_text(text: str) -> str:
 class WordTokenizer:
     """The minimal tokenizer shap's ``Text`` masker accepts, returning segments as tokens.
 
-    Checked: shap's own ``SimpleTokenizer`` uses the same split but drops the separators after
-    the last word and yields an empty first token for text that starts with one, so its
+    Checked: shap's own ``SimpleTokenizer`` splits on ``\\W+`` only, drops the separators
+    after the last word and yields an empty first token for text that starts with one, so its
     unmasked string is not the text; this one's segments cover the whole text.
     """
 

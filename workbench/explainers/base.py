@@ -1,10 +1,15 @@
-"""The base every explanation method shares: targets, ``output``/``base``, caching, records.
+"""The base every explanation method shares: what the model read, targets, ``output``/``base``, caching, records.
 
 Modelled on Captum's ``attr`` (one class per method over a shared base, one verb): a method
 subclasses :class:`Explainer` and implements ``attribute(text, target)``, returning one score
 per word of ``text`` (``words.split_words``). The base does the rest once for every method:
-it resolves the targets (the predicted label by default), computes every text's ``output``
-and ``base`` in two batched calls, consults the cache, and builds the Attribution records.
+
+* it asks the model what it reads of each text (``model.reading``, see ``reading``) and has
+  the method explain exactly that: the prefix within the token limit (the words after it get
+  no score, and no perturbation can pull them into view), or each window, combined as the
+  prediction combines windows (their mean);
+* it resolves the targets (the predicted label by default), computes every text's ``output``
+  and ``base`` in two batched calls, consults the cache, and builds the Attribution records.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from tqdm.auto import tqdm
 
 from ..cache import ExplanationCache, cache_key
 from ..errors import ParameterError
+from ..reading import Reading, combine_units
 from ..records import Attribution, Classifier
-from ..words import mask_words, segment_offsets, split_words, whole_text
+from ..words import split_words
 
 
 class Explainer:
-    """Explain a classifier's probability of one label, word by word.
+    """Explain a classifier's probability of one label, word by word, over what the model read.
 
     Parameters
     ----------
@@ -40,7 +46,7 @@ class Explainer:
 
     name: ClassVar[str]
     library: ClassVar[str | None] = None  # the distribution whose version goes into params
-    stochastic: ClassVar[bool] = False
+    stochastic: ClassVar[bool] = False  # whether the seed changes the result
     default_num_samples: ClassVar[int | None] = None
     settings: ClassVar[dict[str, Any]] = {}  # fixed choices of the method, recorded in params
 
@@ -65,6 +71,14 @@ class Explainer:
         """One score per word of ``text`` toward label index ``target``."""
         raise NotImplementedError
 
+    def attribute_checked(self, text: str, target: int) -> tuple[np.ndarray, dict[str, Any]]:
+        """:meth:`attribute` and the method's own checks of the result (none by default)."""
+        return self.attribute(text, target), {}
+
+    def combine_checks(self, checks: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The checks of a text's units as one record's ``diagnostics`` (none by default)."""
+        return {}
+
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """The model's probabilities, quietly: the classifier function every method calls.
 
@@ -87,33 +101,48 @@ class Explainer:
     ) -> list[Attribution]:
         """One Attribution per text; ``targets`` are label names (default: the predicted ones)."""
         ids = [str(i) for i in range(len(texts))] if ids is None else list(ids)
-        whole = [whole_text(t) for t in texts]
-        full = self.proba(whole)
-        empty = self.proba([mask_words(t, [False] * len(segment_offsets(t))) for t in whole])
+        readings = [self.model.reading(t) for t in texts]
+        units = [[unit for unit, _ in reading.units()] for reading in readings]
+        unit_proba = self.proba([unit for per_text in units for unit in per_text] + [""])
+        empty, bounds = unit_proba[-1], np.cumsum([0, *map(len, units)])
+        full = np.stack([combine_units(unit_proba[a:b]) if b > a else empty for a, b in zip(bounds[:-1], bounds[1:])]) if texts else unit_proba[:0]
         indices = self._target_indices(full, targets)
         records = []
         disable = (len(texts) < 2) if progress is None else not progress
         for i in tqdm(range(len(texts)), desc=f"explain {self.name}", unit="text", disable=disable):
-            target = self.model.label_names[indices[i]]
-            key = cache_key(self.model.fingerprint, whole[i], self.name, target, self.params) if cache else None
+            reading, target = readings[i], self.model.label_names[indices[i]]
+            key = cache_key(self.model.fingerprint, reading.text, self.name, target, self.params) if cache else None
             record = cache.get(key) if cache else None
             if record is None:
-                scores = self.attribute(whole[i], indices[i]) if split_words(whole[i]) else np.zeros(0)
+                scores, diagnostics = self._attribute_reading(reading, indices[i])
                 record = Attribution(
                     id=ids[i],
                     model=self.model.ref,
                     method=self.name,
                     target=target,
-                    words=split_words(whole[i]),
+                    words=split_words(reading.text),
                     scores=tuple(float(s) for s in scores),
                     output=float(full[i, indices[i]]),
-                    base=float(empty[i, indices[i]]),
+                    base=float(empty[indices[i]]),
                     params=self.params,
+                    reading=reading.describe(),
+                    diagnostics=diagnostics,
                 )
                 if cache:
                     cache.put(key, record)
             records.append(replace(record, id=ids[i], model=self.model.ref))
         return records
+
+    def _attribute_reading(self, reading: Reading, target: int) -> tuple[np.ndarray, dict[str, Any]]:
+        """Scores of the words the model read: each unit explained alone, combined like the prediction."""
+        units = reading.units()  # every unit holds a word (``reading.tokenizer_reading``)
+        scores = np.zeros(reading.visible)
+        checks = []
+        for unit, index in units:
+            unit_scores, check = self.attribute_checked(unit, target)
+            np.add.at(scores, index, np.asarray(unit_scores, dtype=np.float64) / len(units))
+            checks.append(check)
+        return scores, self.combine_checks(checks) if checks else {}
 
     def _target_indices(self, full: np.ndarray, targets: Sequence[str] | None) -> list[int]:
         if targets is None:

@@ -12,6 +12,11 @@ On CPU two further modes are timed: the ONNX Runtime backend (the same fp32 outp
 same explanations within float rounding; the largest score difference is reported) and the
 int8 mode, with the rank agreement of its scores with fp32's: faster, but it explains a
 slightly different model, so it is an option, not the default.
+
+Beside the speed, the *quality* of every method on ``quality_documents`` documents (the same
+ones ``workbench explain --n`` picks): seconds per document, comprehensiveness and sufficiency
+(with AOPC) against random words and the ``no_better_than_random`` verdict, LIME's agreement
+with itself under the next seed, and integrated gradients' steps and completeness error.
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from ..benchmark import SHORT_WORDS, first_words, pipeline_proba
-from ..faithfulness import agreement
+from ..benchmark import SHORT_WORDS, environment, first_words, pipeline_proba
+from ..faithfulness import SCORES, agreement, score_faithfulness, unstable
 from ..io import write_json
+from ..records import Classifier
 from ..words import split_words
-from . import explain
+from . import METHODS, check_method, explain
 
 
 REGIMES = {"full": None, f"first{SHORT_WORDS}words": SHORT_WORDS, "first15words": 15}
@@ -41,17 +47,17 @@ def _seconds(fn) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def lime_readme(pipe, label_names: Sequence[str], text: str, target: int, *, seed: int, num_samples: int) -> dict[str, float]:
-    """LIME as its README shows it, with a transformers pipeline as the classifier function."""
-    from lime.lime_text import LimeTextExplainer
+def lime_readme(pipe, model, text: str, target: int, *, seed: int, num_samples: int) -> list[float]:
+    """LIME as its README shows it, with a transformers pipeline as the classifier function (one score per word)."""
+    from .lime import LimeExplainer
 
     def predict_fn(texts):
-        return pipeline_proba(pipe(list(texts), top_k=None, truncation=True), label_names)
+        return pipeline_proba(pipe(list(texts), top_k=None, truncation=True), model.label_names)
 
-    explainer = LimeTextExplainer(class_names=list(label_names), random_state=seed)
-    explanation = explainer.explain_instance(text, predict_fn, labels=(target,), num_features=len(set(split_words(text))), num_samples=num_samples)
-    vocabulary = explanation.domain_mapper.indexed_string
-    return {vocabulary.word(feature): weight for feature, weight in explanation.as_map()[target]}
+    explainer = LimeExplainer(model, seed=seed).lime_explainer()
+    n = len(split_words(text))
+    weights = dict(explainer.explain_instance(text, predict_fn, labels=(target,), num_features=n, num_samples=num_samples).as_map()[target])
+    return [weights.get(i, 0.0) for i in range(n)]
 
 
 def shap_readme(pipe, text: str, *, num_samples: int):
@@ -61,17 +67,46 @@ def shap_readme(pipe, text: str, *, num_samples: int):
     return shap.Explainer(pipe)([text], max_evals=num_samples, silent=True)
 
 
+def explanation_quality(model: Classifier, texts: Sequence[str], *, seed: int = 0) -> dict[str, Any]:
+    """Per method the model supports, on ``texts``: cost, faithfulness against random words, stability, IG's checks."""
+    from ..errors import ModelError
+    from .study import summarize_diagnostics
+
+    out: dict[str, Any] = {}
+    for method in METHODS:
+        try:
+            check_method(method)(model)
+        except ModelError:  # gradients on a model without them
+            continue
+        seconds, records = _seconds(lambda: explain(model, texts, method=method, seed=seed, cache=False, progress=False))
+        scores = score_faithfulness(model, records, texts, seed=seed)
+        row: dict[str, Any] = {"s_per_doc": seconds / len(texts), "words_read": float(np.mean([r.visible for r in records]))}
+        for name in SCORES:
+            row[name], row[f"{name}_random"] = scores["method"][name], scores["random"][name]
+        row["no_better_than_random"] = scores["against_random"]["no_better_than_random"]
+        if check_method(method).stochastic:
+            again = explain(model, texts, method=method, seed=seed + 1, cache=False, progress=False)
+            row["stability"] = agreement(records, again)
+            row["unstable"] = unstable(row["stability"])
+        if any(r.diagnostics for r in records):
+            row["diagnostics"] = summarize_diagnostics(records)
+        out[method] = row
+    return out
+
+
 def run_explanation_benchmark(
     model_ref: str = "demo:minilm-bbc",
     data_ref: str = "bbc-news:test",
     *,
     documents: int = 3,
     num_samples: int = 500,
+    quality_documents: int = 20,
     seed: int = 0,
     device: str = "auto",
     out: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Time LIME and SHAP both ways on ``documents`` documents per regime; write ``out/explanations.json``."""
+    """Time LIME and SHAP both ways on ``documents`` documents per regime, and measure every method's
+    quality on ``quality_documents`` (0: skip); write ``out/explanations.json``."""
     from transformers import pipeline
 
     from ..data import load_dataset
@@ -86,7 +121,8 @@ def run_explanation_benchmark(
     pipe = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device=model.device, truncation=True)
     rows = pick_documents(dataset, documents)
     regimes = {name: [first_words(dataset.texts[i], words) if words else dataset.texts[i] for i in rows] for name, words in REGIMES.items()}
-    result: dict[str, Any] = {"model": model_ref, "data": data_ref, "documents": len(rows), "num_samples": num_samples, "seed": seed, "regimes": {}}
+    result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": environment(model), "documents": len(rows), "num_samples": num_samples,
+                              "seed": seed, "regimes": {}}
     explain(model, regimes["full"][:1], method="lime", num_samples=16, cache=False, progress=False)  # warm-up
     for name, texts in regimes.items():
         row: dict[str, Any] = {"mean_words": float(np.mean([len(split_words(t)) for t in texts]))}
@@ -95,12 +131,11 @@ def run_explanation_benchmark(
             seconds, ours[method] = _seconds(lambda: explain(model, texts, method=method, seed=seed, num_samples=num_samples, cache=False, progress=False))
             row[f"{method}_workbench_s_per_doc"] = seconds / len(texts)
         targets = [model.label_names.index(r.target) for r in ours["lime"]]
-        seconds, readme = _seconds(lambda: [lime_readme(pipe, model.label_names, t, k, seed=seed, num_samples=num_samples) for t, k in zip(texts, targets)])
+        read = [model.reading(t).read_text for t in texts]
+        seconds, readme = _seconds(lambda: [lime_readme(pipe, model, t, k, seed=seed, num_samples=num_samples) for t, k in zip(read, targets)])
         row["lime_readme_s_per_doc"] = seconds / len(texts)
-        row["lime_max_abs_diff_vs_readme"] = max(
-            abs(score - weights.get(word, 0.0)) for record, weights in zip(ours["lime"], readme) for word, score in zip(record.words, record.scores)
-        )
-        seconds, _ = _seconds(lambda: [shap_readme(pipe, t, num_samples=num_samples) for t in texts])
+        row["lime_max_abs_diff_vs_readme"] = max(abs(a - b) for record, scores in zip(ours["lime"], readme) for a, b in zip(record.scores, scores))
+        seconds, _ = _seconds(lambda: [shap_readme(pipe, t, num_samples=num_samples) for t in read])
         row["shap_readme_s_per_doc"] = seconds / len(texts)
         for method in ("lime", "shap"):
             row[f"{method}_speedup"] = row[f"{method}_readme_s_per_doc"] / row[f"{method}_workbench_s_per_doc"]
@@ -114,6 +149,10 @@ def run_explanation_benchmark(
                 row[f"{method}_int8_speedup"] = row[f"{method}_readme_s_per_doc"] / (seconds / len(texts))
                 row[f"{method}_int8_spearman_vs_fp32"] = agreement(ours[method], quantized)["spearman"]
         result["regimes"][name] = row
+    if quality_documents:
+        chosen = pick_documents(dataset, quality_documents)
+        result["quality"] = {"documents": len(chosen), "ids": [dataset.ids[i] for i in chosen],
+                             "methods": explanation_quality(model, [dataset.texts[i] for i in chosen], seed=seed)}
     if out is not None:
         write_json(Path(out) / "explanations.json", result)
     return result
@@ -130,4 +169,14 @@ def format_explanation_table(result: dict[str, Any]) -> str:
             int8 = f"{row[f'{method}_int8_speedup']:>7.2f}x{row[f'{method}_int8_spearman_vs_fp32']:>10.3f}" if f"{method}_int8_speedup" in row else ""
             lines.append(f"{name:<16}{method:<8}{row[f'{method}_workbench_s_per_doc']:>17.2f}{row[f'{method}_readme_s_per_doc']:>14.2f}{row[f'{method}_speedup']:>9.2f}x{ort}{int8}")
         lines.append(f"{'':<16}LIME scores vs README: largest difference {row['lime_max_abs_diff_vs_readme']:.2e}")
+    if "quality" in result:
+        lines.append(f"quality on {result['quality']['documents']} documents (comprehensiveness and sufficiency: method / random words)")
+        lines.append(f"{'method':<22}{'s/doc':>8}{'compr.':>16}{'suff.':>16}{'seed rho':>10}{'top-5':>7}  warnings")
+        for method, row in result["quality"]["methods"].items():
+            stability = row.get("stability") or {}
+            rho, top = stability.get("spearman"), stability.get("top_k_overlap")
+            warnings = [w for w, on in (("no better than random", row["no_better_than_random"]), ("unstable", row.get("unstable"))) if on]
+            lines.append(f"{method:<22}{row['s_per_doc']:>8.2f}{row['comprehensiveness']:>8.3f} /{row['comprehensiveness_random']:>6.3f}"
+                         f"{row['sufficiency']:>8.3f} /{row['sufficiency_random']:>6.3f}{'-' if rho is None else f'{rho:.3f}':>10}"
+                         f"{'-' if top is None else f'{top:.2f}':>7}  {', '.join(warnings)}")
     return "\n".join(lines)

@@ -2,21 +2,22 @@
 
 Captum attributes to the output of the model's word-embedding layer
 (``LayerIntegratedGradients``, ``LayerGradientXActivation``); each sub-word token's vector is
-summed over the hidden dimension, and the tokens of a word (its segment, ``words``) are summed
-into the word's score. Special tokens keep no score; words past the model's token limit get 0,
-since the model never reads them. The function explained is the softmax probability of the
-target, the same quantity LIME, SHAP and occlusion explain. Integrated gradients runs from a
-baseline of padding tokens (special tokens kept), with ``num_samples`` steps.
+summed over the hidden dimension, and the tokens of a word are summed into the word's score
+(a token belongs to the word its first character is in, so a symbol's token is the symbol's,
+never the word before it). Special tokens keep no score. The text is one unit the model reads
+(``reading``), so every token of it is within the model's limit. The function explained is
+the softmax probability of the target, the same quantity LIME, SHAP and occlusion explain.
 """
 
 from __future__ import annotations
 
 import bisect
+from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
-from ..words import segment_offsets
+from ..words import word_spans
 from .base import Explainer
 
 
@@ -35,6 +36,9 @@ class _GradientExplainer(Explainer):
         super().__init__(model, **kwargs)
 
     def attribute(self, text: str, target: int) -> np.ndarray:
+        return self.attribute_checked(text, target)[0]
+
+    def attribute_checked(self, text: str, target: int) -> tuple[np.ndarray, dict[str, Any]]:
         import torch
 
         model = self.model
@@ -54,26 +58,38 @@ class _GradientExplainer(Explainer):
 
         layer = model.model.get_input_embeddings()
         with torch.enable_grad():
-            token_scores = self.token_attributions(target_proba, layer, input_ids, special.to(model.device), extra)
+            token_scores, check = self.token_attributions(target_proba, layer, input_ids, special.to(model.device), extra)
         token_scores = token_scores.sum(dim=-1)[0].detach().float().cpu().numpy()
-        starts = [a for a, _ in segment_offsets(text)]
+        starts = [a for a, _ in word_spans(text)]
         scores = np.zeros(len(starts))
         for score, (start, end), is_special in zip(token_scores, offsets, special.tolist()):
             if not is_special and end > start:
                 scores[bisect.bisect_right(starts, start) - 1] += score
-        return scores
+        return scores, check
 
     def token_attributions(self, forward, layer, input_ids, special, extra):
-        """Attributions ``(1, tokens, hidden)`` of the embedding layer's output."""
+        """Attributions ``(1, tokens, hidden)`` of the embedding layer's output, and the method's checks."""
         raise NotImplementedError
 
 
 class IntegratedGradientsExplainer(_GradientExplainer):
-    """Integrated gradients (Sundararajan et al. 2017) from a padding baseline (Captum, Gauss-Legendre steps)."""
+    """Integrated gradients (Sundararajan et al. 2017) from a padding baseline, with its error stated.
+
+    Captum's Gauss-Legendre steps, from a baseline of padding tokens (special tokens kept).
+    Integrated gradients is *complete*: the attributions add up to ``f(text) - f(baseline)``;
+    Captum's convergence delta is how far a finite number of steps misses that. The method
+    starts at ``num_samples`` steps and doubles them until the relative completeness error
+    ``|delta| / |f(text) - f(baseline)|`` is under ``tolerance`` (the gap is floored at
+    ``GAP_FLOOR`` so a prediction the baseline already makes does not demand endless steps),
+    or ``max_steps`` is reached; the record's ``diagnostics`` give the steps used, the delta,
+    the gap and the relative error. With 50 fixed steps the error was over 5 % on 8 of 20 BBC
+    test documents, and up to 49 %.
+    """
 
     name = "integrated-gradients"
     default_num_samples = 50
-    settings = {"baseline": "pad"}
+    settings = {"baseline": "pad", "tolerance": 0.05, "max_steps": 800}
+    GAP_FLOOR = 0.01
 
     def token_attributions(self, forward, layer, input_ids, special, extra):
         import torch
@@ -81,8 +97,31 @@ class IntegratedGradientsExplainer(_GradientExplainer):
 
         pad = self.model.tokenizer.pad_token_id or 0
         baseline = torch.where(special, input_ids, torch.full_like(input_ids, pad))
+        with torch.no_grad():
+            gap = float(forward(input_ids, *extra)[0] - forward(baseline, *extra)[0])
         method = LayerIntegratedGradients(forward, layer)
-        return method.attribute(input_ids, baselines=baseline, additional_forward_args=extra, n_steps=self.num_samples, internal_batch_size=16)
+        steps = self.num_samples
+        while True:
+            attributions, delta = method.attribute(
+                input_ids, baselines=baseline, additional_forward_args=extra, n_steps=steps, internal_batch_size=16, return_convergence_delta=True
+            )
+            delta = float(delta[0])
+            converged = abs(delta) <= self.settings["tolerance"] * max(abs(gap), self.GAP_FLOOR)
+            if converged or steps * 2 > self.settings["max_steps"]:
+                return attributions, {"steps": steps, "convergence_delta": delta, "gap": gap, "converged": converged}
+            steps *= 2
+
+    def combine_checks(self, checks):
+        """One text's checks from its units': the mean delta and gap (as scores are averaged), the most steps."""
+        delta, gap = float(np.mean([c["convergence_delta"] for c in checks])), float(np.mean([c["gap"] for c in checks]))
+        return {
+            "steps": max(c["steps"] for c in checks),
+            "convergence_delta": delta,
+            "gap": gap,
+            "relative_error": abs(delta) / abs(gap) if gap else None,
+            "converged": all(c["converged"] for c in checks),
+            "tolerance": self.settings["tolerance"],
+        }
 
 
 class GradientXInputExplainer(_GradientExplainer):
@@ -93,4 +132,4 @@ class GradientXInputExplainer(_GradientExplainer):
     def token_attributions(self, forward, layer, input_ids, special, extra):
         from captum.attr import LayerGradientXActivation
 
-        return LayerGradientXActivation(forward, layer).attribute(input_ids, additional_forward_args=extra)
+        return LayerGradientXActivation(forward, layer).attribute(input_ids, additional_forward_args=extra), {}

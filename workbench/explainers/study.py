@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from ..faithfulness import agreement, mean_defined, score_faithfulness
+from ..faithfulness import agreement, mean_defined, score_faithfulness, unstable
 from ..io import atomic_open, write_json
 from ..records import Attribution, Classifier, Dataset
 from . import check_method, explain
@@ -75,16 +75,18 @@ def explain_dataset(
     stability = {}
     for method in methods:
         if not check_method(method).stochastic:
-            stability[method] = {"seeds": "deterministic", "n": len(rows), "spearman": None, "kendall": None, "top_k_overlap": None}
+            stability[method] = {"seeds": "deterministic", "n": len(rows), "spearman": None, "kendall": None, "top_k_overlap": None, "unstable": None}
             continue
         reruns = [explain(model, texts, method=method, **{**options, "seed": seed + s}) for s in range(1, stability_seeds + 1)]
         if reruns:
             scores = [agreement(attributions[method], rerun) for rerun in reruns]
-            stability[method] = {
+            row = {
                 "seeds": ", ".join(str(seed + s) for s in range(stability_seeds + 1)),
                 "n": scores[0]["n"],
                 **{k: mean_defined(s[k] for s in scores) for k in ("spearman", "kendall", "top_k_overlap")},
             }
+            stability[method] = {**row, "unstable": unstable(row)}
+    first = attributions[methods[0]] if methods else []
     summary = {
         "model": model.ref,
         "data": dataset.name,
@@ -93,11 +95,43 @@ def explain_dataset(
         "ids": list(ids),
         "methods": methods,
         "params": {method: dict(attributions[method][0].params) if rows else {} for method in methods},
+        "reading": {
+            "mode": first[0].reading.get("mode") if first else None,
+            "max_tokens": first[0].reading.get("max_tokens") if first else None,
+            "documents_cut": sum(r.visible < len(r.words) for r in first),
+            "words_read": sum(r.visible for r in first),
+            "words": sum(len(r.words) for r in first),
+        },
         "faithfulness": {method: score_faithfulness(model, attributions[method], texts, seed=seed) for method in methods},
         "agreement": [{"a": a, "b": b, **agreement(attributions[a], attributions[b])} for a, b in itertools.combinations(methods, 2)],
         "stability": stability,
+        "diagnostics": {method: summarize_diagnostics(attributions[method]) for method in methods if any(r.diagnostics for r in attributions[method])},
     }
     return ExplanationStudy(ids=ids, texts=texts, attributions=attributions, summary=summary)
+
+
+def study_warnings(summary: dict[str, Any]) -> list[str]:
+    """One line per reason not to trust a method's explanations in this study (faithfulness.json content)."""
+    out = [f"{m}: no better than random words" for m, f in summary["faithfulness"].items() if f["against_random"]["no_better_than_random"]]
+    out += [f"{m}: unstable across seeds {s['seeds']}" for m, s in summary["stability"].items() if s.get("unstable")]
+    out += [f"{m}: {d['documents'] - d['converged']} of {d['documents']} documents above the {100 * d['tolerance']:.0f} % completeness tolerance"
+            for m, d in summary["diagnostics"].items() if d["converged"] < d["documents"]]
+    return out
+
+
+def summarize_diagnostics(records: Sequence[Attribution]) -> dict[str, Any]:
+    """A method's checks over a study's documents (integrated gradients: steps and completeness error)."""
+    checked = [r.diagnostics for r in records if r.diagnostics]
+    errors = [d["relative_error"] for d in checked if d.get("relative_error") is not None]
+    return {
+        "documents": len(checked),
+        "converged": sum(bool(d.get("converged")) for d in checked),
+        "steps_max": max(d["steps"] for d in checked),
+        "steps_mean": float(np.mean([d["steps"] for d in checked])),
+        "relative_error_max": max(errors) if errors else None,
+        "relative_error_mean": float(np.mean(errors)) if errors else None,
+        "tolerance": checked[0].get("tolerance"),
+    }
 
 
 def write_study(out: str | os.PathLike[str], study: ExplanationStudy, *, figures: bool = True) -> dict[str, Path]:
