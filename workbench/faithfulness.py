@@ -254,6 +254,12 @@ def agreement(a: Sequence[Attribution], b: Sequence[Attribution], *, k: int = TO
     return {"n": len(rows), "k": k, **{name: mean_defined(r[name] for r in rows) for name in ("spearman", "kendall", "top_k_overlap")}}
 
 
+def seed_stability(first: Sequence[Attribution], again: Sequence[Attribution]) -> dict[str, Any]:
+    """:func:`agreement` of a method with itself under another seed, with its :func:`unstable` verdict."""
+    row = agreement(first, again)
+    return {**row, "unstable": unstable(row)}
+
+
 def unstable(stability: dict[str, Any]) -> bool | None:
     """Whether agreement under another seed is too low to trust a single run (None: not measured).
 

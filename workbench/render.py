@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .faithfulness import STABLE_TOP_K, TOP_K
+from .faithfulness import AGAINST_RANDOM, STABLE_TOP_K, TOP_K
 from .records import Attribution, Metrics, Predictions
 
 Section = Any  # an HTML string (already safe) or a matplotlib Figure whose label is its alt text
@@ -100,8 +100,9 @@ def attribution_meta(record: Attribution) -> str:
     """One line above a record's words: method, target, output, base, how the text was read, the method's checks."""
     parts = [escape(record.method), f"toward {escape(record.target)}", f"p = {record.output:.4f}", f"all words masked {record.base:.4f}",
              escape(reading_note(record))]
-    if checks_note(record):
-        parts.append(escape(checks_note(record)))
+    checks = checks_note(record)
+    if checks:
+        parts.append(escape(checks))
     return f'<p class="wb-meta">{" · ".join(parts)}</p>'
 
 
@@ -120,7 +121,7 @@ def faithfulness_rows(faithfulness: Mapping[str, Mapping[str, Any]]) -> list[dic
     for method, result in faithfulness.items():
         against = result.get("against_random", {})
         row: dict[str, Any] = {"method": method}
-        for name in ("comprehensiveness", "aopc_comprehensiveness"):
+        for name in AGAINST_RANDOM:
             test = against.get(name, {})
             row[name] = result["method"][name]
             row[f"{name} (random)"] = result["random"][name]

@@ -58,7 +58,7 @@ class Explorer:
         import ipywidgets as w
 
         from .evaluation import predict
-        from .explainers import METHODS, check_method
+        from .explainers import check_method, supported_methods
 
         if len(dataset) == 0:
             raise WorkbenchError(f"{dataset.name} has no documents to explore; give a dataset with at least one row")
@@ -69,7 +69,7 @@ class Explorer:
         self.attribution: Attribution | None = None
         self.scores: dict[str, Any] | None = None  # faithfulness of the shown explanation
         self.stability: dict[str, Any] | None = None  # its agreement under the next seed (methods that sample)
-        offered = [check_method(m).name for m in methods] if methods is not None else [m for m in METHODS if self._supports(m)]
+        offered = [check_method(m).name for m in methods] if methods is not None else supported_methods(model)
         labeled = self.predictions.labels is not None
 
         self.search = w.Text(description="Search", placeholder="words in the text or id", continuous_update=False)
@@ -95,15 +95,6 @@ class Explorer:
             self.faithfulness,
         ])
         self._refilter()
-
-    def _supports(self, method: str) -> bool:
-        from .explainers import check_method
-
-        try:
-            check_method(method)(self.model, seed=self.seed)
-        except WorkbenchError:
-            return False
-        return True
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -155,7 +146,7 @@ class Explorer:
         agreement with the same explanation under the next seed (None for deterministic methods).
         """
         from .explainers import check_method, explain
-        from .faithfulness import agreement, score_faithfulness, unstable
+        from .faithfulness import score_faithfulness, seed_stability
 
         i = self.document.value
         if i is None:
@@ -168,8 +159,7 @@ class Explorer:
         if check_method(method).stochastic:
             self.progress.value, self.status.value = 1, f"explaining again with seed {self.seed + 1}…"
             [again] = explain(self.model, [text], seed=self.seed + 1, target=record.target, **options)
-            stability = agreement([record], [again])
-            stability["unstable"] = unstable(stability)
+            stability = seed_stability([record], [again])
         self.progress.value, self.status.value = 2, "scoring faithfulness…"
         scores = score_faithfulness(self.model, [record], [text], seed=self.seed)
         self.progress.value = 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..cache import ExplanationCache, default_cache
-from ..errors import ParameterError
+from ..errors import ParameterError, WorkbenchError
 from ..records import Attribution, Classifier, Dataset
 from .base import Explainer
 from .gradients import GradientXInputExplainer, IntegratedGradientsExplainer
@@ -31,6 +31,18 @@ def check_method(method: str) -> type[Explainer]:
     if cls is None:
         raise ParameterError(f"unknown explanation method {method!r}; use one of: {', '.join(METHODS)}")
     return cls
+
+
+def supported_methods(model: Classifier) -> list[str]:
+    """The methods ``model`` can run, in ``METHODS`` order (no gradients without a network or under int8)."""
+    supported = []
+    for name, cls in METHODS.items():
+        try:
+            cls(model)
+        except WorkbenchError:
+            continue
+        supported.append(name)
+    return supported
 
 
 def explain(
@@ -78,4 +90,4 @@ def explain(
     return explainer.explain(list(texts), ids=ids, targets=targets, cache=store, progress=progress)
 
 
-__all__ = ["METHODS", "Explainer", "check_method", "explain"]
+__all__ = ["METHODS", "Explainer", "check_method", "explain", "supported_methods"]

@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from ..benchmark import SHORT_WORDS, environment, first_words, pipeline_proba
-from ..faithfulness import SCORES, agreement, score_faithfulness, unstable
+from ..faithfulness import SCORES, agreement, score_faithfulness, seed_stability
 from ..io import write_json
 from ..records import Classifier
 from ..words import split_words
-from . import METHODS, check_method, explain
+from . import check_method, explain, supported_methods
 
 
 REGIMES = {"full": None, f"first{SHORT_WORDS}words": SHORT_WORDS, "first15words": 15}
@@ -69,15 +69,10 @@ def shap_readme(pipe, text: str, *, num_samples: int):
 
 def explanation_quality(model: Classifier, texts: Sequence[str], *, seed: int = 0) -> dict[str, Any]:
     """Per method the model supports, on ``texts``: cost, faithfulness against random words, stability, IG's checks."""
-    from ..errors import ModelError
     from .study import summarize_diagnostics
 
     out: dict[str, Any] = {}
-    for method in METHODS:
-        try:
-            check_method(method)(model)
-        except ModelError:  # gradients on a model without them
-            continue
+    for method in supported_methods(model):
         seconds, records = _seconds(lambda: explain(model, texts, method=method, seed=seed, cache=False, progress=False))
         scores = score_faithfulness(model, records, texts, seed=seed)
         row: dict[str, Any] = {"s_per_doc": seconds / len(texts), "words_read": float(np.mean([r.visible for r in records]))}
@@ -86,8 +81,8 @@ def explanation_quality(model: Classifier, texts: Sequence[str], *, seed: int = 
         row["no_better_than_random"] = scores["against_random"]["no_better_than_random"]
         if check_method(method).stochastic:
             again = explain(model, texts, method=method, seed=seed + 1, cache=False, progress=False)
-            row["stability"] = agreement(records, again)
-            row["unstable"] = unstable(row["stability"])
+            row["stability"] = seed_stability(records, again)
+            row["unstable"] = row["stability"]["unstable"]
         if any(r.diagnostics for r in records):
             row["diagnostics"] = summarize_diagnostics(records)
         out[method] = row
