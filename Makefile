@@ -40,7 +40,9 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "WARNING: chromium is missing and cannot be installed here; browser tests will be skipped"; fi
 
+# The import-linter contracts (layers, and a light core without torch) first: they take seconds.
 test: demo-models browser
+	$(VENV)/bin/lint-imports
 	WORKBENCH_REQUIRE_BROWSER=$(REQUIRE_BROWSER) $(PY) -m pytest
 
 test-unit: install

@@ -1,7 +1,7 @@
 """`make bench`: the inference and explanation benchmarks on the demo MiniLM and bbc-news:test.
 
 Writes benchmarks/results/inference.json and benchmarks/results/explanations.json and prints
-their tables; see workbench/benchmark.py and workbench/explainers/benchmark.py for what is
+their tables; see workbench/bench/inference.py and workbench/bench/explanations.py for what is
 measured. Options: `workbench bench --help`.
 """
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from transformers import BertConfig
 
-from workbench.benchmark import encoder_flops, first_words, format_table, run_inference_benchmark, timed
+from workbench.bench.inference import encoder_flops, first_words, format_table, run_inference_benchmark, timed
 
 from .conftest import TINY_ROWS, write_csv
 
@@ -51,7 +51,7 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path, tiny_model_dir):
 
 
 def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
-    from workbench.explainers.benchmark import format_explanation_table, run_explanation_benchmark
+    from workbench.bench.explanations import format_explanation_table, run_explanation_benchmark
 
     data = write_csv(tmp_path / "d.csv", [(t + " and the new market data said", label) for t, label in TINY_ROWS])
     result = run_explanation_benchmark(str(tiny_sharp_dir), str(data), documents=2, num_samples=30, quality_documents=3, device="cpu", out=tmp_path / "out")

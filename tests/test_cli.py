@@ -189,7 +189,8 @@ def test_engine_options_on_the_command_line(cli, tmp_path, tiny_model_dir, tiny_
 
 def test_int8_on_a_scikit_learn_model_is_refused(cli, tmp_path, tiny_csv):
     from workbench.data import load_dataset
-    from workbench.tfidf import fit_tfidf_logreg, save_sklearn
+    from workbench.demos.build import fit_tfidf_logreg
+    from workbench.models.scikit_learn import save_sklearn
 
     save_sklearn(fit_tfidf_logreg(load_dataset(str(tiny_csv))), tmp_path / "sk")
     result = cli("evaluate", "--model", tmp_path / "sk", "--data", tiny_csv, "--out", tmp_path / "o", "--precision", "int8")
@@ -235,7 +236,7 @@ def test_explain_a_windowed_model_explains_every_window(cli, tmp_path, tiny_shar
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--method", "limes"], "unknown explanation method 'limes'"),
+    (["--method", "limes"], "Invalid value for '--method': 'limes' is not one of 'lime'"),
     (["--method", "lime", "--n", "0"], "n must be at least 1"),
     (["--method", "lime", "--num-samples", "1"], "num_samples must be at least 2"),
     (["--method", "lime", "--stability-seeds", "-1"], "stability_seeds must be 0 or more"),
@@ -249,7 +250,8 @@ def test_explain_bad_options_exit_2_and_write_nothing(cli, tmp_path, tiny_sharp_
 
 def test_explain_gradients_on_a_scikit_learn_model_is_a_user_error(cli, tmp_path, tiny_csv):
     from workbench.data import load_dataset
-    from workbench.tfidf import fit_tfidf_logreg, save_sklearn
+    from workbench.demos.build import fit_tfidf_logreg
+    from workbench.models.scikit_learn import save_sklearn
 
     save_sklearn(fit_tfidf_logreg(load_dataset(str(tiny_csv))), tmp_path / "tfidf")
     result = cli("explain", "--model", tmp_path / "tfidf", "--data", tiny_csv, "--out", tmp_path / "out", "--method", "integrated-gradients")
@@ -295,7 +297,7 @@ def test_compare_writes_the_study_and_its_figures_equal_statsmodels_and_sklearn(
     (["{a}"], "needs at least two models"),
     (["{a}", "{a}"], "is given more than once"),
     (["{a}", "{b}", "--slice-column", "nope"], "no 'nope' column to slice by"),
-    (["{a}", "{b}", "--explain-method", "limes"], "unknown explanation method"),
+    (["{a}", "{b}", "--explain-method", "limes"], "Invalid value for '--explain-method': 'limes' is not one of 'lime'"),
     (["{a}", "{b}", "--probe-n", "0"], "n must be at least 1"),
 ])
 def test_compare_bad_input_exits_2(cli, tmp_path, tiny_model_dir, tiny_sharp_dir, tiny_csv, arguments, message):

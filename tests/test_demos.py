@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from workbench import demos
+from workbench.demos import build, registry
 from workbench.errors import ModelError
 
 
@@ -19,30 +19,30 @@ def home(tmp_path, monkeypatch):
 
 def test_unbuilt_demo_says_how_to_build_it(home):
     with pytest.raises(ModelError, match="demo model 'tfidf-logreg' is not built; build it with `workbench models build-demo`"):
-        demos.demo_folder("tfidf-logreg")
+        registry.demo_folder("tfidf-logreg")
 
 
 def test_recipe_hash_follows_the_recipe():
-    recipe = demos.DEMOS["minilm-bbc"]
+    recipe = registry.DEMOS["minilm-bbc"]
     changed = dataclasses.replace(recipe, finetune=dataclasses.replace(recipe.finetune, epochs=3))
-    assert demos.recipe_hash(recipe) == demos.recipe_hash(demos.DEMOS["minilm-bbc"])
-    assert demos.recipe_hash(recipe) != demos.recipe_hash(changed)
+    assert registry.recipe_hash(recipe) == registry.recipe_hash(registry.DEMOS["minilm-bbc"])
+    assert registry.recipe_hash(recipe) != registry.recipe_hash(changed)
 
 
 def test_build_is_cached_and_stale_recipes_rebuild(home):
-    info = demos.build_demo("tfidf-logreg", progress=False)
-    folder = demos.demo_folder("tfidf-logreg")
+    info = build.build_demo("tfidf-logreg", progress=False)
+    folder = registry.demo_folder("tfidf-logreg")
     assert folder == home / "models" / "tfidf-logreg"
     assert sorted(p.name for p in folder.iterdir()) == ["model.skops", "recipe.json", "workbench-model.json"]
     assert info["validation_accuracy"] > 0.9
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temporary folders left
     stamp = (folder / "model.skops").stat().st_mtime_ns
-    assert demos.build_demo("tfidf-logreg") == info
+    assert build.build_demo("tfidf-logreg") == info
     assert (folder / "model.skops").stat().st_mtime_ns == stamp
     recipe = json.loads((folder / "recipe.json").read_text())
     (folder / "recipe.json").write_text(json.dumps({**recipe, "hash": "old"}))
-    assert not demos.is_current("tfidf-logreg")
+    assert not registry.is_current("tfidf-logreg")
     with pytest.raises(ModelError, match="is out of date"):
-        demos.demo_folder("tfidf-logreg")
-    demos.build_demo("tfidf-logreg", progress=False)
-    assert demos.is_current("tfidf-logreg")
+        registry.demo_folder("tfidf-logreg")
+    build.build_demo("tfidf-logreg", progress=False)
+    assert registry.is_current("tfidf-logreg")

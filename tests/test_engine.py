@@ -12,11 +12,11 @@ import torch
 
 from dataclasses import replace
 
-from workbench.engine import length_sorted_order, token_budget_batches
+from workbench.models.engine import length_sorted_order, token_budget_batches
 from workbench.errors import ParameterError
-from workbench.benchmark import pipeline_proba
+from workbench.bench.inference import pipeline_proba
 from workbench.models import load_model
-from workbench.transformer import truncation_limit
+from workbench.models.transformer import truncation_limit
 
 from .conftest import TINY_ROWS
 
@@ -157,7 +157,7 @@ def test_out_of_memory_halves_the_token_budget_and_retries(tiny_model_dir, caplo
         return forward(*args, **kwargs)
 
     model.model.forward = limited_forward
-    with caplog.at_level(logging.WARNING, logger="workbench.engine"):
+    with caplog.at_level(logging.WARNING, logger="workbench.models.engine"):
         proba = model.predict_proba(TEXTS)
     np.testing.assert_allclose(proba, reference, atol=1e-6)
     assert shapes[0][0] * shapes[0][1] > 48  # the first batch failed ...

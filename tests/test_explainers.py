@@ -11,11 +11,12 @@ import pytest
 
 from workbench.errors import ModelError, ParameterError
 from workbench.explainers import METHODS, explain
-from workbench.explainers.study import explain_dataset, pick_documents, write_study
-from workbench.cache import ExplanationCache
+from workbench.studies.explanation import explain_dataset, pick_documents, write_study
+from workbench.explainers.cache import ExplanationCache
 from workbench.data import load_dataset
 from workbench.models import load_model
-from workbench.tfidf import fit_tfidf_logreg, save_sklearn
+from workbench.demos.build import fit_tfidf_logreg
+from workbench.models.scikit_learn import save_sklearn
 from workbench.records import Dataset
 from workbench.words import split_words, whole_text
 
@@ -193,11 +194,11 @@ def test_a_study_is_byte_identical_when_rerun(sharp, tmp_path):
         assert first[name].read_bytes() == second[name].read_bytes()
     lines = first["attributions.jsonl"].read_text().splitlines()
     assert len(lines) == 4 * 3
-    summary = explain_dataset(sharp, data, seed=3, **options).summary
-    assert set(summary["faithfulness"]) == {"lime", "shap", "occlusion"}
-    assert [(p["a"], p["b"]) for p in summary["agreement"]] == [("lime", "shap"), ("lime", "occlusion"), ("shap", "occlusion")]
-    assert summary["stability"]["occlusion"]["seeds"] == "deterministic"
-    assert summary["stability"]["lime"]["seeds"] == "3, 4" and -1 <= summary["stability"]["lime"]["spearman"] <= 1
+    study = explain_dataset(sharp, data, seed=3, **options)
+    assert set(study.faithfulness) == {"lime", "shap", "occlusion"}
+    assert [(p.a, p.b) for p in study.agreement] == [("lime", "shap"), ("lime", "occlusion"), ("shap", "occlusion")]
+    assert study.stability["occlusion"].seeds == "deterministic"
+    assert study.stability["lime"].seeds == "3, 4" and -1 <= study.stability["lime"].spearman <= 1
 
 
 LONG = " ".join(["the bank said profit and shares rose in the market ,"] * 3 + ["computer chip software internet online phone"])
@@ -224,12 +225,12 @@ def test_every_method_explains_only_what_the_model_read(sharp, method):
 
 
 def test_faithfulness_of_a_long_text_deletes_only_words_the_model_read(sharp):
-    from workbench.faithfulness import score_faithfulness
+    from workbench.statistics.faithfulness import score_faithfulness
 
     [record] = explain(sharp, [LONG], method="occlusion", cache=False)
     counting = CountingModel(sharp)
     result = score_faithfulness(counting, [record], [LONG], seed=0)
-    assert result["documents"][0]["words"] == record.visible
+    assert result.documents[0]["words"] == record.visible
     assert counting.seen and not any(word in text for text in counting.seen for word in TAIL)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from workbench.errors import ParameterError
-from workbench.faithfulness import FRACTIONS, agreement, rationale_size, score_faithfulness, top_words, unstable
+from workbench.statistics.faithfulness import FRACTIONS, agreement, rationale_size, score_faithfulness, top_words, unstable
 from workbench.reading import Reading
 from workbench.records import Attribution
 from workbench.words import split_words, whole_text, word_spans
@@ -67,12 +67,12 @@ def test_known_comprehensiveness_and_sufficiency():
     result = score_faithfulness(BagOfWords(), [record(text, exact)], [text], seed=0)
     output = sigmoid(3.0)
     # every fraction up to 20 % deletes "great" alone (1 of 6 words); 50 % deletes 3 words incl. "great"
-    assert result["method"]["comprehensiveness"] == pytest.approx(output - 0.5)
-    assert result["method"]["sufficiency"] == pytest.approx(0.0)
-    assert result["method"]["aopc_comprehensiveness"] == pytest.approx(output - 0.5)
-    assert result["method"]["curves"]["comprehensiveness"] == pytest.approx([output - 0.5] * 5)
-    assert result["random"]["comprehensiveness"] < result["method"]["comprehensiveness"]
-    assert result["n"] == 1 and result["documents"][0]["id"] == "0"
+    assert result.method.comprehensiveness == pytest.approx(output - 0.5)
+    assert result.method.sufficiency == pytest.approx(0.0)
+    assert result.method.aopc_comprehensiveness == pytest.approx(output - 0.5)
+    assert result.method.curves["comprehensiveness"] == pytest.approx([output - 0.5] * 5)
+    assert result.random.comprehensiveness < result.method.comprehensiveness
+    assert result.n == 1 and result.documents[0]["id"] == "0"
 
 
 def test_random_baseline_is_seeded():
@@ -80,7 +80,7 @@ def test_random_baseline_is_seeded():
     attributions, texts = [record(text, [0.0] * 7)], [text]
     a = score_faithfulness(BagOfWords(), attributions, texts, seed=1)
     assert a == score_faithfulness(BagOfWords(), attributions, texts, seed=1)
-    assert a["random"] != score_faithfulness(BagOfWords(), attributions, texts, seed=2)["random"]
+    assert a.random != score_faithfulness(BagOfWords(), attributions, texts, seed=2).random
 
 
 def test_faithfulness_needs_the_texts_that_were_explained():
@@ -94,11 +94,11 @@ def test_agreement_of_identical_reversed_and_constant_scores():
     text = "one two three four five six"
     base = record(text, [6, 5, 4, 3, 2, 1])
     same = agreement([base], [record(text, [6, 5, 4, 3, 2, 1])], k=2)
-    assert (same["spearman"], same["kendall"], same["top_k_overlap"], same["n"]) == pytest.approx((1.0, 1.0, 1.0, 1))
+    assert (same.spearman, same.kendall, same.top_k_overlap, same.n) == pytest.approx((1.0, 1.0, 1.0, 1))
     reversed_ = agreement([base], [record(text, [1, 2, 3, 4, 5, 6])], k=2)
-    assert reversed_["spearman"] == pytest.approx(-1.0) and reversed_["top_k_overlap"] == 0.0
+    assert reversed_.spearman == pytest.approx(-1.0) and reversed_.top_k_overlap == 0.0
     constant = agreement([base], [record(text, [0] * 6)], k=2)
-    assert constant["spearman"] is None and constant["n"] == 1
+    assert constant.spearman is None and constant.n == 1
     with pytest.raises(ParameterError, match="different words"):
         agreement([base], [record("one two", [1, 2])])
 
@@ -112,9 +112,9 @@ def test_faithfulness_perturbs_only_what_the_model_read():
     attribution = Attribution("0", model.ref, "known", "pos", split_words(text), tuple(exact), 0.0, 0.5, {})
     result = score_faithfulness(model, [attribution], [text], seed=0)
     assert model.seen and all("great" not in t and "music" not in t for t in model.seen)
-    assert result["documents"][0]["words"] == 4
+    assert result.documents[0]["words"] == 4
     # the top 20 % of 4 words is "plot" (the highest, 0.0, first of the ties): deleting it changes nothing
-    assert result["method"]["curves"]["comprehensiveness"][0] == pytest.approx(0.0)
+    assert result.method.curves["comprehensiveness"][0] == pytest.approx(0.0)
     with pytest.raises(ParameterError, match="scores 7 words but bag-of-words reads 4; score it with the model that made it"):
         score_faithfulness(model, [record(text, [0.0] * 7)], [text])
 
@@ -123,25 +123,25 @@ def test_a_method_no_better_than_random_is_flagged():
     texts = ["great fine awful and more words here now", "fine great and awful plot words here too", "awful great fine film and words here again"]
     exact = [record(t, [WEIGHTS.get(w, 0.0) for w in split_words(t)], str(i)) for i, t in enumerate(texts)]
     inverted = [record(t, [-WEIGHTS.get(w, 0.0) for w in split_words(t)], str(i)) for i, t in enumerate(texts)]
-    good = score_faithfulness(BagOfWords(), exact, texts, seed=0)["against_random"]
-    bad = score_faithfulness(BagOfWords(), inverted, texts, seed=0)["against_random"]
-    assert good["no_better_than_random"] is False and good["comprehensiveness"]["ci"]["low"] > 0
-    assert bad["no_better_than_random"] is True and bad["comprehensiveness"]["advantage"] < 0
+    good = score_faithfulness(BagOfWords(), exact, texts, seed=0)
+    bad = score_faithfulness(BagOfWords(), inverted, texts, seed=0)
+    assert good.no_better_than_random is False and good.against_random["comprehensiveness"].ci["low"] > 0
+    assert bad.no_better_than_random is True and bad.against_random["comprehensiveness"].advantage < 0
     one = score_faithfulness(BagOfWords(), exact[:1], texts[:1], seed=0)
-    assert one["random_repeats"] == 19 and one["against_random"]["comprehensiveness"]["beats"] == 19
-    assert one["against_random"]["comprehensiveness"]["p"] == pytest.approx(0.05) and one["against_random"]["no_better_than_random"] is False
-    assert score_faithfulness(BagOfWords(), inverted[:1], texts[:1], seed=0)["against_random"]["no_better_than_random"] is True
+    assert one.random_repeats == 19 and one.against_random["comprehensiveness"].beats == 19
+    assert one.against_random["comprehensiveness"].p == pytest.approx(0.05) and one.no_better_than_random is False
+    assert score_faithfulness(BagOfWords(), inverted[:1], texts[:1], seed=0).no_better_than_random is True
 
 
 def test_agreement_compares_the_words_both_models_read():
     text = "one two three four five six"
     whole = record(text, [6, 5, 4, 3, 2, 1])
     prefix = Attribution("0", "first-words", "known", "pos", split_words(text), (6.0, 5.0, 4.0), 0.5, 0.5, {})
-    assert agreement([whole], [prefix], k=2) == {"n": 1, "k": 2, "spearman": pytest.approx(1.0), "kendall": pytest.approx(1.0), "top_k_overlap": 1.0}
+    assert agreement([whole], [prefix], k=2).to_dict() == {"n": 1, "k": 2, "spearman": pytest.approx(1.0), "kendall": pytest.approx(1.0), "top_k_overlap": 1.0}
 
 
 def test_unstable_when_fewer_than_three_of_the_top_five_survive():
-    assert unstable({"spearman": 0.9, "top_k_overlap": 0.8}) is False
-    assert unstable({"spearman": 0.3, "top_k_overlap": 0.6}) is False
-    assert unstable({"spearman": 0.9, "top_k_overlap": 0.4}) is True
-    assert unstable({"spearman": None, "top_k_overlap": None}) is None
+    assert unstable(0.8) is False
+    assert unstable(0.6) is False
+    assert unstable(0.4) is True
+    assert unstable(None) is None

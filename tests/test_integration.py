@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from workbench import evaluate, load_dataset, load_model
-from workbench.benchmark import pipeline_proba
+from workbench.bench.inference import pipeline_proba
 
 from .conftest import write_csv
 from .test_cli import assert_metrics_match_predictions
@@ -89,17 +89,16 @@ def test_models_path_prints_a_safetensors_folder(cli):
 
 def test_explanations_of_the_real_model_beat_random_deletions(test_split):
     """LIME, SHAP and integrated gradients find words whose deletion costs the prediction more than random words'."""
-    from workbench.explainers.study import explain_dataset
+    from workbench.studies.explanation import explain_dataset
 
     model = load_model("demo:minilm-bbc")
     study = explain_dataset(model, test_split, methods=["lime", "shap", "integrated-gradients"], n=5, num_samples=200, stability_seeds=0, cache=False, progress=False)
-    for method, scores in study.summary["faithfulness"].items():
-        ours, chance = scores["method"], scores["random"]
+    for method, scores in study.faithfulness.items():
         # the model is near-certain on these documents, so deletions only bite at the larger fractions: AOPC shows it
-        assert ours["aopc_comprehensiveness"] > chance["aopc_comprehensiveness"] + 0.02, method
+        assert scores.method.aopc_comprehensiveness > scores.random.aopc_comprehensiveness + 0.02, method
     for record in study.attributions["shap"]:
         assert sum(record.scores) == pytest.approx(record.output - record.base, abs=1e-4)
-    assert study.summary["agreement"][0]["n"] == 5
+    assert study.agreement[0].n == 5
 
 
 def test_comparing_the_three_demo_models(tmp_path):
@@ -134,7 +133,7 @@ def test_every_method_explains_only_the_words_the_real_model_read(test_split, me
     """The issue's check on BBC documents longer than 128 tokens: no word beyond the limit in any top 10,
     no evaluated text holding a word beyond it, and the explanation of a document is that of what the model read."""
     from workbench.explainers import explain
-    from workbench.faithfulness import top_words
+    from workbench.statistics.faithfulness import top_words
     from workbench.words import split_words
 
     from .test_explainers import CountingModel

@@ -9,7 +9,7 @@ import pytest
 from sklearn import metrics as sk
 
 from workbench.errors import DataError, ParameterError
-from workbench.metrics import compute_metrics, expected_calibration_error
+from workbench.statistics.metrics import compute_metrics, expected_calibration_error
 from workbench.records import Predictions
 
 NAMES = ("a", "b", "c")
@@ -93,7 +93,7 @@ def test_accuracy_interval_matches_scipy_percentile_bootstrap():
 
 
 def test_vectorized_macro_f1_equals_sklearn_per_resample():
-    from workbench.metrics import macro_f1_from_codes
+    from workbench.statistics.metrics import macro_f1_from_codes
 
     rng = np.random.default_rng(0)
     t, q = rng.integers(0, 4, size=(20, 30)), rng.integers(0, 4, size=(20, 30))

@@ -82,7 +82,7 @@ def test_unknown_architecture_is_refused(tiny_model_dir, tmp_path):
 
 
 def test_a_base_encoder_without_classifier_head_is_refused():
-    from workbench.demos import base_model_folder
+    from workbench.demos.registry import base_model_folder
 
     with pytest.raises(ModelError, match="holds BertModel, not a sequence-classification model"):
         load_model(str(base_model_folder()))
@@ -108,7 +108,7 @@ def test_absent_cuda_is_an_error_not_a_fallback(tiny_model_dir):
 
 
 def _sklearn_folder(tmp_path, pipeline):
-    from workbench.tfidf import save_sklearn
+    from workbench.models.scikit_learn import save_sklearn
 
     folder = tmp_path / "sk"
     save_sklearn(pipeline, folder)
@@ -117,7 +117,7 @@ def _sklearn_folder(tmp_path, pipeline):
 
 def test_tfidf_model_round_trips_through_skops(tmp_path):
     from workbench.data import load_dataset
-    from workbench.tfidf import fit_tfidf_logreg
+    from workbench.demos.build import fit_tfidf_logreg
 
     from .conftest import write_csv
 

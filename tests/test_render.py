@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html.parser
 
-from workbench.records import Attribution
-from workbench.render import attribution_html, explanation_page, page_html, table_html
+from workbench.records import (Agreement, Attribution, DiagnosticsSummary, ExplanationStudy, Faithfulness, RandomTest, ReadingSummary, ScoreSummary,
+                               Stability)
+from workbench.render.html import page_html, table_html
+from workbench.render.pages import attribution_html, explanation_page
 
 from .browser import chromium_dom
 
@@ -37,18 +39,21 @@ def hostile_page() -> str:
                     reading={"mode": "truncate", "max_tokens": 128, "visible": 2, "words": 3}, diagnostics=diagnostics)
         for p in PAYLOADS
     ]
-    scores = {"comprehensiveness": 0.1, "sufficiency": 0.2, "aopc_comprehensiveness": 0.3, "aopc_sufficiency": 0.4}
-    test = {"advantage": -0.01, "ci": {"low": -0.02, "high": 0.01}, "clears": False}
-    summary = {
-        "model": PAYLOADS[0], "data": PAYLOADS[1], "seed": 0, "n": 5,
-        "reading": {"mode": "truncate", "max_tokens": 128, "documents_cut": 5, "words_read": 10, "words": 15},
-        "faithfulness": {PAYLOADS[2]: {"n": 5, "method": scores, "random": scores,
-                                       "against_random": {"comprehensiveness": test, "aopc_comprehensiveness": test, "no_better_than_random": True}}},
-        "agreement": [{"a": PAYLOADS[3], "b": PAYLOADS[4], "n": 1, "spearman": 0.5, "kendall": None, "top_k_overlap": 1.0}],
-        "stability": {PAYLOADS[0]: {"seeds": PAYLOADS[1], "n": 1, "spearman": 0.1, "kendall": None, "top_k_overlap": 0.2, "unstable": True}},
-        "diagnostics": {PAYLOADS[3]: {"documents": 5, "converged": 4, "steps_max": 800, "relative_error_max": 0.07, "tolerance": 0.05}},
-    }
-    return explanation_page(PAYLOADS[0], {"m": records}, summary)
+    scores = ScoreSummary(comprehensiveness=0.1, sufficiency=0.2, aopc_comprehensiveness=0.3, aopc_sufficiency=0.4, curves={})
+    test = RandomTest(advantage=-0.01, ci={"low": -0.02, "high": 0.01}, clears=False)
+    faithfulness = Faithfulness(n=5, fractions=(0.2,), rationale_fraction=0.2, random_repeats=3, seed=0, higher_is_better={}, documents=(),
+                                method=scores, random=scores, against_random={"comprehensiveness": test, "aopc_comprehensiveness": test},
+                                no_better_than_random=True)
+    study = ExplanationStudy(
+        model=PAYLOADS[0], data=PAYLOADS[1], seed=0, ids=tuple(PAYLOADS), texts=tuple(PAYLOADS), methods=("m",), attributions={"m": records},
+        params={}, reading=ReadingSummary(mode="truncate", max_tokens=128, documents_cut=5, words_read=10, words=15),
+        faithfulness={PAYLOADS[2]: faithfulness},
+        agreement=(Agreement(a=PAYLOADS[3], b=PAYLOADS[4], n=1, k=5, spearman=0.5, kendall=None, top_k_overlap=1.0),),
+        stability={PAYLOADS[0]: Stability(seeds=PAYLOADS[1], n=1, spearman=0.1, kendall=None, top_k_overlap=0.2, unstable=True)},
+        diagnostics={PAYLOADS[3]: DiagnosticsSummary(documents=5, converged=4, steps_max=800, steps_mean=400.0, relative_error_max=0.07,
+                                                     relative_error_mean=0.03, tolerance=0.05)},
+    )
+    return explanation_page(study)
 
 
 def assert_inert(markup: str, images: int) -> None:
@@ -67,6 +72,13 @@ def test_every_renderer_escapes_hostile_text():
     assert_inert(table_html([{PAYLOADS[2]: PAYLOADS[3], "x": 0.5}]), images=0)
     assert_inert(page_html(PAYLOADS[4], [table_html([{"a": PAYLOADS[0]}])]), images=0)
     assert "&lt;script&gt;" in attribution_html(record)
+
+
+def test_a_plain_string_section_is_escaped_not_pasted():
+    """Escaping is the default: HTML given as a plain str (not Markup from a template) shows as text."""
+    page = page_html("t", [PAYLOADS[0], table_html([{"a": 1}])])
+    assert_inert(page, images=0)
+    assert "&lt;script&gt;" in page and "<table>" in page
 
 
 def test_the_explanation_page_is_inert_markup():

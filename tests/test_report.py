@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from workbench.errors import ParameterError
 from workbench.io import sha256_file
-from workbench.parameters import check_parameters, declared_parameters, parse_cli_parameters
+from workbench.report.parameters import check_parameters, declared_parameters, parse_cli_parameters
 from workbench.report import run_report, write_index
 
 from .browser import chromium_dom, chromium_screenshot
@@ -272,3 +272,17 @@ def test_the_explorer_explains_on_a_thread_inside_a_real_kernel(tmp_path, tiny_s
     run_report(notebook, tmp_path / "out")
     state = json.loads((tmp_path / "out" / "app.json").read_text(encoding="utf-8"))
     assert state == {"status": "done", "options": 2, "words": ["the", "team", "won", "the", "match", "with", "a", "late", "goal"], "kernel_thread": "workbench-explorer"}
+
+
+def test_a_report_takes_the_model_and_dataset_a_notebook_holds(tmp_path, tiny_sharp_dir, tiny_csv):
+    """A loaded model and a Dataset become their references for the report's kernel; one built in memory is refused."""
+    import workbench as wb
+
+    model, dataset = wb.load_model(str(tiny_sharp_dir)), wb.load_dataset(str(tiny_csv))
+    report = run_report(EVALUATE, tmp_path / "out", {"model": model, "data": dataset})
+    assert report.manifest["parameters"]["model"] == str(tiny_sharp_dir.resolve()) and report.manifest["parameters"]["data"] == str(tiny_csv.resolve())
+    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["n"] == len(dataset)
+    memory = wb.Dataset(name="mine", ids=("a",), texts=("the bank",), labels=("business",), label_names=("business",))
+    with pytest.raises(ParameterError, match="parameter 'data': dataset 'mine' was built in memory; write it to a .jsonl or .csv file"):
+        run_report(EVALUATE, tmp_path / "again", {"model": model, "data": memory})
+    assert not (tmp_path / "again").exists()

@@ -8,7 +8,7 @@ import pytest
 
 from workbench.data import load_dataset
 from workbench.models import load_model
-from workbench.render import escape
+from workbench.render.html import escape
 from workbench.widgets import Explorer
 
 from .test_render import PAYLOADS, assert_inert
@@ -124,7 +124,7 @@ def test_the_app_greys_unread_words_and_flags_what_cannot_be_trusted(tmp_path, t
     assert f'<span class="wb-unseen" style="color:#999">{" ".join(record.words[record.visible:])}</span>' in shown
     assert all(word in record.words[record.visible:] for word in TAIL)
     assert f"read {record.visible} of {len(record.words)} words" in shown
-    assert app.stability is not None and app.stability["n"] == 1
-    assert ("unstable: seed 1 ranks the words differently" in shown) == app.stability["unstable"]
-    assert ("no better than random words on 1 document" in shown) == app.scores["against_random"]["no_better_than_random"]
-    assert app.scores["random_repeats"] == 19 and "of 19 random word orders" in app.faithfulness.value
+    assert app.stability is not None and app.stability.n == 1
+    assert ("unstable: seed 1 ranks the words differently" in shown) == app.stability.unstable
+    assert ("no better than random words on 1 document" in shown) == app.scores.no_better_than_random
+    assert app.scores.random_repeats == 19 and "of 19 random word orders" in app.faithfulness.value

@@ -1,4 +1,4 @@
-"""workbench: evaluate, explain and compare transformer text classifiers.
+"""workbench: evaluate, explain and compare transformer text models.
 
 The public surface is a few verbs, the records they exchange, and the errors::
 
@@ -8,9 +8,13 @@ The public surface is a few verbs, the records they exchange, and the errors::
     predictions = wb.predict(model, ds)
     metrics = wb.compute_metrics(predictions, seed=0)     # or wb.evaluate(model, ds)
     wb.run_report("notebooks/evaluate.ipynb", "reports/mine", {"seed": 1})   # a papermill report
+    wb.compare(["demo:minilm-bbc", "demo:tfidf-logreg"], ds)   # references or loaded models
     wb.Explorer(model, ds)                                # the ipywidgets app, in JupyterLab
 
-Names load lazily, so ``import workbench`` imports neither torch nor transformers.
+Names load lazily, so ``import workbench`` imports neither torch nor transformers and changes
+nothing in the process. The layers, from the bottom: errors, io, words, reading, records,
+data, provenance; models, demos.registry; statistics; explainers; render; studies; report,
+bench, demos.build; widgets and cli (see docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -24,24 +28,31 @@ logging.getLogger("workbench").addHandler(logging.NullHandler())
 _EXPORTS = {
     "load_dataset": "data",
     "load_model": "models",
-    "predict": "evaluation",
-    "evaluate": "evaluation",
-    "write_evaluation": "evaluation",
-    "compute_metrics": "metrics",
+    "LoadOptions": "models",
+    "predict": "studies.prediction",
+    "evaluate": "studies.evaluation",
+    "write_evaluation": "studies.evaluation",
+    "compute_metrics": "statistics.metrics",
     "explain": "explainers",
-    "compare": "compare_models",
-    "write_comparison": "compare_models",
-    "Comparison": "records",
-    "explain_dataset": "explainers.study",
-    "score_faithfulness": "faithfulness",
-    "agreement": "faithfulness",
+    "explain_dataset": "studies.explanation",
+    "write_study": "studies.explanation",
+    "compare": "studies.comparison",
+    "compare_predictions": "studies.comparison",
+    "write_comparison": "studies.comparison",
+    "score_faithfulness": "statistics.faithfulness",
+    "agreement": "statistics.faithfulness",
     "run_report": "report",
     "write_index": "report",
     "Explorer": "widgets",
     "Attribution": "records",
+    "Comparison": "records",
     "Dataset": "records",
-    "Predictions": "records",
+    "ExplanationStudy": "records",
+    "Faithfulness": "records",
     "Metrics": "records",
+    "Pairwise": "records",
+    "Predictions": "records",
+    "Provenance": "records",
     "ConfidenceInterval": "records",
     "Classifier": "records",
     "WorkbenchError": "errors",
@@ -55,16 +66,18 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from .data import load_dataset
     from .errors import DataError, ModelError, ParameterError, WorkbenchError
-    from .evaluation import evaluate, predict, write_evaluation
-    from .compare_models import compare, write_comparison
     from .explainers import explain
-    from .explainers.study import explain_dataset
-    from .faithfulness import agreement, score_faithfulness
-    from .metrics import compute_metrics
-    from .models import load_model
+    from .models import LoadOptions, load_model
+    from .records import (Attribution, Classifier, Comparison, ConfidenceInterval, Dataset, ExplanationStudy, Faithfulness, Metrics, Pairwise,
+                          Predictions, Provenance)
     from .report import run_report, write_index
+    from .statistics.faithfulness import agreement, score_faithfulness
+    from .statistics.metrics import compute_metrics
+    from .studies.comparison import compare, compare_predictions, write_comparison
+    from .studies.evaluation import evaluate, write_evaluation
+    from .studies.prediction import predict
+    from .studies.explanation import explain_dataset, write_study
     from .widgets import Explorer
-    from .records import Attribution, Classifier, Comparison, ConfidenceInterval, Dataset, Metrics, Predictions
 
 
 def __getattr__(name: str) -> Any:

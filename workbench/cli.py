@@ -2,23 +2,41 @@
 
 User mistakes raise WorkbenchError; :class:`_Group` catches it once, prints one line to
 stderr and exits 2. Anything else is a bug and exits 1 with its traceback. Heavy libraries are
-imported inside the commands, so ``workbench --help`` is fast.
+imported inside the commands, so ``workbench --help`` is fast. The options that load a model
+and read a dataset are defined once (:func:`loading_options`, from the fields of
+``LoadOptions``), and every choice comes from its registry, so ``--help`` lists the choices and
+a misspelt one is refused before any work starts.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
+import inspect
 import logging
+import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, get_type_hints
 
 import typer
 from typer.core import TyperGroup
 
 from .errors import ParameterError, WorkbenchError
+from .explainers import METHODS
+from .models import LoadOptions
+from .models.options import check_device_name
+
 
 class _Group(TyperGroup):
-    """A command group that turns WorkbenchError into one stderr line and its exit code (2; 1 for a failed notebook)."""
+    """A command group that turns a WorkbenchError or a command's usage error into one stderr line and exit code.
+
+    Exit 2 for bad input (1 for a failed notebook). A usage error is an option value click
+    refused (a choice not in its registry, a number that is not one); the line names the
+    option and the command's ``--help``.
+    """
 
     def invoke(self, ctx):
         try:
@@ -26,6 +44,11 @@ class _Group(TyperGroup):
         except WorkbenchError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except typer.BadParameter as exc:  # a value typer refused, or a missing required option
+            command = " ".join(filter(None, [exc.ctx.command_path if exc.ctx else ctx.command_path]))
+            message = " ".join(exc.format_message().split()).rstrip(".").replace("Value error, ", "")
+            typer.echo(f"error: {message}; see `{command} --help`", err=True)
+            raise typer.Exit(2) from None
 
 
 def _app(help: str) -> typer.Typer:
@@ -35,8 +58,10 @@ def _app(help: str) -> typer.Typer:
 app = _app("Evaluate, explain and compare transformer text classifiers.")
 data_app = _app("Built-in datasets.")
 models_app = _app("Demo models and model folders.")
+cache_app = _app("The explanation cache under $WORKBENCH_HOME/explanations.")
 app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
+app.add_typer(cache_app, name="cache")
 
 
 def _version(value: bool) -> None:
@@ -54,30 +79,97 @@ def _main(
     """Evaluate, explain and compare transformer text classifiers."""
 
 
-# Options shared by every command that loads a model or a dataset (one definition each).
+def choice(name: str, values: tuple[str, ...]) -> type[enum.Enum]:
+    """An Enum of ``values`` for a Typer option: click lists them in --help and refuses anything else."""
+    return enum.Enum(name, [(v, v) for v in values], type=str)
+
+
+def _device(value: str) -> str:
+    """``--device`` checked while the options are parsed, before any work starts (a one-line error)."""
+    check_device_name(value)
+    return value
+
+
+Method = choice("Method", tuple(METHODS))
 ModelRef = Annotated[str, typer.Option("--model", help="Model folder or demo name (demo:minilm-bbc).")]
 DataRef = Annotated[str, typer.Option("--data", help="bbc-news:SPLIT or a .csv/.jsonl/.parquet file.")]
-Device = Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")]
-Precision = Annotated[str, typer.Option(help="auto (bf16 on CUDA, fp32 elsewhere), fp32, bf16, fp16 or int8 (CPU, faster, outputs change slightly).")]
-Backend = Annotated[str, typer.Option(help="torch, or onnxruntime (CPU, fp32: same outputs, ONNX Runtime's kernels).")]
-BatchSize = Annotated[int, typer.Option(help="Most texts per forward pass.")]
-TokenBudget = Annotated[Optional[int], typer.Option(help="Most padded tokens per forward pass [default: per device].")]
-LongText = Annotated[str, typer.Option(help="truncate (at the model's limit) or window (average over sliding windows).")]
-Stride = Annotated[int, typer.Option(help="Tokens of overlap between windows (--long-text window).")]
-TextColumn = Annotated[str, typer.Option(help="Text column of a data file.")]
-LabelColumn = Annotated[str, typer.Option(help="Label column of a data file.")]
-IdColumn = Annotated[str, typer.Option(help="Optional id column of a data file.")]
 Progress = Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")]
+DATA_OPTIONS = {"text_column": "Text column of a data file.", "label_column": "Label column of a data file.", "id_column": "Optional id column of a data file."}
 
 
-def _load(model: str, data: str, *, device: str, precision: str, backend: str, batch_size: int, token_budget: int | None, long_text: str, stride: int, text_column: str, label_column: str | None, id_column: str):
-    """The dataset, then the model (data errors surface before a model loads)."""
-    from .data import load_dataset
-    from .models import load_model
+def _load_parameters() -> list[inspect.Parameter]:
+    """One keyword parameter per LoadOptions field, typed and helped from the field (choices as an Enum)."""
+    hints = get_type_hints(LoadOptions)
+    parameters = []
+    for f in fields(LoadOptions):
+        choices = f.metadata.get("choices")
+        kind = choice(f.name.title().replace("_", ""), choices) if choices else hints[f.name]
+        option = typer.Option(help=f.metadata["help"], callback=_device if f.name == "device" else None)
+        default = kind(f.default) if choices else f.default
+        parameters.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]))
+    return parameters
 
-    dataset = load_dataset(data, text_column=text_column, label_column=label_column, id_column=id_column)
-    classifier = load_model(model, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget, long_text=long_text, stride=stride)
-    return dataset, classifier
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a command loads: the model and data references, the LoadOptions and the data-file columns."""
+
+    model: str | None
+    data: str
+    options: LoadOptions
+    columns: dict[str, Any]
+    show_progress: bool = True
+
+    @property
+    def progress(self) -> bool | None:
+        """The ``progress`` argument of the verbs: None (a bar on long inputs on a terminal) or False."""
+        return None if self.show_progress else False
+
+    def dataset(self):  # -> Dataset
+        """The dataset (its errors surface before any model loads)."""
+        from .data import load_dataset
+
+        return load_dataset(self.data, **self.columns)
+
+    def load(self):  # -> tuple[Dataset, Classifier]
+        """The dataset, then the model."""
+        from .models import load_model
+
+        return self.dataset(), load_model(self.model, self.options)
+
+
+def loading_options(*, label_column: str | None = "label", model: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the shared options: ``--model`` (with ``model``), ``--data``, every ``LoadOptions`` field, the data-file columns, ``--progress``.
+
+    The command receives them as one ``inputs`` (:class:`Inputs`). ``label_column`` is the
+    label column's default (None: labels optional).
+    """
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(command)
+        hints = get_type_hints(command, include_extras=True)
+        own = [p.replace(annotation=hints[p.name]) for p in signature.parameters.values() if p.name != "inputs"]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        references = {"model": ModelRef, "data": DataRef} if model else {"data": DataRef}
+        shared = [inspect.Parameter(name, keyword, annotation=kind) for name, kind in references.items()] + _load_parameters()
+        defaults = {"text_column": "text", "label_column": label_column, "id_column": "id"}
+        shared += [inspect.Parameter(name, keyword, default=defaults[name], annotation=Annotated[Optional[str] if defaults[name] is None else str, typer.Option(help=help)])
+                   for name, help in DATA_OPTIONS.items()]
+        shared.append(inspect.Parameter("progress", keyword, default=True, annotation=Progress))
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            values = {p.name: kwargs.pop(p.name) for p in shared}
+            values = {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
+            options = LoadOptions(**{f.name: values.pop(f.name) for f in fields(LoadOptions)})
+            inputs = Inputs(model=values.pop("model", None), data=values.pop("data"), options=options, show_progress=values.pop("progress"), columns=values)
+            return command(inputs=inputs, **kwargs)
+
+        parameters = shared[: len(references)] + own + shared[len(references):]  # --model and --data first in --help
+        wrapper.__signature__ = signature.replace(parameters=[p.replace(kind=keyword) for p in parameters])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+
+    return decorate
 
 
 def _check_folder(out: Path) -> None:
@@ -86,165 +178,115 @@ def _check_folder(out: Path) -> None:
 
 
 @app.command()
+@loading_options()
 def evaluate(
-    model: ModelRef,
-    data: DataRef,
-    out: Annotated[Path, typer.Option(help="Folder for metrics.json, predictions.csv and confusion_matrix.png.")],
+    out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv and confusion_matrix.png.")],
+    inputs: Inputs,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
-    device: Device = "auto",
-    precision: Precision = "auto",
-    backend: Backend = "torch",
-    batch_size: BatchSize = 256,
-    token_budget: TokenBudget = None,
-    long_text: LongText = "truncate",
-    stride: Stride = 32,
-    text_column: TextColumn = "text",
-    label_column: LabelColumn = "label",
-    id_column: IdColumn = "id",
-    progress: Progress = True,
 ) -> None:
     """Evaluate a model on a labeled dataset and write metrics.json, predictions.csv and a confusion matrix."""
-    from .evaluation import predict, write_evaluation
-    from .metrics import compute_metrics
+    from .statistics.metrics import compute_metrics
+    from .studies.evaluation import write_evaluation
+    from .studies.prediction import predict
 
     _check_folder(out)
-    dataset, classifier = _load(
-        model, data, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget,
-        long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
-    )
-    predictions = predict(classifier, dataset, progress=None if progress else False)
+    dataset, classifier = inputs.load()
+    predictions = predict(classifier, dataset, progress=inputs.progress)
     metrics = compute_metrics(predictions, seed=seed)
     write_evaluation(out, predictions, metrics)
     ci = metrics.ci["accuracy"]
     interval = f" (95% CI {ci.low:.3f}-{ci.high:.3f})" if ci else ""
-    typer.echo(f"{model} on {dataset.name}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} macro-F1={metrics.f1_macro:.4f}")
+    typer.echo(f"{inputs.model} on {dataset.name}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} macro-F1={metrics.f1_macro:.4f}")
     typer.echo(f"wrote {out}/metrics.json, predictions.csv, confusion_matrix.png")
 
 
 @app.command()
-def predict(
-    model: ModelRef,
-    data: DataRef,
-    out: Annotated[Path, typer.Option(help="CSV file for id, label, prediction and one probability column per label.")],
-    device: Device = "auto",
-    precision: Precision = "auto",
-    backend: Backend = "torch",
-    batch_size: BatchSize = 256,
-    token_budget: TokenBudget = None,
-    long_text: LongText = "truncate",
-    stride: Stride = 32,
-    text_column: TextColumn = "text",
-    label_column: Annotated[Optional[str], typer.Option(help="Label column of a data file, if any.")] = None,
-    id_column: IdColumn = "id",
-    progress: Progress = True,
-) -> None:
+@loading_options(label_column=None)
+def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for id, label, prediction and one probability column per label.")]) -> None:
     """Predict a dataset (labels optional), streaming rows into a CSV as each chunk completes."""
-    from .evaluation import stream_predictions
+    from .studies.prediction import stream_predictions
 
     if out.is_dir():
         raise ParameterError(f"--out {out} is a folder; give a .csv file path")
-    dataset, classifier = _load(
-        model, data, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget,
-        long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
-    )
-    rows = stream_predictions(classifier, dataset, out, progress=None if progress else False)
+    dataset, classifier = inputs.load()
+    rows = stream_predictions(classifier, dataset, out, progress=inputs.progress)
     typer.echo(f"wrote {rows} predictions to {out}")
 
 
 @app.command()
+@loading_options(label_column=None)
 def explain(
-    model: ModelRef,
-    data: DataRef,
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
-    method: Annotated[list[str], typer.Option(help="Explanation method; repeat for several: lime, shap, integrated-gradients, gradient-x-input, occlusion.")] = ["lime", "shap", "integrated-gradients"],  # noqa: B006
+    inputs: Inputs,
+    method: Annotated[list[Method], typer.Option(help="Explanation method; repeat for several.")] = [Method("lime"), Method("shap"), Method("integrated-gradients")],  # noqa: B006
     n: Annotated[int, typer.Option(help="Documents to explain, spread evenly over the data.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of LIME and the random baseline.")] = 0,
     num_samples: Annotated[Optional[int], typer.Option(help="Model evaluations per document (LIME samples, SHAP max_evals, IG starting steps) [default: per method].")] = None,
     stability_seeds: Annotated[int, typer.Option(help="Extra seeds that re-run LIME to measure its stability (0: skip); SHAP and the rest are deterministic.")] = 1,
     cache: Annotated[bool, typer.Option(help="Reuse explanations cached under $WORKBENCH_HOME/explanations.")] = True,
-    device: Device = "auto",
-    precision: Precision = "auto",
-    backend: Backend = "torch",
-    batch_size: BatchSize = 256,
-    token_budget: TokenBudget = None,
-    long_text: LongText = "truncate",
-    stride: Stride = 32,
-    text_column: TextColumn = "text",
-    label_column: Annotated[Optional[str], typer.Option(help="Label column of a data file, if any.")] = None,
-    id_column: IdColumn = "id",
-    progress: Progress = True,
 ) -> None:
     """Explain documents with LIME, SHAP, gradients or occlusion; score faithfulness, agreement and stability.
 
     Every method explains what the model read: the words within its token limit (truncate), or
     each window, averaged like the prediction (window).
     """
-    from .explainers import check_method
-    from .explainers.study import explain_dataset, study_warnings, write_study
+    from .studies.explanation import explain_dataset, write_study
 
     _check_folder(out)
-    for name in method:
-        check_method(name)
-    dataset, classifier = _load(
-        model, data, device=device, precision=precision, backend=backend, batch_size=batch_size, token_budget=token_budget,
-        long_text=long_text, stride=stride, text_column=text_column, label_column=label_column, id_column=id_column,
-    )
-    study = explain_dataset(classifier, dataset, methods=method, n=n, seed=seed, num_samples=num_samples, stability_seeds=stability_seeds, cache=cache, progress=None if progress else False)
+    dataset, classifier = inputs.load()
+    study = explain_dataset(classifier, dataset, methods=[m.value for m in method], n=n, seed=seed, num_samples=num_samples,
+                            stability_seeds=stability_seeds, cache=cache, progress=inputs.progress)
     write_study(out, study)
-    summary = study.summary
-    if summary["reading"]["documents_cut"]:
-        typer.echo(f"the model reads {summary['reading']['max_tokens']} tokens: {summary['reading']['documents_cut']} of {summary['n']} documents were cut, "
-                   f"and only the {summary['reading']['words_read']} of {summary['reading']['words']} words it read are explained")
-    for name, scores in summary["faithfulness"].items():
-        ours, chance = scores["method"], scores["random"]
-        typer.echo(f"{name:<22} comprehensiveness {ours['comprehensiveness']:.3f} (random {chance['comprehensiveness']:.3f})  "
-                   f"sufficiency {ours['sufficiency']:.3f} (random {chance['sufficiency']:.3f})  AOPC {ours['aopc_comprehensiveness']:.3f} (random {chance['aopc_comprehensiveness']:.3f})")
-    for name, checks in summary["diagnostics"].items():
-        typer.echo(f"{name:<22} {checks['converged']} of {checks['documents']} documents within the {100 * checks['tolerance']:.0f} % completeness tolerance; "
-                   f"steps up to {checks['steps_max']}, largest error {100 * (checks['relative_error_max'] or 0):.2f} %")
-    for warning in study_warnings(summary):
+    reading = study.reading
+    if reading.documents_cut:
+        typer.echo(f"the model reads {reading.max_tokens} tokens: {reading.documents_cut} of {len(study.ids)} documents were cut, "
+                   f"and only the {reading.words_read} of {reading.words} words it read are explained")
+    for name, scores in study.faithfulness.items():
+        ours, chance = scores.method, scores.random
+        typer.echo(f"{name:<22} comprehensiveness {ours.comprehensiveness:.3f} (random {chance.comprehensiveness:.3f})  "
+                   f"sufficiency {ours.sufficiency:.3f} (random {chance.sufficiency:.3f})  AOPC {ours.aopc_comprehensiveness:.3f} (random {chance.aopc_comprehensiveness:.3f})")
+    for name, checks in study.diagnostics.items():
+        typer.echo(f"{name:<22} {checks.converged} of {checks.documents} documents within the {100 * checks.tolerance:.0f} % completeness tolerance; "
+                   f"steps up to {checks.steps_max}, largest error {100 * (checks.relative_error_max or 0):.2f} %")
+    for warning in study.warnings():
         typer.echo(f"WARNING {warning}")
-    typer.echo(f"wrote {out}/attributions.jsonl, faithfulness.json, index.html ({study.summary['n']} documents)")
+    typer.echo(f"wrote {out}/attributions.jsonl, faithfulness.json, index.html ({len(study.ids)} documents)")
 
 
 @app.command()
+@loading_options(model=False)
 def compare(
     models: Annotated[list[str], typer.Argument(help="Model folders or demo names, two or more (after --models).", show_default=False)],
-    data: DataRef,
     out: Annotated[Path, typer.Option(help="Folder for compare.json, compare.html and predictions/.")],
+    inputs: Inputs,
     models_flag: Annotated[bool, typer.Option("--models", help="Marks the model references that follow: --models REF REF [REF ...].")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap intervals, the typo probe and the explanations.")] = 0,
     slice_column: Annotated[list[str], typer.Option(help="A column of the data file to slice metrics by; repeat for several.")] = [],  # noqa: B006
     probe_n: Annotated[Optional[int], typer.Option(help="Documents that get the counterfactual probes [default: all].")] = None,
     explain_n: Annotated[int, typer.Option(help="Documents whose explanations are compared across models (0: skip).")] = 5,
-    explain_method: Annotated[str, typer.Option(help="Explanation method for that comparison.")] = "lime",
+    explain_method: Annotated[Method, typer.Option(help="Explanation method for that comparison.")] = Method("lime"),
     num_samples: Annotated[int, typer.Option(help="Model evaluations per explained document.")] = 200,
     memory: Annotated[bool, typer.Option(help="Measure each model's peak memory in a fresh process.")] = True,
-    device: Device = "auto",
-    text_column: TextColumn = "text",
-    label_column: LabelColumn = "label",
-    id_column: IdColumn = "id",
-    progress: Progress = True,
 ) -> None:
     """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes."""
-    from .compare_models import compare as run_compare
-    from .compare_models import verdict, write_comparison
+    from .studies.comparison import compare as run_compare
+    from .studies.comparison import write_comparison
 
     _check_folder(out)
-    study = run_compare(
-        models, data, seed=seed, slice_columns=slice_column, probe_n=probe_n, explain_n=explain_n, explain_method=explain_method, num_samples=num_samples,
-        measure_memory=memory, device=device, text_column=text_column, label_column=label_column, id_column=id_column,
-        progress=None if progress else False,
+    comparison = run_compare(
+        models, inputs.dataset(), seed=seed, slice_columns=slice_column, probe_n=probe_n, explain_n=explain_n,
+        explain_method=explain_method.value, num_samples=num_samples, measure_memory=memory, options=inputs.options,
+        progress=inputs.progress,
     )
-    write_comparison(out, study)
-    for ref in study.models:
-        m, c = study.metrics[ref], study.cost[ref]
+    write_comparison(out, comparison)
+    for ref in comparison.models:
+        m, c = comparison.metrics[ref], comparison.cost[ref]
         ci = m.ci["accuracy"]
         interval = f" ({ci.low:.3f}-{ci.high:.3f})" if ci else ""
-        memory_text = f", {c['peak_memory_mb']:.0f} MiB" if "peak_memory_mb" in c else ""
-        typer.echo(f"{ref:<24} accuracy {m.accuracy:.4f}{interval}  macro-F1 {m.f1_macro:.4f}  {c['docs_per_s']:.1f} docs/s{memory_text}")
-    for pair in study.pairwise:
-        typer.echo(verdict(pair))
+        memory_text = f", {c.peak_memory_mb:.0f} MiB" if c.peak_memory_mb is not None else ""
+        typer.echo(f"{ref:<24} accuracy {m.accuracy:.4f}{interval}  macro-F1 {m.f1_macro:.4f}  {c.docs_per_s:.1f} docs/s{memory_text}")
+    for pair in comparison.pairwise:
+        typer.echo(pair.verdict())
     typer.echo(f"wrote {out}/compare.json, compare.html, predictions/")
 
 
@@ -253,7 +295,7 @@ def bench(
     model: ModelRef = "demo:minilm-bbc",
     data: DataRef = "bbc-news:test",
     out: Annotated[Path, typer.Option(help="Folder for inference.json and explanations.json.")] = Path("benchmarks/results"),
-    device: Device = "auto",
+    device: Annotated[str, typer.Option(help=LoadOptions.__dataclass_fields__["device"].metadata["help"], callback=_device)] = "auto",
     repeats: Annotated[int, typer.Option(min=1, help="Timed repetitions per measurement (the median is kept).")] = 3,
     scale: Annotated[int, typer.Option(min=2, help="Corpus multiple for the memory and time growth check.")] = 10,
     compile: Annotated[bool, typer.Option("--compile/--no-compile", help="Also measure torch.compile.")] = True,
@@ -264,8 +306,8 @@ def bench(
     quality_documents: Annotated[int, typer.Option(min=0, help="Documents on which every method's faithfulness, stability and cost are measured (0: skip).")] = 20,
 ) -> None:
     """Benchmark inference against the pipeline and the matmul peak, and LIME/SHAP against their README usage."""
-    from .benchmark import format_table, run_inference_benchmark
-    from .explainers.benchmark import format_explanation_table, run_explanation_benchmark
+    from .bench.explanations import format_explanation_table, run_explanation_benchmark
+    from .bench.inference import format_table, run_inference_benchmark
 
     _check_folder(out)
     if inference:
@@ -306,8 +348,8 @@ def report(
     Names must be declared in the notebook's `parameters` cell; values are read as YAML unless
     the default is text: -p seed 3, -p num_samples null, -p model demo:minilm-bbc.
     """
-    from .parameters import parse_cli_parameters
-    from .report import run_report
+    from .report.parameters import parse_cli_parameters
+    from .report.runner import run_report
 
     parameters = parse_cli_parameters(notebook, _parameter_pairs(ctx.args), parameters_file)
     result = run_report(notebook, out, parameters, kernel=kernel, timeout=timeout, log_output=log_output)
@@ -321,7 +363,7 @@ def index(
     root: Annotated[Path, typer.Argument(help="Folder whose sub-folders hold reports (e.g. reports).", show_default=False)],
 ) -> None:
     """Write ROOT/index.html, linking every report under ROOT with its headline figures."""
-    from .report import write_index
+    from .report.runner import write_index
 
     typer.echo(f"wrote {write_index(root)}")
 
@@ -338,7 +380,7 @@ def data_list() -> None:
 @models_app.command("list")
 def models_list() -> None:
     """List the demo models and whether each is built."""
-    from .demos import list_demos
+    from .demos.registry import list_demos
 
     for row in list_demos():
         state = "built" if row["built"] else "not built"
@@ -348,7 +390,7 @@ def models_list() -> None:
 @models_app.command("path")
 def models_path(name: Annotated[str, typer.Argument(help="Demo name, with or without 'demo:'.")]) -> None:
     """Print the folder of a built demo model."""
-    from .models import DEMO_PREFIX, resolve_model_folder
+    from .models.folders import DEMO_PREFIX, resolve_model_folder
 
     typer.echo(str(resolve_model_folder(name if name.startswith(DEMO_PREFIX) else DEMO_PREFIX + name)))
 
@@ -359,8 +401,8 @@ def models_build_demo(
     force: Annotated[bool, typer.Option(help="Rebuild even if the cached model is current.")] = False,
 ) -> None:
     """Build the demo models offline (about 10 minutes on 2 CPU cores); current ones are kept."""
-    from .demos import DEMOS, build_demo, is_current
-    from .errors import ParameterError
+    from .demos.build import build_demo
+    from .demos.registry import DEMOS, is_current
 
     selected = [n.removeprefix("demo:") for n in names] if names else list(DEMOS)
     unknown = [n for n in selected if n not in DEMOS]
@@ -374,8 +416,33 @@ def models_build_demo(
         typer.echo(f"built demo:{name} in {info['build_seconds']:.0f} s (validation accuracy {info['validation_accuracy']:.4f})")
 
 
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the explanation cache is, how many entries it holds, and its size against the cap."""
+    from .explainers.cache import default_cache
+
+    info = default_cache().info()
+    typer.echo(f"{info['root']}: {info['entries']} explanations, {info['bytes'] / 2**20:.1f} MiB of {info['max_bytes'] / 2**20:.0f} MiB "
+               "(cap: $WORKBENCH_CACHE_MAX_MB; least recently used entries go first)")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached explanation."""
+    from .explainers.cache import default_cache
+
+    cache = default_cache()
+    typer.echo(f"deleted {cache.clear()} explanations from {cache.root}")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the process settings the command line needs, then the app.
+
+    Set here, not on import, so importing the package changes nothing in the caller's process:
+    no model hub access (models load from local folders only) and quiet tokenizer threads.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     app(prog_name="workbench")
 

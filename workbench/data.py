@@ -8,6 +8,7 @@ path ``data/reviews.csv``.
 from __future__ import annotations
 
 import importlib.util
+import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -238,3 +239,17 @@ def load_columns(ref: str, columns: Sequence[str]) -> dict[str, tuple[str, ...]]
             raise DataError(f"{ref}: no {column!r} column to slice by (columns: {', '.join(present)}); check --slice-column")
     blank = lambda v: v is None or (isinstance(v, float) and v != v) or not str(v).strip()  # noqa: E731
     return {column: tuple("(blank)" if blank(v) else str(v) for v in frame[column]) for column in columns}
+
+
+def as_dataset(data: str | os.PathLike[str] | Dataset, *, text_column: str = "text", label_column: str | None = "label", id_column: str = "id") -> Dataset:
+    """``data`` as a Dataset: a reference is loaded (``load_dataset``), a Dataset is used as it is.
+
+    Every verb takes its data through here, so a notebook can pass what it holds; anything else
+    is a one-line TypeError that names what is accepted.
+    """
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return load_dataset(os.fspath(data), text_column=text_column, label_column=label_column, id_column=id_column)
+    raise TypeError(f"data must be a dataset reference (a str such as 'bbc-news:test' or a file path) or a workbench.Dataset "
+                    f"from load_dataset; got {type(data).__name__}")

@@ -1,4 +1,4 @@
-"""Atomic, byte-stable file writing: every output of the workbench goes through here.
+"""Where the workbench keeps its files, and atomic, byte-stable writing: every output goes through here.
 
 A file is written to a temporary name in its destination folder and renamed into place
 (``os.replace``), so a crash or a bad input never leaves half a file under the final name.
@@ -12,13 +12,23 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+def workbench_home() -> Path:
+    """``$WORKBENCH_HOME``, else ``~/.cache/workbench``: demo models, ONNX exports, the explanation cache."""
+    return Path(os.environ.get("WORKBENCH_HOME") or Path.home() / ".cache" / "workbench").expanduser()
+
+
+@cache
+def _umask() -> int:
+    """The process's umask, read once at the first write (reading it means setting it; not done on import)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -27,7 +37,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
     try:
         kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as handle:
@@ -48,6 +58,18 @@ def write_json(path: str | os.PathLike[str], data: Any) -> None:
     """Write ``data`` as canonical JSON to ``path`` atomically."""
     with atomic_open(path) as handle:
         handle.write(dumps_json(data))
+
+
+def dumps_jsonl(record: Any) -> str:
+    """One canonical JSON line: sorted keys, no NaN, no indent, newline-terminated."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_jsonl(path: str | os.PathLike[str], records: Iterable[Any]) -> None:
+    """Write ``records`` as canonical JSON lines to ``path`` atomically."""
+    with atomic_open(path) as handle:
+        for record in records:
+            handle.write(dumps_jsonl(record))
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

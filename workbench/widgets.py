@@ -7,7 +7,7 @@ progress bar through its stages (explaining, re-explaining under another seed fo
 that samples, scoring faithfulness); results appear in HTML widgets built by ``render``, which
 escapes every text. What is explained is what the model read: words beyond its token limit
 are greyed and unscored. The app says when an explanation cannot be trusted: "unstable" when
-another seed gives a different ranking (``faithfulness.unstable``), "no better than random"
+another seed gives a different ranking (``statistics.faithfulness.unstable``), "no better than random"
 when deleting its top words moves the prediction no more than deleting random ones (a
 permutation test against 19 random orders), and integrated gradients' completeness error.
 The widgets only wire user actions to the package's functions (``predict``, ``explain``,
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import WorkbenchError
-from .records import Attribution, Classifier, Dataset
+from .records import Attribution, Classifier, Dataset, Faithfulness, Stability
 
 EXCERPT_CHARS = 1500
 
@@ -57,8 +57,8 @@ class Explorer:
     def __init__(self, model: Classifier, dataset: Dataset, *, methods: Sequence[str] | None = None, seed: int = 0, num_samples: int | None = None) -> None:
         import ipywidgets as w
 
-        from .evaluation import predict
         from .explainers import check_method, supported_methods
+        from .studies.prediction import predict
 
         if len(dataset) == 0:
             raise WorkbenchError(f"{dataset.name} has no documents to explore; give a dataset with at least one row")
@@ -67,8 +67,8 @@ class Explorer:
         self.predicted = self.predictions.predicted
         self.worker: threading.Thread | None = None
         self.attribution: Attribution | None = None
-        self.scores: dict[str, Any] | None = None  # faithfulness of the shown explanation
-        self.stability: dict[str, Any] | None = None  # its agreement under the next seed (methods that sample)
+        self.scores: Faithfulness | None = None  # faithfulness of the shown explanation
+        self.stability: Stability | None = None  # its agreement under the next seed (methods that sample)
         offered = [check_method(m).name for m in methods] if methods is not None else supported_methods(model)
         labeled = self.predictions.labels is not None
 
@@ -123,7 +123,7 @@ class Explorer:
             self._show_document()
 
     def _show_document(self, change: Any = None) -> None:
-        from .render import escape, table_html
+        from .render.html import prose_html, table_html
 
         self.words.value = self.faithfulness.value = ""
         self.progress.value = 0
@@ -133,20 +133,19 @@ class Explorer:
             return
         order = sorted(range(len(self.predictions.label_names)), key=lambda k: -float(self.predictions.proba[i, k]))
         rows = [{"label": self.predictions.label_names[k], "probability": float(self.predictions.proba[i, k])} for k in order]
-        gold = f" · gold {escape(self.predictions.labels[i])}" if self.predictions.labels is not None else ""
+        gold = f" · gold {self.predictions.labels[i]}" if self.predictions.labels is not None else ""
         text = self.dataset.texts[i]
-        excerpt = escape(text[:EXCERPT_CHARS]) + ("…" if len(text) > EXCERPT_CHARS else "")
-        self.prediction.value = (f'<p class="wb-meta">{escape(self.dataset.ids[i])}{gold} · predicted {escape(self.predicted[i])}</p>'
-                                 + table_html(rows) + f"<p>{excerpt}</p>")
+        excerpt = text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+        self.prediction.value = str(prose_html(f"{self.dataset.ids[i]}{gold} · predicted {self.predicted[i]}", css="wb-meta") + table_html(rows) + prose_html(excerpt))
 
-    def explain_selected(self) -> tuple[Attribution, dict[str, Any], dict[str, Any] | None]:
+    def explain_selected(self) -> tuple[Attribution, Faithfulness, Stability | None]:
         """Explain the selected document with the selected method (for its predicted label) and score it.
 
         Returns the record, its faithfulness scores and, for a method that samples (LIME), its
         agreement with the same explanation under the next seed (None for deterministic methods).
         """
         from .explainers import check_method, explain
-        from .faithfulness import score_faithfulness, seed_stability
+        from .statistics.faithfulness import score_faithfulness, seed_stability
 
         i = self.document.value
         if i is None:
@@ -159,14 +158,16 @@ class Explorer:
         if check_method(method).stochastic:
             self.progress.value, self.status.value = 1, f"explaining again with seed {self.seed + 1}…"
             [again] = explain(self.model, [text], seed=self.seed + 1, target=record.target, **options)
-            stability = seed_stability([record], [again])
+            stability = seed_stability([record], [[again]], [self.seed, self.seed + 1])
         self.progress.value, self.status.value = 2, "scoring faithfulness…"
         scores = score_faithfulness(self.model, [record], [text], seed=self.seed)
         self.progress.value = 3
         return record, scores, stability
 
     def _run(self) -> None:
-        from .render import attribution_html, attribution_meta, faithfulness_flags, flag_html, table_html
+        from .render.html import Markup, flag_html, prose_html, table_html
+        from .render.pages import attribution_html, attribution_meta, faithfulness_flags
+        from .statistics.faithfulness import SCORES, TOP_K
 
         try:
             record, scores, stability = self.explain_selected()
@@ -179,20 +180,21 @@ class Explorer:
             self.explain_button.disabled = False
         self.attribution, self.scores, self.stability = record, scores, stability
         warnings = faithfulness_flags({record.method: scores})
-        if stability and stability["unstable"]:
-            warnings.append(flag_html(f"unstable: seed {self.seed + 1} ranks the words differently (Spearman {stability['spearman']:.2f}, "
-                                      f"top-{stability['k']} overlap {stability['top_k_overlap']:.2f}); read the top words as one sample"))
+        if stability and stability.unstable:
+            warnings.append(flag_html(f"unstable: seed {self.seed + 1} ranks the words differently (Spearman {stability.spearman:.2f}, "
+                                      f"top-{TOP_K} overlap {stability.top_k_overlap:.2f}); read the top words as one sample"))
         if record.diagnostics and not record.diagnostics.get("converged", True):
             warnings.append(flag_html("integrated gradients did not reach its completeness tolerance at the step cap"))
-        self.words.value = ("".join(warnings) + attribution_meta(record) + attribution_html(record)
-                            + '<p class="wb-meta">red words push toward the label, blue against it</p>')
-        test = scores["against_random"]["comprehensiveness"]
-        rows = [{"score": name, "this explanation": scores["method"][name], "random words": scores["random"][name]}
-                for name in ("comprehensiveness", "sufficiency", "aopc_comprehensiveness", "aopc_sufficiency")]
-        summary = f"beats {test['beats']} of {test['orders']} random word orders on comprehensiveness (p = {test['p']:.2f})"
+        self.words.value = str(Markup().join(warnings) + attribution_meta(record) + attribution_html(record)
+                               + prose_html("red words push toward the label, blue against it", css="wb-meta"))
+        test = scores.against_random["comprehensiveness"]
+        rows = [{"score": name, "this explanation": getattr(scores.method, name), "random words": getattr(scores.random, name)} for name in SCORES]
+        summary = f"beats {test.beats} of {test.orders} random word orders on comprehensiveness (p = {test.p:.2f})"
         if stability is not None:
-            summary += f"; against seed {self.seed + 1}: Spearman {stability['spearman'] if stability['spearman'] is not None else float('nan'):.2f}, top-{stability['k']} overlap {stability['top_k_overlap']:.2f}"
-        self.faithfulness.value = (f"<p>Faithfulness (comprehensiveness: higher is better; sufficiency: lower is better); {summary}</p>" + table_html(rows))
+            spearman = stability.spearman if stability.spearman is not None else float("nan")
+            summary += f"; against seed {self.seed + 1}: Spearman {spearman:.2f}, top-{TOP_K} overlap {stability.top_k_overlap:.2f}"
+        self.faithfulness.value = str(prose_html(f"Faithfulness (comprehensiveness: higher is better; sufficiency: lower is better); {summary}")
+                                      + table_html(rows))
         self.progress.bar_style, self.status.value = "success", "done"
 
     def _start(self, button: Any = None) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..cache import ExplanationCache, default_cache
 from ..errors import ParameterError, WorkbenchError
+from ..models import as_model
 from ..records import Attribution, Classifier, Dataset
 from .base import Explainer
+from .cache import ExplanationCache, default_cache
 from .gradients import GradientXInputExplainer, IntegratedGradientsExplainer
 from .lime import LimeExplainer
 from .occlusion import OcclusionExplainer
@@ -46,7 +47,7 @@ def supported_methods(model: Classifier) -> list[str]:
 
 
 def explain(
-    model: Classifier,
+    model: str | Classifier,
     texts: Sequence[str] | Dataset,
     *,
     method: str = "lime",
@@ -61,8 +62,8 @@ def explain(
 
     Parameters
     ----------
-    model : Classifier
-        A model from ``load_model``.
+    model : str or Classifier
+        A model from ``load_model``, or a reference to load.
     texts : sequence of str or Dataset
         The texts (a Dataset also gives the ids).
     method : str
@@ -82,7 +83,9 @@ def explain(
     >>> a.target, a.words[:2]
     ('business', ('Shares', 'rose'))
     """
-    explainer = check_method(method)(model, seed=seed, num_samples=num_samples)
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of texts or a Dataset, not one str; wrap a single text in a list")
+    explainer = check_method(method)(as_model(model), seed=seed, num_samples=num_samples)
     if isinstance(texts, Dataset):
         ids, texts = ids or texts.ids, texts.texts
     targets = [target] * len(texts) if isinstance(target, str) else target

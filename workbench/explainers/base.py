@@ -23,11 +23,11 @@ from typing import Any, ClassVar
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..cache import ExplanationCache, cache_key
 from ..errors import ParameterError
 from ..reading import Reading, combine_units
 from ..records import Attribution, Classifier
 from ..words import split_words
+from .cache import ExplanationCache, cache_key
 
 
 class Explainer:

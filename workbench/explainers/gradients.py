@@ -27,7 +27,7 @@ class _GradientExplainer(Explainer):
     library = "captum"
 
     def __init__(self, model, **kwargs) -> None:
-        from ..transformer import TransformerClassifier
+        from ..models.transformer import TransformerClassifier
 
         if not isinstance(model, TransformerClassifier):
             raise ModelError(f"method {self.name!r} needs gradients, and {model.ref} is not a neural network; use lime, shap or occlusion")

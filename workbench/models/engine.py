@@ -1,0 +1,190 @@
+"""Batched transformer inference: token-budget batches, streaming chunks, results in input order.
+
+Checked: ``transformers.pipeline("text-classification")`` runs one text per forward pass
+unless given ``batch_size``, and then pads each fixed-size batch, in input order, to its
+longest member. Here the input streams through in chunks: each chunk is tokenized once,
+sorted by token length, cut into batches of at most ``token_budget`` padded tokens (so short
+texts travel in large batches and long ones in small, cache-friendly ones), run under
+``torch.inference_mode`` (autocast on CUDA), and put back in input order. Memory therefore
+depends on the chunk, not the corpus. Softmax runs in float64 so probabilities sum to one
+within scikit-learn's checks. On out-of-memory the token budget is halved and the batch retried.
+
+Long documents are cut at the model's limit by default; ``long_text="window"`` instead slides
+windows of ``max_length`` tokens with ``stride`` tokens of overlap over the whole text and
+averages the windows' probabilities.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .options import check_batching
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_MIN_TEXTS = 256
+# Padded tokens per forward pass. CPU: small batches stay in cache (measured by `make bench`:
+# budget sweep in benchmarks/results/inference.json); CUDA: large batches fill the GPU.
+DEFAULT_TOKEN_BUDGET = {"cpu": 1024, "cuda": 65536, "mps": 8192}
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How texts are batched and cut.
+
+    token_budget : most padded tokens in one forward pass (rows x longest row).
+    max_batch_size : most texts in one forward pass, whatever their length.
+    chunk_size : texts tokenized and sorted together; bounds memory when streaming.
+    long_text : ``truncate`` (default, as the pipeline does) or ``window``.
+    stride : tokens shared by consecutive windows in ``window`` mode.
+    """
+
+    token_budget: int | None = None  # None: DEFAULT_TOKEN_BUDGET of the device
+    max_batch_size: int = 256
+    chunk_size: int = 512
+    long_text: str = "truncate"
+    stride: int = 32
+
+    def __post_init__(self) -> None:
+        check_batching(token_budget=self.token_budget, batch_size=self.max_batch_size, long_text=self.long_text, stride=self.stride, chunk_size=self.chunk_size)
+
+    def for_device(self, device: torch.device) -> EngineOptions:
+        """These options with the device's default token budget filled in."""
+        if self.token_budget is not None:
+            return self
+        return replace(self, token_budget=DEFAULT_TOKEN_BUDGET.get(device.type, DEFAULT_TOKEN_BUDGET["cpu"]))
+
+
+def length_sorted_order(lengths: Sequence[int]) -> list[int]:
+    """Indices ordering rows from longest to shortest; ties keep input order (deterministic)."""
+    return sorted(range(len(lengths)), key=lambda i: -lengths[i])
+
+
+def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch_size: int) -> list[list[int]]:
+    """Cut length-sorted rows into batches whose padded size (rows x longest) fits the budget.
+
+    A row longer than the budget travels alone.
+    """
+    batches: list[list[int]] = []
+    for i in length_sorted_order(lengths):
+        batch = batches[-1] if batches else None
+        # rows arrive longest first, so the batch's first row sets its padded width
+        if batch and len(batch) < max_batch_size and (len(batch) + 1) * lengths[batch[0]] <= token_budget:
+            batch.append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def pad_batch(rows: Sequence[dict[str, list[int]]], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Right-pad token id lists to the longest in the batch, with the matching attention mask."""
+    width = max(len(r["input_ids"]) for r in rows)
+    batch = {"input_ids": torch.full((len(rows), width), pad_token_id, dtype=torch.long)}
+    batch["attention_mask"] = torch.zeros((len(rows), width), dtype=torch.long)
+    if "token_type_ids" in rows[0]:
+        batch["token_type_ids"] = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        n = len(row["input_ids"])
+        batch["input_ids"][i, :n] = torch.tensor(row["input_ids"])
+        batch["attention_mask"][i, :n] = 1
+        if "token_type_ids" in batch:
+            batch["token_type_ids"][i, :n] = torch.tensor(row["token_type_ids"])
+    return batch
+
+
+def encode(tokenizer, texts: Sequence[str], *, max_length: int, options: EngineOptions) -> tuple[list[dict[str, list[int]]], list[int]]:
+    """Token rows for ``texts`` and, per row, the index of the text it came from."""
+    window = options.long_text == "window"
+    encoded = tokenizer(
+        list(texts),
+        truncation=True,
+        max_length=max_length,
+        stride=options.stride if window else 0,
+        return_overflowing_tokens=window,
+    )
+    keys = [k for k in ("input_ids", "token_type_ids") if k in encoded]
+    rows = [{k: encoded[k][i] for k in keys} for i in range(len(encoded["input_ids"]))]
+    owners = list(encoded["overflow_to_sample_mapping"]) if window else list(range(len(texts)))
+    return rows, owners
+
+
+def iter_predict_proba(
+    model: torch.nn.Module,
+    tokenizer,
+    texts: Iterable[str],
+    *,
+    device: torch.device,
+    max_length: int,
+    options: EngineOptions = EngineOptions(),
+    autocast: torch.dtype | None = None,
+    progress: bool | None = None,
+    total: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Stream class probabilities: one float64 ``(chunk, num_labels)`` array per chunk of input.
+
+    ``texts`` may be any iterable (a generator over a file, say); it is read ``chunk_size``
+    texts at a time. ``progress=None`` shows a bar for at least 256 texts on a terminal.
+    """
+    num_labels = model.config.num_labels
+    options = options.for_device(device)
+    budget = options.token_budget
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    disable = ((total or 0) < PROGRESS_MIN_TEXTS or None) if progress is None else not progress
+    iterator = iter(texts)
+    with tqdm(total=total, desc="predict", unit="text", disable=disable) as bar:
+        while chunk := list(itertools.islice(iterator, options.chunk_size)):
+            rows, owners = encode(tokenizer, chunk, max_length=max_length, options=options)
+            row_proba = np.empty((len(rows), num_labels), dtype=np.float64)
+            pending = token_budget_batches([len(r["input_ids"]) for r in rows], budget, options.max_batch_size)
+            while pending:
+                batch = pending.pop(0)
+                try:
+                    row_proba[batch] = forward(model, pad_batch([rows[i] for i in batch], pad), device, autocast)
+                except torch.OutOfMemoryError:
+                    if len(batch) == 1:
+                        raise
+                    budget = max(1, budget // 2)
+                    logger.warning("out of memory; retrying with a token budget of %d", budget)
+                    if device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    pending = token_budget_batches_of(batch, rows, budget, options.max_batch_size) + pending
+            yield _per_text(row_proba, owners, len(chunk))
+            bar.update(len(chunk))
+
+
+def token_budget_batches_of(subset: Sequence[int], rows: Sequence[dict], budget: int, max_batch_size: int) -> list[list[int]]:
+    """Re-cut the rows ``subset`` into batches under a (smaller) budget."""
+    return [[subset[i] for i in b] for b in token_budget_batches([len(rows[i]["input_ids"]) for i in subset], budget, max_batch_size)]
+
+
+def _per_text(row_proba: np.ndarray, owners: Sequence[int], n_texts: int) -> np.ndarray:
+    """Average the rows (windows) of each text; with one row per text this is the identity."""
+    if len(owners) == n_texts:
+        return row_proba
+    sums = np.zeros((n_texts, row_proba.shape[1]))
+    np.add.at(sums, np.asarray(owners), row_proba)
+    return sums / np.bincount(owners, minlength=n_texts)[:, None]
+
+
+def predict_proba(model: torch.nn.Module, tokenizer, texts: Sequence[str], **kwargs) -> np.ndarray:
+    """Class probabilities ``(len(texts), num_labels)`` in input order (see ``iter_predict_proba``)."""
+    chunks = list(iter_predict_proba(model, tokenizer, texts, total=len(texts), **kwargs))
+    return np.concatenate(chunks) if chunks else np.zeros((0, model.config.num_labels), dtype=np.float64)
+
+
+def forward(model: torch.nn.Module, batch: dict[str, torch.Tensor], device: torch.device, autocast: torch.dtype | None) -> np.ndarray:
+    """Probabilities of one padded batch; pinned, non-blocking copies on CUDA."""
+    pin = device.type == "cuda"
+    inputs = {k: (v.pin_memory() if pin else v).to(device, non_blocking=pin) for k, v in batch.items()}
+    amp = torch.autocast(device.type, dtype=autocast) if autocast is not None else contextlib.nullcontext()
+    with torch.inference_mode(), amp:
+        logits = model(**inputs).logits
+    return torch.softmax(logits.to(torch.float64), dim=-1).cpu().numpy()

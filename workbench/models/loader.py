@@ -1,0 +1,79 @@
+"""Load a model by reference: a local folder or a demo name ``demo:NAME``.
+
+Every model returned, transformer or scikit-learn, follows the Classifier protocol
+(``ref``, ``label_names``, ``predict_proba``, ``reading``, ``fingerprint``), so the rest of the
+workbench never asks which.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields, replace
+from typing import Any
+
+from ..errors import ParameterError
+from ..records import Classifier
+from .folders import resolve_model_folder
+from .options import LoadOptions, check_device_name
+
+
+def load_options(options: LoadOptions | None = None, **overrides: Any) -> LoadOptions:
+    """``options`` (default: ``LoadOptions()``) with ``overrides`` applied; an unknown name is a TypeError."""
+    if options is not None and not isinstance(options, LoadOptions):
+        raise TypeError(f"options must be a workbench.LoadOptions, got {type(options).__name__}")
+    names = [f.name for f in fields(LoadOptions)]
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise TypeError(f"load_model() got unknown option {unknown[0]!r}; options: {', '.join(names)}")
+    return replace(options or LoadOptions(), **overrides)
+
+
+def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -> Classifier:
+    """Load a classifier from a local Hugging Face folder or a demo name.
+
+    Parameters
+    ----------
+    ref : str
+        A folder saved with ``save_pretrained`` (safetensors), a workbench scikit-learn folder,
+        or ``demo:minilm-bbc``, ``demo:minilm-l3-bbc``, ``demo:tfidf-logreg``.
+    options : LoadOptions, optional
+        Device, precision, backend, batching and long-text handling (see ``LoadOptions``).
+    **overrides
+        Any ``LoadOptions`` field by name, e.g. ``device="cpu"``, ``precision="int8"``.
+
+    Examples
+    --------
+    >>> model = load_model("demo:minilm-bbc", precision="fp32")
+    >>> model.label_names
+    ('business', 'entertainment', 'politics', 'sports', 'tech')
+    """
+    if not isinstance(ref, str):
+        raise TypeError(f"load_model() takes a model folder or demo name (str), got {type(ref).__name__}")
+    options = load_options(options, **overrides)
+    from .scikit_learn import SklearnClassifier, is_sklearn_folder
+
+    folder = resolve_model_folder(ref)
+    if is_sklearn_folder(folder):
+        check_device_name(options.device)  # scikit-learn runs on the CPU; a bad name is still an error
+        default = LoadOptions()
+        if options.precision not in ("auto", "fp32") or options.backend != default.backend:
+            option = f"precision {options.precision!r}" if options.precision not in ("auto", "fp32") else f"backend {options.backend!r}"
+            raise ParameterError(f"{option} applies to transformer models; {ref} is a scikit-learn model (leave the default)")
+        return SklearnClassifier(ref, folder)
+    from .transformer import TransformerClassifier
+
+    return TransformerClassifier(ref, folder, options)
+
+
+def as_model(model: str | os.PathLike[str] | Classifier, options: LoadOptions | None = None) -> Classifier:
+    """``model`` as a Classifier: a reference is loaded with ``options``, a loaded model is used as it is.
+
+    Every verb takes its models through here, so a notebook can pass what it holds; anything
+    else is a one-line TypeError that names what is accepted.
+    """
+    if isinstance(model, (str, os.PathLike)):
+        return load_model(os.fspath(model), options)
+    if callable(getattr(model, "predict_proba", None)) and hasattr(model, "label_names") and hasattr(model, "ref"):
+        return model
+    raise TypeError(f"model must be a model reference (a str such as 'demo:minilm-bbc' or a folder) or a model from load_model; "
+                    f"got {type(model).__name__}")

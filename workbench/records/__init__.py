@@ -1,0 +1,30 @@
+"""The records every module speaks, one per concept, each a frozen dataclass with ``to_dict``.
+
+* ``Dataset``                              texts, gold labels, ids, content hash (``dataset``)
+* ``Classifier``                           the protocol every model follows (``classifier``)
+* ``Predictions``, ``Provenance``          one model's probabilities on one dataset, and their origin
+* ``Metrics``, ``ConfidenceInterval``      classification metrics with bootstrap intervals
+* ``Attribution``                          one explanation of one text, a score per word read
+* ``Faithfulness`` and its parts           faithfulness against random words, agreement, stability
+* ``ExplanationStudy``                     several methods on the same documents, scored
+* ``Comparison``, ``Pairwise``, ``Cost``   models compared: paired tests, slices, flip rates, cost
+
+Keeping one record per concept means the loaders, the engine, the statistics, the renderers
+and the CLI never convert between private shapes, and no layer reads another's nested dicts by
+string keys; JSON keys are field names.
+"""
+
+from .attribution import Attribution
+from .classifier import Classifier
+from .comparison import Comparison, Cost, ExplanationAgreement, FlipRate, Latency, Pairwise, SliceMetrics
+from .dataset import Dataset
+from .explanation_study import DiagnosticsSummary, ExplanationStudy, ReadingSummary
+from .faithfulness import Agreement, Faithfulness, RandomTest, ScoreSummary, Stability
+from .metrics import ConfidenceInterval, Metrics
+from .predictions import Predictions, Provenance
+
+__all__ = [
+    "Agreement", "Attribution", "Classifier", "Comparison", "ConfidenceInterval", "Cost", "Dataset", "DiagnosticsSummary",
+    "ExplanationAgreement", "ExplanationStudy", "Faithfulness", "FlipRate", "Latency", "Metrics", "Pairwise", "Predictions",
+    "Provenance", "RandomTest", "ReadingSummary", "ScoreSummary", "SliceMetrics", "Stability",
+]

@@ -1,0 +1,99 @@
+"""The figures of the reports, drawn with matplotlib's object API (no pyplot, so a notebook's backend is left alone).
+
+Each takes records (``Attribution``, ``Metrics``, ``Comparison``) and returns a Figure whose
+label is its alt text; ``html.figure_html`` embeds one as a PNG, ``display.show`` shows it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ..records import Attribution, Comparison, Metrics
+
+
+def _tight(fig) -> None:
+    """``tight_layout``, quietly: long label names (data, not our choice) may not fit, which is no error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
+
+
+def _short(label: str, limit: int = 24) -> str:
+    """A tick label cut to ``limit`` characters, so a long label name cannot crowd out the plot."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def top_words_figure(record: Attribution, k: int = 10):  # -> matplotlib.figure.Figure
+    """A horizontal bar chart of the ``k`` words with the largest absolute scores (no pyplot)."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    order = np.argsort(-np.abs(np.asarray(record.scores)), kind="stable")[:k][::-1]
+    fig = Figure(figsize=(5, 0.3 * max(len(order), 3) + 1), dpi=72)
+    ax = fig.subplots()
+    scores = [record.scores[i] for i in order]
+    ax.barh(range(len(order)), scores, color=["#dc3c28" if s > 0 else "#286edc" for s in scores])
+    ax.set_yticks(range(len(order)), [f"{record.words[i]} ({i})" for i in order], fontsize=8)
+    ax.axvline(0, color="#444", linewidth=0.8)
+    ax.locator_params(axis="x", nbins=4)
+    ax.set_title(f"{record.method}: toward {record.target}", fontsize=9)
+    _tight(fig)
+    fig.set_label(f"top words, {record.method}")
+    return fig
+
+
+def accuracy_figure(comparison: Comparison):  # -> matplotlib.figure.Figure
+    """Accuracy of each model with its bootstrap interval."""
+    from matplotlib.figure import Figure
+
+    models = comparison.models
+    fig = Figure(figsize=(6, 0.5 * len(models) + 1.2), dpi=100)
+    ax = fig.subplots()
+    for i, ref in enumerate(models):
+        m = comparison.metrics[ref]
+        ci = m.ci["accuracy"]
+        low, high = (ci.low, ci.high) if ci else (m.accuracy, m.accuracy)
+        ax.errorbar(m.accuracy, i, xerr=[[m.accuracy - low], [high - m.accuracy]], fmt="o", capsize=4, color="#286edc")
+    ax.set_yticks(range(len(models)), [_short(ref, 32) for ref in models], fontsize=8)
+    ax.set_xlabel("accuracy (95 % bootstrap interval)")
+    ax.invert_yaxis()
+    _tight(fig)
+    fig.set_label("accuracy per model")
+    return fig
+
+
+def speed_accuracy_figure(comparison: Comparison):  # -> matplotlib.figure.Figure
+    """Documents per second (log scale) against accuracy, one point per model."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3.5), dpi=100)
+    ax = fig.subplots()
+    for ref in comparison.models:
+        x, y = comparison.cost[ref].docs_per_s, comparison.metrics[ref].accuracy
+        ax.scatter([x], [y], color="#dc3c28")
+        ax.annotate(ref, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("documents per second (log scale)")
+    ax.set_ylabel("accuracy")
+    _tight(fig)
+    fig.set_label("speed against accuracy")
+    return fig
+
+
+def confusion_matrix_figure(metrics: Metrics):  # -> matplotlib.figure.Figure
+    """The confusion matrix (scikit-learn's ConfusionMatrixDisplay), rows gold, columns predicted."""
+    import numpy as np
+    from matplotlib.figure import Figure
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    labels = metrics.confusion_matrix["labels"]
+    size = max(4.0, 0.9 * len(labels) + 2)
+    fig = Figure(figsize=(size, size), dpi=100)  # no pyplot: leaves a notebook's backend alone
+    ax = fig.subplots()
+    ConfusionMatrixDisplay(np.array(metrics.confusion_matrix["matrix"]), display_labels=[_short(str(label)) for label in labels]).plot(
+        ax=ax, cmap="Blues", colorbar=False, xticks_rotation=45
+    )
+    ax.set_title(f"{_short(metrics.model, 48)} on {_short(metrics.data, 48)}\naccuracy {metrics.accuracy:.3f}, n = {metrics.n}", fontsize=9)
+    _tight(fig)
+    fig.set_label("confusion matrix")
+    return fig

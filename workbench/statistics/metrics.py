@@ -1,0 +1,168 @@
+"""Classification metrics of a set of predictions, each computed by scikit-learn or scipy.
+
+Checked: accuracy, balanced accuracy, precision/recall/F1 (``precision_recall_fscore_support``),
+the confusion matrix, Matthews' correlation, Cohen's kappa, log loss and the Brier score are
+single scikit-learn calls; confidence intervals are ``scipy.stats.bootstrap`` (percentile
+method, seeded). Written here: the expected calibration error (scikit-learn's
+``calibration_curve`` is binary and returns no bin counts, which ECE needs), and macro F1 over
+bootstrap resamples, vectorized, since ``f1_score``'s input validation costs ~2 ms a call and
+an interval needs a thousand (tests check it equals ``f1_score``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..errors import DataError, ParameterError
+from ..records import ConfidenceInterval, Metrics, Predictions
+
+N_RESAMPLES = 1000
+CONFIDENCE_LEVEL = 0.95
+ECE_BINS = 15
+
+
+def expected_calibration_error(correct: np.ndarray, confidence: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
+    """Top-label ECE (Guo et al. 2017): bin by confidence in equal-width bins over (0, 1],
+    and average |accuracy - mean confidence| weighted by the bin's share of the rows."""
+    bins = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
+    total = 0.0
+    for b in np.unique(bins):
+        members = bins == b
+        total += members.mean() * abs(correct[members].mean() - confidence[members].mean())
+    return float(total)
+
+
+def macro_f1_from_codes(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[int], axis: int = -1) -> np.ndarray:
+    """Macro F1 of integer-coded labels along ``axis`` (many resamples at once).
+
+    Equals ``sklearn.metrics.f1_score(y_true, y_pred, labels=labels, average="macro",
+    zero_division=0)`` for each resample.
+    """
+    y_true, y_pred = np.moveaxis(y_true, axis, -1), np.moveaxis(y_pred, axis, -1)
+    scores = []
+    for k in labels:
+        is_true, is_pred = y_true == k, y_pred == k
+        tp = np.sum(is_true & is_pred, axis=-1)
+        denominator = np.sum(is_true, axis=-1) + np.sum(is_pred, axis=-1)
+        scores.append(np.divide(2.0 * tp, denominator, out=np.zeros(tp.shape), where=denominator > 0))
+    return np.mean(scores, axis=0)
+
+
+def bootstrap_ci(
+    statistic: Callable[..., float],
+    data: Sequence[np.ndarray],
+    *,
+    seed: int,
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+) -> ConfidenceInterval | None:
+    """Percentile bootstrap interval of ``statistic`` over rows resampled jointly (paired).
+
+    None for fewer than two rows, where no interval exists.
+    """
+    from scipy.stats import bootstrap
+
+    if len(data[0]) < 2:
+        return None
+    result = bootstrap(
+        tuple(data),
+        statistic,
+        paired=True,
+        vectorized=True,
+        n_resamples=n_resamples,
+        confidence_level=confidence_level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    low, high = result.confidence_interval
+    return ConfidenceInterval(low=float(low), high=float(high), level=confidence_level, n_resamples=n_resamples, method="percentile")
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def compute_metrics(
+    predictions: Predictions,
+    *,
+    seed: int = 0,
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    ece_bins: int = ECE_BINS,
+) -> Metrics:
+    """Every metric of ``workbench evaluate`` for one set of labeled predictions.
+
+    Averaged scores use scikit-learn's defaults (the labels present in the gold labels or the
+    predictions); ``per_class`` and the confusion matrix list every label of the model.
+    Bootstrap intervals (accuracy, macro F1) resample rows with ``seed``; the same
+    predictions and seed give identical numbers.
+
+    Examples
+    --------
+    >>> metrics = compute_metrics(predictions, seed=0)
+    >>> metrics.accuracy, metrics.ci["accuracy"].low
+    """
+    from sklearn import metrics as sk
+
+    if predictions.labels is None:
+        raise DataError(f"{predictions.dataset} has no labels, so it cannot be evaluated; give a dataset with a label column")
+    if n_resamples < 100:
+        raise ParameterError(f"n_resamples must be at least 100 for a meaningful interval, got {n_resamples}")
+    y_true = np.array(predictions.labels, dtype=object)
+    y_pred = np.array(predictions.predicted, dtype=object)
+    names = list(predictions.label_names)
+    proba = predictions.proba
+    present = sorted(set(y_true) | set(y_pred), key=names.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zero-division and single-class warnings: the values say it
+        scores = {}
+        for average in ("macro", "micro", "weighted"):
+            p, r, f, _ = sk.precision_recall_fscore_support(y_true, y_pred, average=average, zero_division=0)
+            scores |= {f"precision_{average}": float(p), f"recall_{average}": float(r), f"f1_{average}": float(f)}
+        p, r, f, s = sk.precision_recall_fscore_support(y_true, y_pred, labels=names, average=None, zero_division=0)
+        per_class = {
+            name: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+            for i, name in enumerate(names)
+        }
+        balanced = sk.balanced_accuracy_score(y_true, y_pred)
+        mcc = sk.matthews_corrcoef(y_true, y_pred)
+        kappa = sk.cohen_kappa_score(y_true, y_pred)
+    # log_loss and brier_score_loss read y_prob's columns in sorted label order, whatever ``labels`` says
+    # (scikit-learn's LabelBinarizer); a model's order (id2label) need not be sorted
+    ordered = sorted(names)
+    proba_sorted = proba[:, [names.index(name) for name in ordered]]
+    codes = {name: i for i, name in enumerate(names)}
+    true_codes = np.array([codes[y] for y in y_true])
+    pred_codes = proba.argmax(axis=1)
+    correct = (true_codes == pred_codes).astype(float)
+
+    def macro_f1(t: np.ndarray, q: np.ndarray, axis: int = -1) -> np.ndarray:
+        return macro_f1_from_codes(t, q, [codes[n] for n in present], axis=axis)
+
+    return Metrics(
+        model=predictions.model,
+        data=predictions.dataset,
+        n=len(y_true),
+        label_names=tuple(names),
+        accuracy=float(sk.accuracy_score(y_true, y_pred)),
+        balanced_accuracy=float(balanced),
+        **scores,
+        matthews_corrcoef=_finite(mcc),
+        cohen_kappa=_finite(kappa),
+        log_loss=float(sk.log_loss(y_true, proba_sorted, labels=ordered)),
+        brier_score=float(sk.brier_score_loss(y_true, proba_sorted, labels=ordered)),
+        ece=expected_calibration_error(correct, proba.max(axis=1), n_bins=ece_bins),
+        ece_bins=ece_bins,
+        per_class=per_class,
+        confusion_matrix={"labels": names, "matrix": sk.confusion_matrix(y_true, y_pred, labels=names).tolist()},
+        ci={
+            "accuracy": bootstrap_ci(lambda c, axis=-1: np.mean(c, axis=axis), [correct], seed=seed, n_resamples=n_resamples, confidence_level=confidence_level),
+            "f1_macro": bootstrap_ci(macro_f1, [true_codes, pred_codes], seed=seed, n_resamples=n_resamples, confidence_level=confidence_level),
+        },
+        seed=seed,
+        provenance=predictions.provenance,
+    )
