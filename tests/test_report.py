@@ -286,3 +286,15 @@ def test_a_report_takes_the_model_and_dataset_a_notebook_holds(tmp_path, tiny_sh
     with pytest.raises(ParameterError, match="parameter 'data': dataset 'mine' was built in memory; write it to a .jsonl or .csv file"):
         run_report(EVALUATE, tmp_path / "again", {"model": model, "data": memory})
     assert not (tmp_path / "again").exists()
+
+
+def test_the_report_sanitiser_keeps_shading_and_grey_and_drops_everything_active():
+    """nh3 with the workbench's allowlist: tables, shaded and greyed words stay; scripts, handlers and other styles go."""
+    from workbench.report.runner import clean_html
+
+    kept = clean_html('<table><tr><th>a</th><td class="num">1</td></tr></table><span style="background-color:rgba(220,60,40,0.5)" title="+0.5">w</span>'
+                      '<span class="wb-unseen" style="color:#999">unread</span>')
+    assert "<th>a</th>" in kept and "background-color:rgba(220, 60, 40, 0.5)" in kept and 'style="color:#999"' in kept
+    dropped = clean_html('<p style="position:fixed;color:red" onclick="x()">p</p><script>alert(1)</script><img src="https://x/y.png"><a href="javascript:alert(1)">a</a>')
+    assert "script" not in dropped and "alert" not in dropped and "onclick" not in dropped and "position" not in dropped and "<img" not in dropped
+    assert 'style="color:red"' in dropped

@@ -5,7 +5,9 @@ stderr and exits 2. Anything else is a bug and exits 1 with its traceback. Heavy
 imported inside the commands, so ``workbench --help`` is fast. The options that load a model
 and read a dataset are defined once (:func:`loading_options`, from the fields of
 ``LoadOptions``), and every choice comes from its registry, so ``--help`` lists the choices and
-a misspelt one is refused before any work starts.
+a misspelt one is refused before any work starts. Checked: Typer 0.29 has no shared option
+groups (it vendors click and builds each command's options from the function's signature), so
+:func:`loading_options` adds the shared parameters to the signature it reads.
 """
 
 from __future__ import annotations

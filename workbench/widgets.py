@@ -129,7 +129,7 @@ class Explorer:
         self.progress.value = 0
         i = self.document.value
         if i is None:
-            self.prediction.value = "<p>No document matches; change the search or the filter.</p>"
+            self.prediction.value = str(prose_html("No document matches; change the search or the filter."))
             return
         order = sorted(range(len(self.predictions.label_names)), key=lambda k: -float(self.predictions.proba[i, k]))
         rows = [{"label": self.predictions.label_names[k], "probability": float(self.predictions.proba[i, k])} for k in order]

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .options import check_batching
+from .options import LoadOptions, check_batching
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +48,10 @@ class EngineOptions:
     """
 
     token_budget: int | None = None  # None: DEFAULT_TOKEN_BUDGET of the device
-    max_batch_size: int = 256
+    max_batch_size: int = LoadOptions.batch_size  # the defaults are LoadOptions', written once
     chunk_size: int = 512
-    long_text: str = "truncate"
-    stride: int = 32
+    long_text: str = LoadOptions.long_text
+    stride: int = LoadOptions.stride
 
     def __post_init__(self) -> None:
         check_batching(token_budget=self.token_budget, batch_size=self.max_batch_size, long_text=self.long_text, stride=self.stride, chunk_size=self.chunk_size)

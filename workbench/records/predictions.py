@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .base import Record
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
