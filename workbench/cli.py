@@ -47,7 +47,7 @@ class _Group(TyperGroup):
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except typer.BadParameter as exc:  # a value typer refused, or a missing required option
-            command = " ".join(filter(None, [exc.ctx.command_path if exc.ctx else ctx.command_path]))
+            command = exc.ctx.command_path if exc.ctx else ctx.command_path
             message = " ".join(exc.format_message().split()).rstrip(".").replace("Value error, ", "")
             typer.echo(f"error: {message}; see `{command} --help`", err=True)
             raise typer.Exit(2) from None

@@ -65,6 +65,12 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
     return TransformerClassifier(ref, folder, options)
 
 
+def is_loaded_model(value: Any) -> bool:
+    """Whether ``value`` is a model as ``load_model`` returns it (a reference, a predict_proba and label names), not a reference."""
+    return not isinstance(value, (str, os.PathLike)) and callable(getattr(value, "predict_proba", None)) and hasattr(value, "label_names") \
+        and isinstance(getattr(value, "ref", None), str)
+
+
 def as_model(model: str | os.PathLike[str] | Classifier, options: LoadOptions | None = None) -> Classifier:
     """``model`` as a Classifier: a reference is loaded with ``options``, a loaded model is used as it is.
 
@@ -73,7 +79,7 @@ def as_model(model: str | os.PathLike[str] | Classifier, options: LoadOptions | 
     """
     if isinstance(model, (str, os.PathLike)):
         return load_model(os.fspath(model), options)
-    if callable(getattr(model, "predict_proba", None)) and hasattr(model, "label_names") and hasattr(model, "ref"):
+    if is_loaded_model(model):
         return model
     raise TypeError(f"model must be a model reference (a str such as 'demo:minilm-bbc' or a folder) or a model from load_model; "
                     f"got {type(model).__name__}")

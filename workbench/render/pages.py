@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, Metrics, Predictions
-from ..statistics.faithfulness import AGAINST_RANDOM, STABLE_TOP_K, TOP_K
+from ..statistics.faithfulness import AGAINST_RANDOM, AGREEMENT_MEASURES, STABLE_TOP_K, TOP_K
 from .figures import accuracy_figure, confusion_matrix_figure, speed_accuracy_figure, top_words_figure
 from .html import FLAG_STYLE, UNSEEN_STYLE, Markup, Section, flag_html, page_html, part, prose_html, table_html
 
@@ -125,7 +125,7 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
                                    "Integrated gradients: completeness") + table_html(rows))
     if study.agreement:
         sections.append(prose_html(None, "Agreement between methods") + table_html([a.to_dict() for a in study.agreement],
-                                                                                   ["a", "b", "n", "spearman", "kendall", "top_k_overlap"]))
+                                                                                   ["a", "b", "n", *AGREEMENT_MEASURES]))
     if study.stability:
         stability = [{"method": m, **s.to_dict(), "unstable": "-" if s.unstable is None else "UNSTABLE" if s.unstable else "stable"}
                      for m, s in study.stability.items()]
@@ -136,7 +136,7 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
         sections += [flag_html(f"{m}: unstable across seeds: another seed changes its ranking (Spearman {s.spearman:.2f}, top-{TOP_K} overlap "
                                f"{s.top_k_overlap:.2f}); read its top words as one sample, not as the model's reasons.")
                      for m, s in study.stability.items() if s.unstable]
-        sections.append(table_html(stability, ["method", "seeds", "n", "spearman", "kendall", "top_k_overlap", "unstable"]))
+        sections.append(table_html(stability, ["method", "seeds", "n", *AGREEMENT_MEASURES, "unstable"]))
     sections.append(prose_html("Red words push toward the target label, blue ones against it; hover for the score.", "Documents"))
     by_document: dict[str, list[Attribution]] = {}
     for records in study.attributions.values():
@@ -211,7 +211,7 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
     if comparison.explanations:
         e = comparison.explanations
         sections.append(prose_html(f"{e.method} on {len(e.ids)} documents, explaining the gold label.", "Explanation agreement")
-                        + table_html([p.to_dict() for p in e.pairs], ["a", "b", "n", "spearman", "kendall", "top_k_overlap"]))
+                        + table_html([p.to_dict() for p in e.pairs], ["a", "b", "n", *AGREEMENT_MEASURES]))
     for p in comparison.pairwise:
         if p.disagreements:
             rows = [{"id": d["id"], "gold": d["label"], p.a: d["a"], p.b: d["b"]} for d in p.disagreements[:50]]

@@ -83,7 +83,9 @@ def as_reference(name: str, value: Any) -> Any:
         if value.name.partition(":")[0] in BUILTINS or Path(value.name).is_file():
             return value.name
         raise ParameterError(f"parameter {name!r}: dataset {value.name!r} was built in memory; write it to a .jsonl or .csv file and pass its path")
-    if not isinstance(value, (str, int, float, bool, dict, type(None))) and isinstance(getattr(value, "ref", None), str) and hasattr(value, "predict_proba"):
+    from ..models.loader import is_loaded_model
+
+    if is_loaded_model(value):
         return value.ref
     return value
 

@@ -62,6 +62,7 @@ SCORES = ("comprehensiveness", "sufficiency", "aopc_comprehensiveness", "aopc_su
 HIGHER_IS_BETTER = {"comprehensiveness": True, "sufficiency": False, "aopc_comprehensiveness": True, "aopc_sufficiency": False}
 AGAINST_RANDOM = ("comprehensiveness", "aopc_comprehensiveness")  # the scores a method must beat random words on
 SIGNIFICANCE = 0.05
+AGREEMENT_MEASURES = ("spearman", "kendall", "top_k_overlap")  # per text, then averaged over texts
 STABLE_TOP_K = 0.6  # see ``unstable``: three of the top five words must survive a change of seed
 
 
@@ -247,7 +248,7 @@ def agreement(a: Sequence[Attribution], b: Sequence[Attribution], *, k: int = TO
             "top_k_overlap": len(set(top_words(x, top).tolist()) & set(top_words(y, top).tolist())) / top,
         })
     a_name, b_name = names or (None, None)
-    return Agreement(n=len(rows), k=k, **{name: mean_defined(r[name] for r in rows) for name in ("spearman", "kendall", "top_k_overlap")}, a=a_name, b=b_name)
+    return Agreement(n=len(rows), k=k, **{name: mean_defined(r[name] for r in rows) for name in AGREEMENT_MEASURES}, a=a_name, b=b_name)
 
 
 def seed_stability(first: Sequence[Attribution], reruns: Sequence[Sequence[Attribution]], seeds: Sequence[int]) -> Stability:
@@ -256,7 +257,7 @@ def seed_stability(first: Sequence[Attribution], reruns: Sequence[Sequence[Attri
     ``seeds`` are the seeds of ``first`` and of each rerun; with several reruns the measures are their means.
     """
     rows = [agreement(first, rerun) for rerun in reruns]
-    means = {k: mean_defined(getattr(row, k) for row in rows) for k in ("spearman", "kendall", "top_k_overlap")}
+    means = {k: mean_defined(getattr(row, k) for row in rows) for k in AGREEMENT_MEASURES}
     return Stability(seeds=", ".join(str(s) for s in seeds), n=rows[0].n, **means, unstable=unstable(means["top_k_overlap"]))
 
 

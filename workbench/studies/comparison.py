@@ -126,8 +126,7 @@ def compare(
         model.predict_proba(list(dataset.texts[:2]), progress=False)  # warm-up, so the rate is steady-state
         start = time.perf_counter()
         predictions.append(predict(model, dataset, progress=progress))
-        cost[model.ref] = measure_cost(model, dataset, time.perf_counter() - start, latency_texts, memory=measure_memory,
-                                       options=(options or LoadOptions()).to_dict() if measure_memory else None)
+        cost[model.ref] = measure_cost(model, dataset, time.perf_counter() - start, latency_texts, memory=measure_memory)
     comparison = compare_predictions(predictions, dataset.texts, columns=columns, seed=seed)
     probed = pick_documents(dataset, len(dataset) if probe_n is None else probe_n)
     probes = {

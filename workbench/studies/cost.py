@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..io import write_jsonl
 from ..records import Classifier, Cost, Dataset, Latency
 
 LATENCY_DOCUMENTS = 50
@@ -77,19 +78,20 @@ def stream_in_child(model_ref: str, data_ref: str, options: dict[str, Any] | Non
     return json.loads(output.strip().splitlines()[-1])
 
 
-def measure_cost(model: Classifier, dataset: Dataset, seconds: float, latency_texts: Sequence[str], *, memory: bool, options: dict[str, Any] | None = None) -> Cost:
+def measure_cost(model: Classifier, dataset: Dataset, seconds: float, latency_texts: Sequence[str], *, memory: bool) -> Cost:
     """A model's cost on ``dataset``, which it predicted in ``seconds``; with ``memory``, its peak in a fresh process.
 
-    The fresh process loads the model by its reference and reads the texts from a temporary
-    file, so a dataset built in memory is measured too.
+    The fresh process loads the model by its reference with the options it was loaded with
+    and reads the texts from a temporary file, so a dataset built in memory is measured too.
     """
     cost = {"docs_per_s": len(dataset) / seconds, "latency": latency(model, latency_texts), "parameters": int(model.num_parameters),
             "size_on_disk_bytes": size_on_disk(model.folder)}
     if memory:
+        from ..models import LoadOptions
+
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "texts.jsonl")
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.writelines(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in dataset.texts)
-            child = stream_in_child(model.ref, path, options)
+            write_jsonl(path, ({"text": t} for t in dataset.texts))
+            child = stream_in_child(model.ref, path, getattr(model, "load_options", LoadOptions()).to_dict())
         cost.update(peak_memory_mb=child["peak_rss_mb"], streaming_docs_per_s=child["documents"] / child["seconds"])
     return Cost(**cost)
