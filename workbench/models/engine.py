@@ -19,8 +19,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -133,31 +134,50 @@ def iter_predict_proba(
     ``texts`` may be any iterable (a generator over a file, say); it is read ``chunk_size``
     texts at a time. ``progress=None`` shows a bar for at least 256 texts on a terminal.
     """
-    num_labels = model.config.num_labels
     options = options.for_device(device)
-    budget = options.token_budget
+    budget = options.token_budget  # halved on out-of-memory, for the rest of this call
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     disable = ((total or 0) < PROGRESS_MIN_TEXTS or None) if progress is None else not progress
     iterator = iter(texts)
     with tqdm(total=total, desc="predict", unit="text", disable=disable) as bar:
         while chunk := list(itertools.islice(iterator, options.chunk_size)):
             rows, owners = encode(tokenizer, chunk, max_length=max_length, options=options)
-            row_proba = np.empty((len(rows), num_labels), dtype=np.float64)
-            pending = token_budget_batches([len(r["input_ids"]) for r in rows], budget, options.max_batch_size)
-            while pending:
-                batch = pending.pop(0)
-                try:
-                    row_proba[batch] = forward(model, pad_batch([rows[i] for i in batch], pad), device, autocast)
-                except torch.OutOfMemoryError:
-                    if len(batch) == 1:
-                        raise
-                    budget = max(1, budget // 2)
-                    logger.warning("out of memory; retrying with a token budget of %d", budget)
-                    if device.type == "cuda":
-                        torch.cuda.empty_cache()
-                    pending = token_budget_batches_of(batch, rows, budget, options.max_batch_size) + pending
-            yield _per_text(row_proba, owners, len(chunk))
+            row_proba, budget = run_rows(model, rows, pad_id=pad, device=device, autocast=autocast, budget=budget,
+                                         max_batch_size=options.max_batch_size, outputs=probabilities)
+            yield _per_text(np.array(row_proba, dtype=np.float64).reshape(len(rows), model.config.num_labels), owners, len(chunk))
             bar.update(len(chunk))
+
+
+def run_rows(model: torch.nn.Module, rows: Sequence[dict[str, list[int]]], *, pad_id: int, device: torch.device, autocast: torch.dtype | None,
+             budget: int, max_batch_size: int, outputs: Callable[[Any, Sequence[int]], Sequence[np.ndarray]]) -> tuple[list[np.ndarray], int]:
+    """Run token rows through ``model`` in token-budget batches; ``outputs(model_output, lengths)`` gives one array per row.
+
+    Rows go longest first into batches of at most ``budget`` padded tokens and come back in
+    input order. On out-of-memory the budget is halved and the batch re-cut; the budget that
+    worked is returned with the results, for the caller's next rows.
+    """
+    results: list[np.ndarray | None] = [None] * len(rows)
+    pending = token_budget_batches([len(r["input_ids"]) for r in rows], budget, max_batch_size)
+    while pending:
+        batch = pending.pop(0)
+        try:
+            output = forward(model, pad_batch([rows[i] for i in batch], pad_id), device, autocast)
+            for i, row in zip(batch, outputs(output, [len(rows[i]["input_ids"]) for i in batch])):
+                results[i] = row
+        except torch.OutOfMemoryError:
+            if len(batch) == 1:
+                raise
+            budget = max(1, budget // 2)
+            logger.warning("out of memory; retrying with a token budget of %d", budget)
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            pending = token_budget_batches_of(batch, rows, budget, max_batch_size) + pending
+    return results, budget  # type: ignore[return-value]
+
+
+def probabilities(output: Any, lengths: Sequence[int]) -> np.ndarray:
+    """Class probabilities of a batch's rows: softmax of the logits in float64 (sums to one within scikit-learn's checks)."""
+    return torch.softmax(output.logits.to(torch.float64), dim=-1).cpu().numpy()
 
 
 def token_budget_batches_of(subset: Sequence[int], rows: Sequence[dict], budget: int, max_batch_size: int) -> list[list[int]]:
@@ -180,11 +200,10 @@ def predict_proba(model: torch.nn.Module, tokenizer, texts: Sequence[str], **kwa
     return np.concatenate(chunks) if chunks else np.zeros((0, model.config.num_labels), dtype=np.float64)
 
 
-def forward(model: torch.nn.Module, batch: dict[str, torch.Tensor], device: torch.device, autocast: torch.dtype | None) -> np.ndarray:
-    """Probabilities of one padded batch; pinned, non-blocking copies on CUDA."""
+def forward(model: torch.nn.Module, batch: dict[str, torch.Tensor], device: torch.device, autocast: torch.dtype | None) -> Any:
+    """The model's output on one padded batch, without gradients; pinned, non-blocking copies on CUDA."""
     pin = device.type == "cuda"
     inputs = {k: (v.pin_memory() if pin else v).to(device, non_blocking=pin) for k, v in batch.items()}
     amp = torch.autocast(device.type, dtype=autocast) if autocast is not None else contextlib.nullcontext()
     with torch.inference_mode(), amp:
-        logits = model(**inputs).logits
-    return torch.softmax(logits.to(torch.float64), dim=-1).cpu().numpy()
+        return model(**inputs)

@@ -18,6 +18,9 @@ from pathlib import Path
 from ..errors import ModelError
 
 DEMO_PREFIX = "demo:"
+# The task of a transformers folder, from the suffix of its architecture's class name.
+TASKS = {"classification": "ForSequenceClassification", "question-answering": "ForQuestionAnswering"}
+TASK_NAMES = {"classification": "a sequence-classification model", "question-answering": "an extractive question-answering model"}
 HF_LOAD = {"trust_remote_code": False, "local_files_only": True}  # every from_pretrained call passes these
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 CONVERT_HINT = (
@@ -63,8 +66,18 @@ def _read_json(path: Path) -> dict:
         raise ModelError(f"{path} is not valid JSON ({exc.__class__.__name__}); restore the file from the model's source") from None
 
 
-def check_model_folder(folder: Path) -> dict:
-    """Refuse unsafe or unusable folders before loading; return the parsed config.json."""
+def folder_task(folder: Path) -> str:
+    """The task of a transformers model folder (a key of ``TASKS``) from its config's architectures; classification when none is named."""
+    config_path = folder / "config.json"
+    architectures = (_read_json(config_path).get("architectures") or []) if config_path.is_file() else []
+    for task, suffix in TASKS.items():
+        if any(a.endswith(suffix) for a in architectures):
+            return task
+    return "classification"
+
+
+def check_model_folder(folder: Path, task: str = "classification") -> dict:
+    """Refuse unsafe or unusable folders before loading, or a model of another ``task``; return the parsed config.json."""
     from transformers import CONFIG_MAPPING
 
     config_path = folder / "config.json"
@@ -83,9 +96,9 @@ def check_model_folder(folder: Path) -> dict:
             f"{config_path}: model_type {model_type!r} is not a transformers architecture (it would need remote code); use a model whose architecture ships with transformers"
         )
     architectures = config.get("architectures") or []
-    if architectures and not any(a.endswith("ForSequenceClassification") for a in architectures):
+    if architectures and not any(a.endswith(TASKS[task]) for a in architectures):
         raise ModelError(
-            f"{folder} holds {', '.join(architectures)}, not a sequence-classification model; fine-tune it for classification first"
+            f"{folder} holds {', '.join(architectures)}, not {TASK_NAMES[task]}; fine-tune it for {task} first"
         )
     names = {p.name for p in folder.iterdir()}
     if not any(n == "model.safetensors" or n == "model.safetensors.index.json" or n.endswith(".safetensors") for n in names):

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..records import Classifier
-from .folders import resolve_model_folder
+from .folders import folder_task, resolve_model_folder
 from .options import LoadOptions, check_device_name
 
 
@@ -29,7 +29,10 @@ def load_options(options: LoadOptions | None = None, **overrides: Any) -> LoadOp
 
 
 def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -> Classifier:
-    """Load a classifier from a local Hugging Face folder or a demo name.
+    """Load a model from a local Hugging Face folder or a demo name; its task comes from the folder.
+
+    A ``*ForSequenceClassification`` folder or a scikit-learn folder gives a classifier, a
+    ``*ForQuestionAnswering`` folder a ``QuestionAnswerer`` (``answer(questions, contexts)``).
 
     Parameters
     ----------
@@ -60,6 +63,10 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
             option = f"precision {options.precision!r}" if options.precision not in ("auto", "fp32") else f"backend {options.backend!r}"
             raise ParameterError(f"{option} applies to transformer models; {ref} is a scikit-learn model (leave the default)")
         return SklearnClassifier(ref, folder)
+    if folder_task(folder) == "question-answering":
+        from .question_answering import QuestionAnswerer
+
+        return QuestionAnswerer(ref, folder, options)
     from .transformer import TransformerClassifier
 
     return TransformerClassifier(ref, folder, options)

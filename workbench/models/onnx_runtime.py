@@ -28,10 +28,12 @@ OPSET = 17
 EXPORT_VERSION = 2  # part of the cache key: a change to how models are exported makes new files
 
 
-def check_backend(backend: str, device, precision: str) -> None:
-    """Raise ParameterError for an unknown backend or one that cannot serve this device or precision."""
+def check_backend(backend: str, device, precision: str, task: str = "classification") -> None:
+    """Raise ParameterError for an unknown backend or one that cannot serve this device, precision or task."""
     check_choice("backend", backend, BACKENDS)
     if backend == "onnxruntime":
+        if task != "classification":
+            raise ParameterError(f"backend 'onnxruntime' serves classifiers; a {task} model runs on --backend torch")
         if device.type != "cpu":
             raise ParameterError(f"backend 'onnxruntime' runs on the CPU here (got {device.type}); use --backend torch")
         if precision not in ("auto", "fp32"):

@@ -38,12 +38,22 @@ def truncation_limit(tokenizer_max: int | None, config) -> int:
     return min(candidates) if candidates else 512
 
 
-class TransformerClassifier:
-    """A transformers sequence-classification model behind the workbench's Classifier protocol."""
+class TransformerModel:
+    """A transformers model loaded safely onto a device and precision, with the engine's options.
+
+    The shared part of every task's adapter: the folder checks for ``task``, the device,
+    precision and backend checks, the weights and tokenizer (``auto_class``, safetensors, no
+    remote code), int8 quantization, the token limit, the fingerprint. Subclasses add what the
+    task does with the outputs.
+    """
+
+    task = "classification"
+    auto_class = "AutoModelForSequenceClassification"
 
     def __init__(self, ref: str, folder: Path, options: LoadOptions | None = None) -> None:
-        check_model_folder(folder)
-        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+        check_model_folder(folder, self.task)
+        import transformers
+        from transformers import AutoConfig, AutoTokenizer
 
         from .device import autocast_dtype, check_precision, quantize_int8, resolve_device
         from .onnx_runtime import check_backend
@@ -54,7 +64,7 @@ class TransformerClassifier:
         self.load_options = options
         self.device = resolve_device(options.device)
         check_precision(options.precision, self.device)
-        check_backend(options.backend, self.device, options.precision)
+        check_backend(options.backend, self.device, options.precision, self.task)
         self.precision = options.precision
         self.backend = options.backend
         self.autocast = autocast_dtype(options.precision, self.device)
@@ -62,8 +72,8 @@ class TransformerClassifier:
                                      stride=options.stride).for_device(self.device)
         try:
             with quiet_transformers():
-                config = AutoConfig.from_pretrained(folder, **HF_LOAD)
-                self.model = AutoModelForSequenceClassification.from_pretrained(folder, config=config, use_safetensors=True, **HF_LOAD)
+                self.config = AutoConfig.from_pretrained(folder, **HF_LOAD)
+                self.model = getattr(transformers, self.auto_class).from_pretrained(folder, config=self.config, use_safetensors=True, **HF_LOAD)
                 self.tokenizer = AutoTokenizer.from_pretrained(folder, **HF_LOAD)
         except (OSError, ValueError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -71,11 +81,31 @@ class TransformerClassifier:
         self.model.eval().to(self.device)
         if self.precision == "int8":
             self.model = quantize_int8(self.model)
-        self.max_length = truncation_limit(self.tokenizer.model_max_length, config)
+        self.max_length = truncation_limit(self.tokenizer.model_max_length, self.config)
+        self.runner = self.model  # what the engine runs: the torch module, or an ONNX Runtime session
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the folder's files and the options that change outputs (for caches, manifests)."""
+        from ..io import folder_fingerprint
+
+        settings = {"precision": self.precision, "backend": self.backend, "max_length": self.max_length, "long_text": self.options.long_text, "stride": self.options.stride}
+        return folder_fingerprint(self.folder, settings)
+
+    @cached_property
+    def num_parameters(self) -> int:
+        """Number of parameters of the network."""
+        return sum(p.numel() for p in self.model.parameters())
+
+
+class TransformerClassifier(TransformerModel):
+    """A transformers sequence-classification model behind the workbench's Classifier protocol."""
+
+    def __init__(self, ref: str, folder: Path, options: LoadOptions | None = None) -> None:
+        super().__init__(ref, folder, options)
         if self.options.long_text == "window" and not 0 <= self.options.stride < self.max_length // 2:
             raise ParameterError(f"stride {self.options.stride} is too large for windows of {self.max_length} tokens; use less than {self.max_length // 2}")
-        self.label_names = tuple(str(config.id2label[i]) for i in range(config.num_labels))
-        self.runner = self.model  # what the engine runs: the torch module, or an ONNX Runtime session
+        self.label_names = tuple(str(self.config.id2label[i]) for i in range(self.config.num_labels))
         if self.backend == "onnxruntime":
             from .onnx_runtime import onnxruntime_runner
 
@@ -95,19 +125,6 @@ class TransformerClassifier:
 
     def _engine_kwargs(self) -> dict:
         return {"device": self.device, "max_length": self.max_length, "options": self.options, "autocast": self.autocast}
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """SHA-256 of the folder's files and the options that change outputs (for caches, manifests)."""
-        from ..io import folder_fingerprint
-
-        settings = {"precision": self.precision, "backend": self.backend, "max_length": self.max_length, "long_text": self.options.long_text, "stride": self.options.stride}
-        return folder_fingerprint(self.folder, settings)
-
-    @cached_property
-    def num_parameters(self) -> int:
-        """Number of parameters of the network."""
-        return sum(p.numel() for p in self.model.parameters())
 
     def __repr__(self) -> str:
         return f"TransformerClassifier({self.ref!r}, labels={list(self.label_names)}, device={self.device.type}, precision={self.precision}, backend={self.backend}, max_length={self.max_length})"

@@ -5,6 +5,7 @@
 * ``Predictions``, ``Provenance``          one model's probabilities on one dataset, and their origin
 * ``Metrics``, ``ConfidenceInterval``      classification metrics with bootstrap intervals
 * ``Attribution``                          one explanation of one text, a score per word read
+* ``Answer``                               a span of a context that answers a question, with its score
 * ``Faithfulness`` and its parts           faithfulness against random words, agreement, stability
 * ``ExplanationStudy``                     several methods on the same documents, scored
 * ``Comparison``, ``Pairwise``, ``Cost``   models compared: paired tests, slices, flip rates, cost
@@ -14,6 +15,7 @@ and the CLI never convert between private shapes, and no layer reads another's n
 string keys; JSON keys are field names.
 """
 
+from .answer import Answer
 from .attribution import Attribution
 from .classifier import Classifier
 from .comparison import Comparison, Cost, ExplanationAgreement, FlipRate, Latency, Pairwise, SliceMetrics
@@ -24,7 +26,7 @@ from .metrics import ConfidenceInterval, Metrics
 from .predictions import Predictions, Provenance
 
 __all__ = [
-    "Agreement", "Attribution", "Classifier", "Comparison", "ConfidenceInterval", "Cost", "Dataset", "DiagnosticsSummary",
+    "Agreement", "Answer", "Attribution", "Classifier", "Comparison", "ConfidenceInterval", "Cost", "Dataset", "DiagnosticsSummary",
     "ExplanationAgreement", "ExplanationStudy", "Faithfulness", "FlipRate", "Latency", "Metrics", "Pairwise", "Predictions",
     "Provenance", "RandomTest", "ReadingSummary", "ScoreSummary", "SliceMetrics", "Stability",
 ]
