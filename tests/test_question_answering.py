@@ -107,3 +107,104 @@ def test_the_quick_start_decoding_goes_wrong_where_the_workbench_does_not(tiny_q
     assert text not in context  # special tokens and words glued from wherever the span ran
     [best] = model.answer([question], [context])[0]
     assert context[best.start:best.end] == best.text and len(model.tokenizer(question, context)["input_ids"]) > 128
+
+
+def squad_file(path: Path, rows: list[dict]) -> Path:
+    """SQuAD's nested JSON: one article, one paragraph per distinct context."""
+    paragraphs: dict[str, list] = {}
+    for row in rows:
+        paragraphs.setdefault(row["context"], []).append({k: v for k, v in row.items() if k != "context"})
+    path.write_text(json.dumps({"version": "v2.0", "data": [{"title": "t", "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()]}]}))
+    return path
+
+
+def qa_rows() -> list[dict]:
+    first = "The Bank of England raised interest rates to 4.75% on Thursday, its governor Mervyn King said."
+    second = "Shares in London fell sharply as traders in the City reacted to the news. " * 10
+    return [
+        {"id": "q1", "question": "Who is the governor?", "context": first, "answers": [{"text": "Mervyn King", "answer_start": first.index("Mervyn")}]},
+        {"id": "q2", "question": "What did the bank raise?", "context": first,
+         "answers": [{"text": "interest rates", "answer_start": first.index("interest")}, {"text": "rates", "answer_start": first.index("rates")}]},
+        {"id": "q3", "question": "Who won the match?", "context": first, "answers": [], "is_impossible": True},
+        {"id": "q4", "question": "Where did shares fall?", "context": second, "answers": [{"text": "London", "answer_start": second.index("London")}]},
+    ]
+
+
+def official_scores(prediction: str, gold: list[str]) -> tuple[float, float]:
+    """The official SQuAD v2.0 evaluation script's exact match and F1 (its normalize_answer, compute_exact, compute_f1)."""
+    import collections
+    import re
+    import string
+
+    def normalize(s: str) -> str:
+        s = "".join(ch for ch in s.lower() if ch not in set(string.punctuation))
+        return " ".join(re.sub(r"\b(a|an|the)\b", " ", s).split())
+
+    def f1(a: str, b: str) -> float:
+        gold_toks, pred_toks = normalize(a).split(), normalize(b).split()
+        common = collections.Counter(gold_toks) & collections.Counter(pred_toks)
+        same = sum(common.values())
+        if not gold_toks or not pred_toks:
+            return float(gold_toks == pred_toks)
+        if same == 0:
+            return 0.0
+        precision, recall = same / len(pred_toks), same / len(gold_toks)
+        return 2 * precision * recall / (precision + recall)
+
+    gold = [g for g in gold if normalize(g)] or [""]
+    return 100.0 * max(float(normalize(g) == normalize(prediction)) for g in gold), 100.0 * max(f1(g, prediction) for g in gold)
+
+
+@pytest.mark.parametrize("form", ["squad.json", "flat.jsonl", "flat.csv", "flat.parquet"])
+def test_evaluate_a_question_answering_model_in_every_file_form(cli, tmp_path, tiny_qa_dir, form):
+    import pandas as pd
+
+    rows = qa_rows()
+    if form == "squad.json":
+        data = squad_file(tmp_path / form, rows)
+    else:
+        frame = pd.DataFrame([{k: r[k] for k in ("id", "question", "context", "answers")} for r in rows])
+        data = tmp_path / form
+        if form.endswith(".jsonl"):
+            frame.to_json(data, orient="records", lines=True)
+        elif form.endswith(".csv"):
+            frame.assign(answers=frame["answers"].map(json.dumps)).to_csv(data, index=False)
+        else:
+            frame.to_parquet(data)
+    out = tmp_path / "out"
+    result = cli("evaluate", "--model", tiny_qa_dir, "--data", data, "--out", out, "--max-seq-len", "32", "--doc-stride", "8")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    lines = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["q1", "q2", "q3", "q4"] and metrics["n"] == 4
+    assert metrics["decoding"] == {"max_answer_len": 30, "doc_stride": 8, "max_seq_len": 32, "handle_impossible": True}
+    contexts = {r["id"]: r["context"] for r in rows}
+    for line in lines:
+        assert contexts[line["id"]][line["start"]:line["end"]] == line["prediction"]
+        assert (line["exact_match"], line["f1"]) == pytest.approx(official_scores(line["prediction"], line["answers"]), abs=1e-4)
+    assert metrics["exact_match"] == pytest.approx(sum(line["exact_match"] for line in lines) / 4)
+    assert metrics["f1"] == pytest.approx(sum(line["f1"] for line in lines) / 4)
+    assert metrics["has_answer"]["n"] == 3 and metrics["no_answer"]["n"] == 1 and 0 <= metrics["outside_windows"] <= 1
+    assert set(metrics["ci"]) == {"exact_match", "f1"} and metrics["provenance"]["data_sha256"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda rows: rows[0].pop("question"), "has no 'question'"),
+    (lambda rows: rows[1].update(question="  "), "'q2' (row 1) has an empty question"),
+    (lambda rows: rows[0]["answers"][0].update(answer_start=3), "the answer 'Mervyn King' is not at character 3 of its context"),
+    (lambda rows: rows[3].update(id="q1"), "question id 'q1' occurs more than once"),
+])
+def test_a_bad_question_answering_file_is_one_line_exit_2_and_nothing_written(cli, tmp_path, tiny_qa_dir, change, message):
+    rows = qa_rows()
+    change(rows)
+    result = cli("evaluate", "--model", tiny_qa_dir, "--data", squad_file(tmp_path / "bad.json", rows), "--out", tmp_path / "out")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and message in result.stderr, result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_model_and_data_of_different_tasks_is_exit_2(cli, tmp_path, tiny_qa_dir, tiny_model_dir, tiny_csv):
+    qa = squad_file(tmp_path / "d.json", qa_rows())
+    for model, data, message in ((tiny_model_dir, qa, "is a classification model but"), (tiny_qa_dir, tiny_csv, "is a question-answering model but")):
+        result = cli("evaluate", "--model", model, "--data", data, "--out", tmp_path / "out")
+        assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.output
+        assert not (tmp_path / "out").exists()

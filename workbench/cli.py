@@ -185,15 +185,32 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv and confusion_matrix.png.")],
     inputs: Inputs,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
+    max_answer_len: Annotated[int, typer.Option(min=1, help="Question answering: most tokens in an answer.")] = 30,
+    doc_stride: Annotated[Optional[int], typer.Option(help="Question answering: tokens of overlap between context windows (default: 128, or half a window).")] = None,
+    max_seq_len: Annotated[Optional[int], typer.Option(help="Question answering: tokens per window (default: the model's limit, at most 384).")] = None,
 ) -> None:
-    """Evaluate a model on a labeled dataset and write metrics.json, predictions.csv and a confusion matrix."""
+    """Evaluate a model on a labeled dataset: metrics.json and predictions (a classifier: predictions.csv and a
+    confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact match and F1)."""
+    from .studies.answering import check_task
+
+    _check_folder(out)
+    dataset, model = inputs.load()
+    check_task(model, dataset)
+    if model.task == "question-answering":
+        from .statistics.qa_metrics import compute_qa_metrics
+        from .studies.answering import predict_answers, write_qa_evaluation
+
+        answers = predict_answers(model, dataset, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len, progress=inputs.progress)
+        scores = compute_qa_metrics(answers, seed=seed)
+        write_qa_evaluation(out, answers, scores)
+        typer.echo(f"{inputs.model} on {dataset.name}: n={scores.n} exact match={scores.exact_match:.2f} F1={scores.f1:.2f}")
+        typer.echo(f"wrote {out}/metrics.json, predictions.jsonl")
+        return
     from .statistics.metrics import compute_metrics
     from .studies.evaluation import write_evaluation
     from .studies.prediction import predict
 
-    _check_folder(out)
-    dataset, classifier = inputs.load()
-    predictions = predict(classifier, dataset, progress=inputs.progress)
+    predictions = predict(model, dataset, progress=inputs.progress)
     metrics = compute_metrics(predictions, seed=seed)
     write_evaluation(out, predictions, metrics)
     ci = metrics.ci["accuracy"]

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from .errors import DataError
 from .records import Dataset
+from .records.qa_dataset import QADataset
 
 SPLITS = ("train", "validation", "test")
-FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".json": "squad"}
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,15 @@ def load_dataset(
     text_column: str = "text",
     label_column: str | None = "label",
     id_column: str = "id",
-) -> Dataset:
-    """Load a dataset by reference.
+) -> Dataset | QADataset:
+    """Load a dataset by reference: texts with labels, or questions with contexts and answers.
 
     Parameters
     ----------
     ref : str
-        ``bbc-news``, ``bbc-news:SPLIT`` or a path to a ``.csv``, ``.jsonl`` or ``.parquet`` file.
+        ``bbc-news``, ``bbc-news:SPLIT`` or a path to a ``.csv``, ``.jsonl`` or ``.parquet`` file;
+        a file with ``question`` and ``context`` columns, or SQuAD's nested ``.json``, is a
+        question-answering dataset (``squad``).
     split : str, optional
         ``train``, ``validation`` or ``test`` for a built-in dataset (instead of ``:SPLIT``).
     text_column, label_column, id_column : str
@@ -167,11 +170,17 @@ def _column_as_strings(frame, column: str, path: Path, role: str) -> tuple[str, 
     return values
 
 
-def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str) -> Dataset:
+def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str) -> Dataset | QADataset:
+    from .squad import is_squad_file, load_squad_json, qa_rows
+
+    if is_squad_file(path):
+        return load_squad_json(path)
     frame = _read_table(path)
     if len(frame) == 0:
         raise DataError(f"{path} has a header but no rows; add at least one row")
     columns = [str(c) for c in frame.columns]
+    if "question" in columns and "context" in columns:
+        return qa_rows(frame, path)
     for column, option in ((text_column, "--text-column"), (label_column, "--label-column")):
         if column is not None and column not in columns:
             raise DataError(f"{path}: no {column!r} column (columns: {', '.join(columns)}); rename one or pass {option}")
@@ -241,13 +250,14 @@ def load_columns(ref: str, columns: Sequence[str]) -> dict[str, tuple[str, ...]]
     return {column: tuple("(blank)" if blank(v) else str(v) for v in frame[column]) for column in columns}
 
 
-def as_dataset(data: str | os.PathLike[str] | Dataset, *, text_column: str = "text", label_column: str | None = "label", id_column: str = "id") -> Dataset:
+def as_dataset(data: str | os.PathLike[str] | Dataset | QADataset, *, text_column: str = "text", label_column: str | None = "label",
+               id_column: str = "id") -> Dataset | QADataset:
     """``data`` as a Dataset: a reference is loaded (``load_dataset``), a Dataset is used as it is.
 
     Every verb takes its data through here, so a notebook can pass what it holds; anything else
     is a one-line TypeError that names what is accepted.
     """
-    if isinstance(data, Dataset):
+    if isinstance(data, (Dataset, QADataset)):
         return data
     if isinstance(data, (str, os.PathLike)):
         return load_dataset(os.fspath(data), text_column=text_column, label_column=label_column, id_column=id_column)

@@ -101,6 +101,20 @@ class QuestionAnswerer(TransformerModel):
                 bar.update(len(chunk))
         return answers
 
+    def context_windows(self, question: str, context: str, *, max_seq_len: int | None = None, doc_stride: int | None = None) -> list[tuple[int, int]]:
+        """The character spans of ``context`` that each window holds (the model reads only these)."""
+        max_seq_len, doc_stride = self.decoding_lengths(max_seq_len, doc_stride)
+        question_first = self.tokenizer.padding_side == "right"
+        pair = (question, context) if question_first else (context, question)
+        encoded = self.tokenizer(*pair, truncation="only_second" if question_first else "only_first", max_length=max_seq_len, stride=doc_stride,
+                                 return_overflowing_tokens=True, return_offsets_mapping=True)
+        side = 1 if question_first else 0
+        spans = []
+        for w in range(len(encoded["input_ids"])):
+            offsets = [o for o, sequence in zip(encoded["offset_mapping"][w], encoded.sequence_ids(w)) if sequence == side]
+            spans.append((offsets[0][0], offsets[-1][1]) if offsets else (0, 0))
+        return spans
+
     def decoding_lengths(self, max_seq_len: int | None, doc_stride: int | None) -> tuple[int, int]:
         """The window and overlap in tokens, the pipeline's defaults filled in and checked."""
         max_seq_len = min(self.max_length, PIPELINE_MAX_SEQ_LEN) if max_seq_len is None else max_seq_len

@@ -43,6 +43,8 @@ def save_sklearn(pipeline, folder: Path, *, extra: dict | None = None) -> None:
 class SklearnClassifier:
     """A scikit-learn pipeline with ``predict_proba`` behind the Classifier protocol."""
 
+    task = "classification"
+
     def __init__(self, ref: str, folder: Path) -> None:
         import skops.io as sio
 

@@ -23,6 +23,8 @@ class Dataset:
     label_names: tuple[str, ...]
     sha256: str = field(default="")
 
+    task = "classification"
+
     def __post_init__(self) -> None:
         if not self.sha256:
             digest = hashlib.sha256(

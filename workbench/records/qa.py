@@ -1,0 +1,73 @@
+"""A question-answering model's answers on a dataset, and their SQuAD scores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .answer import Answer
+from .base import Record
+from .metrics import ConfidenceInterval
+from .predictions import Provenance
+from .qa_dataset import GoldAnswer
+
+
+@dataclass(frozen=True)
+class Decoding(Record):
+    """How answers were decoded: the longest answer in tokens, the window, its overlap, and whether the null answer competes."""
+
+    max_answer_len: int
+    doc_stride: int
+    max_seq_len: int
+    handle_impossible: bool
+
+
+@dataclass(frozen=True, eq=False)
+class QAPredictions(Record):
+    """One model's best answer to every question of a dataset, in dataset order, with the gold answers.
+
+    ``in_window[i]`` says whether a gold answer of question i lies whole inside one of the
+    windows the model read (None for a question without gold answers).
+    """
+
+    model: str
+    dataset: str
+    ids: tuple[str, ...]
+    answers: tuple[Answer, ...]
+    gold: tuple[tuple[GoldAnswer, ...], ...]
+    in_window: tuple[bool | None, ...]
+    decoding: Decoding
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class QAMetrics(Record):
+    """SQuAD exact match and F1 (0-100, the official normalisation via torchmetrics) overall and per question.
+
+    ``ci`` holds seeded bootstrap intervals of both; ``has_answer`` and ``no_answer`` the
+    scores on the questions with and without a gold answer (SQuAD 2.0's HasAns/NoAns);
+    ``outside_windows`` the share of answerable questions whose every gold answer lies outside
+    every window the model read (it cannot get those right).
+    """
+
+    model: str
+    data: str
+    n: int
+    exact_match: float
+    f1: float
+    per_question: tuple[Mapping[str, Any], ...]
+    ci: Mapping[str, ConfidenceInterval | None]
+    has_answer: Mapping[str, Any]
+    no_answer: Mapping[str, Any]
+    outside_windows: float | None
+    decoding: Decoding
+    seed: int
+    provenance: Provenance | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """metrics.json: the scores, intervals, splits and decoding; the per-question scores go to predictions.jsonl."""
+        data = asdict(self)
+        data.pop("per_question")
+        data["provenance"] = self.provenance.to_dict() if self.provenance else None
+        return data

@@ -1,0 +1,63 @@
+"""Answer a question-answering dataset with a model, score the answers, and write the evaluation files.
+
+``workbench evaluate`` on a question-answering model is :func:`predict_answers` (the best answer
+to every question, decoded as the pipeline does, with whether a gold answer lay inside a window
+the model read), ``statistics.qa_metrics.compute_qa_metrics``, and :func:`write_qa_evaluation`:
+``predictions.jsonl`` (one line per question) and, last, ``metrics.json``, each atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import DataError
+from ..io import write_json, write_jsonl
+from ..provenance import provenance
+from ..records.qa import Decoding, QAMetrics, QAPredictions
+from ..records.qa_dataset import QADataset
+
+
+def check_task(model, dataset) -> None:
+    """A one-line DataError when the model's task and the data's differ."""
+    model_task, data_task = model.task, dataset.task
+    if model_task != data_task:
+        what = {"classification": "texts with labels", "question-answering": "questions with contexts and answers"}
+        raise DataError(f"{model.ref} is a {model_task} model but {dataset.name} holds {what[data_task]}; give data of the model's task")
+
+
+def predict_answers(model, dataset: QADataset, *, max_answer_len: int = 30, doc_stride: int | None = None, max_seq_len: int | None = None,
+                    handle_impossible: bool | None = None, progress: bool | None = None) -> QAPredictions:
+    """The model's best answer to every question, with the decoding used and where the gold answers lay.
+
+    ``handle_impossible`` defaults to whether the dataset has unanswerable questions (SQuAD 2.0).
+    """
+    check_task(model, dataset)
+    if handle_impossible is None:
+        handle_impossible = not all(dataset.has_answer)
+    max_seq_len, doc_stride = model.decoding_lengths(max_seq_len, doc_stride)
+    answers = model.answer(dataset.questions, dataset.contexts, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len,
+                           handle_impossible=handle_impossible, progress=progress)
+    in_window = []
+    for question, context, gold in zip(dataset.questions, dataset.contexts, dataset.answers):
+        windows = model.context_windows(question, context, max_seq_len=max_seq_len, doc_stride=doc_stride) if gold else []
+        in_window.append(any(a <= g.answer_start and g.answer_start + len(g.text) <= b for g in gold for a, b in windows) if gold else None)
+    return QAPredictions(
+        model=model.ref, dataset=dataset.name, ids=dataset.ids, answers=tuple(best[0] for best in answers), gold=dataset.answers,
+        in_window=tuple(in_window), decoding=Decoding(max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len,
+                                                     handle_impossible=handle_impossible),
+        provenance=provenance(model, dataset),
+    )
+
+
+def write_qa_evaluation(out: str | os.PathLike[str], predictions: QAPredictions, metrics: QAMetrics) -> dict[str, Path]:
+    """Write predictions.jsonl (id, prediction, start, end, score, answers, exact_match, f1) and metrics.json (last) into ``out``."""
+    out = Path(out)
+    paths = {name: out / name for name in ("predictions.jsonl", "metrics.json")}
+    write_jsonl(paths["predictions.jsonl"], (
+        {"id": qid, "prediction": answer.text, "start": answer.start, "end": answer.end, "score": answer.score,
+         "answers": [g.text for g in gold], "exact_match": row["exact_match"], "f1": row["f1"]}
+        for qid, answer, gold, row in zip(predictions.ids, predictions.answers, predictions.gold, metrics.per_question)
+    ))
+    write_json(paths["metrics.json"], metrics.to_dict())
+    return paths
