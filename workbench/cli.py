@@ -432,7 +432,9 @@ def models_build_demo(
             typer.echo(f"demo:{name} is up to date")
             continue
         info = build_demo(name, force=force)
-        typer.echo(f"built demo:{name} in {info['build_seconds']:.0f} s (validation accuracy {info['validation_accuracy']:.4f})")
+        score = (f"validation accuracy {info['validation_accuracy']:.4f}" if "validation_accuracy" in info
+                 else f"validation exact match {info['validation_exact_match']:.2f}")
+        typer.echo(f"built demo:{name} in {info['build_seconds']:.0f} s ({score})")
 
 
 @cache_app.command("info")

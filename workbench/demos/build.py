@@ -49,6 +49,14 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
             from ..models.scikit_learn import save_sklearn
 
             save_sklearn(fit_tfidf_logreg(train, seed=0), tmp)
+        elif spec.kind == "lexical-qa":
+            from ..models.lexical_qa import save_lexical_qa
+
+            save_lexical_qa(tmp)
+        elif spec.kind == "transformer-qa":
+            from .finetune import finetune_qa
+
+            finetune_qa(base_model_folder(), train, tmp, spec.finetune, name=f"demo:{name}", progress=progress)
         else:
             from .finetune import finetune
 
@@ -58,7 +66,7 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
             "hash": recipe_hash(spec),
             "recipe": asdict(spec),
             "build_seconds": round(time.perf_counter() - start, 1),
-            "validation_accuracy": _validation_accuracy(tmp),
+            **_validation_score(tmp, spec.train.partition(":")[0]),
         })
         if final.exists():
             shutil.rmtree(final)
@@ -68,8 +76,17 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
     return json.loads((final / RECIPE_FILE).read_text())
 
 
-def _validation_accuracy(path: Path) -> float:
+def _validation_score(path: Path, dataset: str) -> dict[str, float]:
+    """The built model's headline on the validation split: accuracy for a classifier, exact match for question answering."""
     from ..models import load_model
+
+    validation = load_dataset(f"{dataset}:validation")
+    model = load_model(str(path))
+    if model.task == "question-answering":
+        from ..statistics.qa_metrics import compute_qa_metrics
+        from ..studies.answering import predict_answers
+
+        return {"validation_exact_match": round(compute_qa_metrics(predict_answers(model, validation, progress=False)).exact_match, 2)}
     from ..studies.evaluation import evaluate
 
-    return round(evaluate(load_model(str(path)), load_dataset("bbc-news:validation")).accuracy, 4)
+    return {"validation_accuracy": round(evaluate(model, validation).accuracy, 4)}

@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 from ..records import Dataset
+from ..records.qa_dataset import QADataset
 from .registry import FinetuneConfig
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,7 @@ def finetune(base: Path, train: Dataset, out: Path, config: FinetuneConfig, *, n
     training would otherwise cost accuracy).
     """
     import torch
-    from tqdm.auto import tqdm
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from ..models.folders import HF_LOAD, quiet_transformers
 
@@ -50,7 +50,25 @@ def finetune(base: Path, train: Dataset, out: Path, config: FinetuneConfig, *, n
     encoded = tokenizer(list(train.texts), truncation=True, max_length=config.max_length, padding=True, return_tensors="pt")
     targets = torch.tensor([label2id[label] for label in train.labels])
 
-    steps = config.epochs * math.ceil(len(train) / config.batch_size)
+    train_loop(model, encoded, {"labels": targets}, config, name=name, progress=progress)
+    model.eval()
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def train_loop(model, inputs: dict, targets: dict, config: FinetuneConfig, *, name: str, progress: bool) -> None:
+    """AdamW with linear warm-up and decay over ``config.epochs`` passes of seeded random batches of the rows of ``inputs``.
+
+    ``inputs`` and ``targets`` hold tensors with one row per training example; ``targets``
+    are passed to the model as its loss arguments (``labels``, or ``start_positions`` and
+    ``end_positions``). Weight decay spares biases and LayerNorm weights.
+    """
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    rows_total = len(next(iter(targets.values())))
+    steps = config.epochs * math.ceil(rows_total / config.batch_size)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
@@ -62,9 +80,9 @@ def finetune(base: Path, train: Dataset, out: Path, config: FinetuneConfig, *, n
     model.train()
     with tqdm(total=steps, desc=f"fine-tune {name}", unit="step", disable=not progress) as bar:
         for _ in range(config.epochs):
-            for rows in torch.randperm(len(train), generator=generator).split(config.batch_size):
-                batch = {k: v[rows] for k, v in encoded.items()}
-                loss = model(**batch, labels=targets[rows]).loss
+            for rows in torch.randperm(rows_total, generator=generator).split(config.batch_size):
+                batch = {k: v[rows] for k, v in inputs.items()}
+                loss = model(**batch, **{k: v[rows] for k, v in targets.items()}).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
@@ -72,6 +90,62 @@ def finetune(base: Path, train: Dataset, out: Path, config: FinetuneConfig, *, n
                 optimizer.zero_grad(set_to_none=True)
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss.item():.3f}")
+
+
+def finetune_qa(base: Path, train: QADataset, out: Path, config: FinetuneConfig, *, name: str = "model", progress: bool = True) -> None:
+    """Fine-tune the encoder in ``base`` for extractive question answering on ``train`` and save it into ``out``.
+
+    The usual recipe (transformers' ``run_qa`` example): each question and its context are cut
+    into windows of ``config.max_length`` tokens overlapping by half a window; a window that
+    holds the whole gold answer is trained to point at its first and last tokens, one that does
+    not at [CLS]. Every window with the answer is kept and one seeded window without it per
+    question, so the model also learns where an answer is not without most of the training time
+    going to such windows.
+    """
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    from ..models.folders import HF_LOAD, quiet_transformers
+
+    torch.manual_seed(config.seed)
+    overrides = {"num_hidden_layers": config.num_layers} if config.num_layers else {}
+    with quiet_transformers():  # "newly initialized qa_outputs" is expected here
+        model = AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True, **overrides, **HF_LOAD)
+    tokenizer = AutoTokenizer.from_pretrained(base, model_max_length=config.max_length, **HF_LOAD)
+    encoded = tokenizer(list(train.questions), list(train.contexts), truncation="only_second", max_length=config.max_length,
+                        stride=config.max_length // 2, return_overflowing_tokens=True, return_offsets_mapping=True, padding="max_length")
+    starts, ends, positive = [], [], []
+    for w, owner in enumerate(encoded["overflow_to_sample_mapping"]):
+        span = answer_tokens(encoded, w, train.answers[owner])
+        starts.append(span[0] if span else 0)
+        ends.append(span[1] if span else 0)
+        positive.append(span is not None)
+    generator = torch.Generator().manual_seed(config.seed)
+    keep = [w for w, has in enumerate(positive) if has]
+    for owner in range(len(train)):
+        negatives = [w for w, o in enumerate(encoded["overflow_to_sample_mapping"]) if o == owner and not positive[w]]
+        if negatives:
+            keep.append(negatives[int(torch.randint(len(negatives), (1,), generator=generator))])
+    keep.sort()
+    inputs = {k: torch.tensor([encoded[k][w] for w in keep]) for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded}
+    targets = {"start_positions": torch.tensor([starts[w] for w in keep]), "end_positions": torch.tensor([ends[w] for w in keep])}
+    train_loop(model, inputs, targets, config, name=name, progress=progress)
     model.eval()
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+
+
+def answer_tokens(encoded, window: int, gold) -> tuple[int, int] | None:
+    """The first and last token of window ``window`` that cover a gold answer whole, or None when none fits in the window."""
+    sequence = encoded.sequence_ids(window)
+    offsets = encoded["offset_mapping"][window]
+    context = [i for i, s in enumerate(sequence) if s == 1]
+    if not context:
+        return None
+    for answer in gold:
+        first, last = answer.answer_start, answer.answer_start + len(answer.text)
+        if offsets[context[0]][0] <= first and last <= offsets[context[-1]][1]:
+            start = next(i for i in context if offsets[i][1] > first)
+            end = next(i for i in reversed(context) if offsets[i][0] < last)
+            return start, end
+    return None

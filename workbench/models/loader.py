@@ -11,7 +11,7 @@ import os
 from dataclasses import fields, replace
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import ModelError, ParameterError
 from ..records import Classifier
 from .folders import folder_task, resolve_model_folder
 from .options import LoadOptions, check_device_name
@@ -53,10 +53,17 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
     if not isinstance(ref, str):
         raise TypeError(f"load_model() takes a model folder or demo name (str), got {type(ref).__name__}")
     options = load_options(options, **overrides)
-    from .scikit_learn import SklearnClassifier, is_sklearn_folder
+    from .scikit_learn import SklearnClassifier, workbench_kind
 
     folder = resolve_model_folder(ref)
-    if is_sklearn_folder(folder):
+    kind = workbench_kind(folder)
+    if kind == "lexical-qa":
+        from .lexical_qa import LexicalAnswerer
+
+        return LexicalAnswerer(ref, folder)
+    if kind is not None and kind != "sklearn-skops":
+        raise ModelError(f"{folder} is a workbench model of unknown kind {kind!r}; rebuild it with this version of the workbench")
+    if kind is not None:
         check_device_name(options.device)  # scikit-learn runs on the CPU; a bad name is still an error
         default = LoadOptions()
         if options.precision not in ("auto", "fp32") or options.backend != default.backend:

@@ -9,6 +9,7 @@ loads as a :class:`SklearnClassifier`. skops loads only the types it trusts by d
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -25,9 +26,15 @@ WEIGHTS = "model.skops"
 CHUNK_SIZE = 2048
 
 
-def is_sklearn_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds a workbench scikit-learn model."""
-    return (folder / MANIFEST).is_file()
+def workbench_kind(folder: Path) -> str | None:
+    """The kind a workbench model folder's manifest names (``sklearn-skops``, ``lexical-qa``), or None for a transformers folder."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["kind"])
+    except (ValueError, KeyError, TypeError):
+        raise ModelError(f"{path} is not a workbench model manifest (JSON with a 'kind'); rebuild the model") from None
 
 
 def save_sklearn(pipeline, folder: Path, *, extra: dict | None = None) -> None:
