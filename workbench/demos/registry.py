@@ -59,8 +59,8 @@ DEMOS: dict[str, DemoRecipe] = {recipe.name: recipe for recipe in (
     DemoRecipe("minilm-l3-bbc", "the same recipe on the first 3 encoder layers (about 2x faster)", "transformer",
                finetune=FinetuneConfig(num_layers=3), packages=MINILM),
     DemoRecipe("tfidf-logreg", "TF-IDF (1-2 grams) + logistic regression baseline, scikit-learn via skops", "tfidf"),
-    DemoRecipe("minilm-qa", "all-MiniLM-L6-v2 fine-tuned for extractive question answering on bbc-qa:train (192-token windows)",
-               "transformer-qa", train="bbc-qa:train", finetune=FinetuneConfig(max_length=192), packages=MINILM),
+    DemoRecipe("minilm-qa", "all-MiniLM-L6-v2 fine-tuned for extractive question answering on bbc-qa:train (128-token windows)",
+               "transformer-qa", train="bbc-qa:train", finetune=FinetuneConfig(), packages=MINILM),
     DemoRecipe("lexical-qa", "lexical question-answering baseline: the SQuAD paper's sliding window over the best-matching sentence",
                "lexical-qa", train="bbc-qa:train"),
 )}
