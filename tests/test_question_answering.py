@@ -208,3 +208,33 @@ def test_a_model_and_data_of_different_tasks_is_exit_2(cli, tmp_path, tiny_qa_di
         result = cli("evaluate", "--model", model, "--data", data, "--out", tmp_path / "out")
         assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.output
         assert not (tmp_path / "out").exists()
+
+
+def test_two_question_answering_models_compared_on_the_same_questions(tmp_path, tiny_qa_dir):
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    from workbench.data import load_dataset
+    from workbench.models import load_model
+    from workbench.models.lexical_qa import save_lexical_qa
+    from workbench.statistics.qa_metrics import compute_qa_metrics
+    from workbench.statistics.qa_paired import qa_pairwise, qa_slices, question_word
+    from workbench.studies.answering import predict_answers
+
+    dataset = load_dataset(str(squad_file(tmp_path / "d.json", qa_rows())))
+    save_lexical_qa(tmp_path / "lexical")
+    runs = [predict_answers(load_model(str(folder)), dataset, progress=False) for folder in (tiny_qa_dir, tmp_path / "lexical")]
+    scores = [compute_qa_metrics(run, seed=0) for run in runs]
+    pair = qa_pairwise(*runs, *scores, seed=0)
+    right = [[r["exact_match"] > 0 for r in s.per_question] for s in scores]
+    table = [[sum(a and b for a, b in zip(*right)), sum(a and not b for a, b in zip(*right))],
+             [sum(b and not a for a, b in zip(*right)), sum(not a and not b for a, b in zip(*right))]]
+    assert pair.mcnemar_p == mcnemar(table, exact=True).pvalue and pair.n == 4
+    assert pair.exact_match_diff == pytest.approx(scores[0].exact_match - scores[1].exact_match)
+    assert pair.f1_diff == pytest.approx(scores[0].f1 - scores[1].f1) and len(pair.disagreements) == table[0][1] + table[1][0]
+    # the lexical baseline: the one name in the bank's sentence for every question on it, and "City" (the later name near "shares")
+    assert [a.text for a in runs[1].answers] == ["Mervyn King", "Mervyn King", "Mervyn King", "City"]
+    slices = {(s.by, s.slice): s for s in qa_slices(scores[1], dataset.questions, dataset.contexts)}
+    assert slices[("question word", "who")].n == 2 and slices[("question word", "who")].exact_match == 50.0
+    assert slices[("question word", "where")].exact_match == 0.0 and slices[("question word", "what")].n == 1
+    assert sum(s.n for s in slices.values() if s.by == "context length") == 4
+    assert question_word('Who said "it"?') == "who" and question_word("Name the bank.") == "other"

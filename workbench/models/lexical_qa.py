@@ -27,7 +27,7 @@ WINDOW = 5  # words either side of a candidate that count toward its score
 STOP_WORDS = frozenset("a an the of to in on at for and or but is are was were be been it its this that these those by with as from who "
                        "what when where which why how did do does said says i we you he she they".split())
 WORD = re.compile(r"[\w'’]+")
-SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"”’]?|$)")
+SENTENCE = re.compile(r"(?:[^.!?]|[.!?](?![\s\"”’]|$))+(?:[.!?]+[\"”’]?|$)")  # a full stop inside "4.75" ends nothing
 CANDIDATE = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|de|van|von)\s+)?[A-Z][\w'’-]*)*")
 
 

@@ -13,13 +13,8 @@ from .predictions import Predictions
 
 
 @dataclass(frozen=True)
-class Pairwise(Record):
-    """Model A against model B on the same rows (``statistics.paired.pairwise``); differences are A minus B.
-
-    McNemar's exact test on which rows each gets right (``significant``: p < 0.05), the
-    accuracy and macro-F1 differences with paired-bootstrap intervals ``[low, high]``, the
-    share of rows on which they agree, per-class F1 differences and the rows they disagree on.
-    """
+class PairedTest(Record):
+    """Model A against model B on the same rows: McNemar's exact test on which rows each gets right (``significant``: p < 0.05)."""
 
     a: str
     b: str
@@ -28,6 +23,17 @@ class Pairwise(Record):
     mcnemar_statistic: float
     significant: bool
     contingency: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Pairwise(PairedTest):
+    """Model A against model B on the same rows (``statistics.paired.pairwise``); differences are A minus B.
+
+    McNemar's exact test on which rows each gets right (``significant``: p < 0.05), the
+    accuracy and macro-F1 differences with paired-bootstrap intervals ``[low, high]``, the
+    share of rows on which they agree, per-class F1 differences and the rows they disagree on.
+    """
+
     accuracy_a: float
     accuracy_b: float
     accuracy_diff: float

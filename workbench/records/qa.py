@@ -8,6 +8,7 @@ from typing import Any
 
 from .answer import Answer
 from .base import Record
+from .comparison import PairedTest
 from .metrics import ConfidenceInterval
 from .predictions import Provenance
 from .qa_dataset import GoldAnswer
@@ -71,3 +72,36 @@ class QAMetrics(Record):
         data.pop("per_question")
         data["provenance"] = self.provenance.to_dict() if self.provenance else None
         return data
+
+
+@dataclass(frozen=True)
+class QAPairwise(PairedTest):
+    """Question-answering model A against B on the same questions; differences are A minus B.
+
+    McNemar's exact test on which questions each answers exactly (``significant``: p < 0.05),
+    paired-bootstrap intervals ``[low, high]`` of the exact-match and F1 differences (0-100),
+    the share of questions both answer with the same text, and the questions where exactly one
+    is right.
+    """
+
+    exact_match_a: float
+    exact_match_b: float
+    exact_match_diff: float
+    exact_match_diff_ci: tuple[float, float] | None
+    f1_diff: float
+    f1_diff_ci: tuple[float, float] | None
+    confidence_level: float
+    agreement: float
+    disagreements: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class QASlice(Record):
+    """Exact match and F1 within one slice of the questions (``by`` names the grouping); ``small``: too few to trust."""
+
+    by: str
+    slice: str
+    n: int
+    exact_match: float
+    f1: float
+    small: bool

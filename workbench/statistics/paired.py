@@ -33,21 +33,32 @@ def _check_paired(a: Predictions, b: Predictions) -> None:
         raise DataError(f"{a.model} and {b.model} see different gold labels; give models that share label names")
 
 
+def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray):  # -> tuple[list[list[int]], statsmodels Bunch]
+    """The 2x2 table of which rows each side gets right and McNemar's exact test on it (statsmodels)."""
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    table = [[int(np.sum(correct_a & correct_b)), int(np.sum(correct_a & ~correct_b))],
+             [int(np.sum(~correct_a & correct_b)), int(np.sum(~correct_a & ~correct_b))]]
+    return table, mcnemar(table, exact=True)
+
+
+def contingency(table: Sequence[Sequence[int]]) -> dict[str, int]:
+    """The McNemar table with its cells named."""
+    return {"both_correct": table[0][0], "only_a_correct": table[0][1], "only_b_correct": table[1][0], "both_wrong": table[1][1]}
+
+
 def pairwise(a: Predictions, b: Predictions, *, seed: int = 0, n_resamples: int = N_RESAMPLES, confidence_level: float = CONFIDENCE_LEVEL) -> Pairwise:
     """A against B on the same rows: McNemar's exact p, bootstrap intervals of the differences, where they differ.
 
     Differences are A minus B. ``significant`` is McNemar's p below 0.05.
     """
     from sklearn.metrics import f1_score
-    from statsmodels.stats.contingency_tables import mcnemar
 
     _check_paired(a, b)
     y = np.asarray(a.labels, dtype=object)
     pred_a, pred_b = np.asarray(a.predicted, dtype=object), np.asarray(b.predicted, dtype=object)
     correct_a, correct_b = pred_a == y, pred_b == y
-    table = [[int(np.sum(correct_a & correct_b)), int(np.sum(correct_a & ~correct_b))],
-             [int(np.sum(~correct_a & correct_b)), int(np.sum(~correct_a & ~correct_b))]]
-    test = mcnemar(table, exact=True)
+    table, test = mcnemar_test(correct_a, correct_b)
     names = sorted(set(a.label_names) | set(b.label_names))
     codes = {name: i for i, name in enumerate(names)}
     y_codes = np.array([codes[v] for v in y])
@@ -73,7 +84,7 @@ def pairwise(a: Predictions, b: Predictions, *, seed: int = 0, n_resamples: int 
         mcnemar_p=float(test.pvalue),
         mcnemar_statistic=float(test.statistic),
         significant=bool(test.pvalue < SIGNIFICANCE),
-        contingency={"both_correct": table[0][0], "only_a_correct": table[0][1], "only_b_correct": table[1][0], "both_wrong": table[1][1]},
+        contingency=contingency(table),
         accuracy_a=float(correct_a.mean()),
         accuracy_b=float(correct_b.mean()),
         accuracy_diff=float(correct_a.mean() - correct_b.mean()),
