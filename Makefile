@@ -57,6 +57,7 @@ report: demo-models
 	done
 	$(WB) report notebooks/explain.ipynb --out reports/explain-minilm-bbc -p model demo:minilm-bbc
 	$(WB) report notebooks/compare.ipynb --out reports/compare-demos
+	$(WB) report notebooks/qa.ipynb --out reports/qa-minilm-qa -p model demo:minilm-qa
 	$(WB) index reports
 
 # Speed and memory against the transformers pipeline and torch's matmul peak, and LIME/SHAP

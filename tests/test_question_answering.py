@@ -14,9 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-REFERENCE = Path(sys.prefix) / "qa-reference"
+from workbench.bench.answers import REFERENCE
+from workbench.errors import ParameterError
+
 CONTEXT = ("The Bank of England raised interest rates to 4.75% on Thursday, its governor Mervyn King said. "
            "Shares in London fell sharply as traders in the City reacted to the news. ")
 CASES = [
@@ -238,3 +241,148 @@ def test_two_question_answering_models_compared_on_the_same_questions(tmp_path, 
     assert slices[("question word", "where")].exact_match == 0.0 and slices[("question word", "what")].n == 1
     assert sum(s.n for s in slices.values() if s.by == "context length") == 4
     assert question_word('Who said "it"?') == "who" and question_word("Name the bank.") == "other"
+
+
+EXPLAINED = [
+    ("Who is the governor?", "The Bank of England raised interest rates to 4.75% on Thursday, its governor Mervyn King said."),
+    ("Where did shares fall?", "Shares in London fell sharply as traders in the City reacted to the news. " * 8),
+]
+
+
+@pytest.mark.parametrize("method", ["lime", "shap", "integrated-gradients", "gradient-x-input", "occlusion"])
+def test_every_method_explains_the_answers_span_probability_over_question_and_context(tiny_qa_dir, method):
+    from workbench.explainers import explain_answers
+    from workbench.models import load_model
+    from workbench.models.question_answering import occurrences
+    from workbench.words import split_words, word_spans
+
+    model = load_model(str(tiny_qa_dir))
+    questions, contexts = [q for q, _ in EXPLAINED], [c.strip() for _, c in EXPLAINED]
+    records = explain_answers(model, questions, contexts, method=method, num_samples=64, cache=False, ids=["a", "b"])
+    answers = [best[0] for best in model.answer(questions, contexts)]
+    assert len(occurrences(contexts[0], answers[0].text)) == 1  # so occlusion's check below runs at least once
+    for record, question, context, answer in zip(records, questions, contexts, answers):
+        split = len(split_words(question))
+        assert record.words == split_words(question) + split_words(context) and record.visible == len(record.words)
+        assert record.target == answer.text and record.reading["question_words"] == split and record.base == 0.0
+        assert record.output == pytest.approx(model.answer_probability([question], [context], [answer.text])[0], abs=1e-7)
+        assert answer.score <= record.output + 1e-6  # the pipeline adds the same spans, but only those among its best per window
+        first, last = record.reading["answer"]["words"]
+        spans = word_spans(context)
+        assert spans[first - split][0] <= answer.start < answer.end <= spans[last - split - 1][1]
+        assert context[record.reading["answer"]["start"]:record.reading["answer"]["end"]] == answer.text
+        scores = np.array(record.scores)
+        if method == "occlusion" and len(occurrences(context, answer.text)) == 1:  # deleting a word of the only answer takes it away
+            assert scores[first:last] == pytest.approx([record.output] * (last - first), abs=1e-6)
+        if method == "shap":  # Owen values add up, part by part: to p, and to p less p without the question
+            assert scores[split:].sum() == pytest.approx(record.output, abs=1e-5)
+            without_question = model.answer_probability([""], [context], [answer.text])[0]
+            assert scores[:split].sum() == pytest.approx(record.output - without_question, abs=1e-5)
+        if method == "integrated-gradients":  # completeness: the scores add up to p(text) - p(padding), within the stated error
+            d = record.diagnostics
+            assert d["converged"] and abs(scores.sum() - d["gap"]) <= d["tolerance"] * abs(d["gap"]) + 1e-6
+    again = explain_answers(model, questions, contexts, method=method, num_samples=64, cache=False, ids=["a", "b"])
+    assert [r.to_dict() for r in again] == [r.to_dict() for r in records]  # the same seed, the same record, byte for byte
+
+
+def test_faithfulness_of_answer_explanations_deletes_from_question_and_context(tiny_qa_dir, tmp_path):
+    from workbench.errors import ModelError
+    from workbench.explainers import explain_answers
+    from workbench.models import load_model
+    from workbench.models.lexical_qa import save_lexical_qa
+    from workbench.statistics.qa_faithfulness import score_answer_faithfulness
+
+    model = load_model(str(tiny_qa_dir))
+    questions, contexts = [q for q, _ in EXPLAINED], [c.strip() for _, c in EXPLAINED]
+    records = explain_answers(model, questions, contexts, method="occlusion", cache=False)
+    result = score_answer_faithfulness(model, records, questions, contexts, seed=0)
+    assert result.n == 2 and result.random_repeats == 3
+    # the first answer stands once in its context: its words score the whole probability, so the rationale holds them and deleting it leaves p = 0
+    assert result.documents[0]["comprehensiveness"] == pytest.approx(records[0].output, abs=1e-6)
+    assert score_answer_faithfulness(model, records, questions, contexts, seed=0) == result
+    with pytest.raises(ParameterError, match="does not explain"):
+        score_answer_faithfulness(model, records[::-1], questions, contexts)
+    save_lexical_qa(tmp_path / "lexical")
+    lexical = load_model(str(tmp_path / "lexical"))
+    with pytest.raises(ModelError, match="needs gradients"):
+        explain_answers(lexical, questions, contexts, method="integrated-gradients", cache=False)
+    [record] = explain_answers(lexical, questions[:1], contexts[:1], method="occlusion", cache=False)
+    assert record.target == "Mervyn King" and set(record.scores) <= {0.0, 1.0} and record.output == 1.0
+
+
+def test_workbench_explain_and_compare_on_question_answering_models(cli, tmp_path, tiny_qa_dir):
+    from workbench.models.lexical_qa import save_lexical_qa
+
+    rows = qa_rows()
+    hostile = '<script>alert("q")</script> Who is the governor?'
+    rows[0] = {**rows[0], "question": hostile}
+    data = squad_file(tmp_path / "d.json", rows)
+    result = cli("explain", "--model", tiny_qa_dir, "--data", data, "--out", tmp_path / "explain", "--method", "occlusion",
+                 "--method", "gradient-x-input", "--n", "2", "--no-cache")
+    assert result.exit_code == 0, result.output
+    study = json.loads((tmp_path / "explain" / "faithfulness.json").read_text())
+    assert study["methods"] == ["occlusion", "gradient-x-input"] and study["n"] == 2 and study["reading"]["mode"] == "question-context"
+    lines = [json.loads(line) for line in (tmp_path / "explain" / "attributions.jsonl").read_text().splitlines()]
+    assert len(lines) == 4 and {line["params"]["max_seq_len"] for line in lines} == {128}
+    page = (tmp_path / "explain" / "index.html").read_text()
+    assert "<script>" not in page and "&lt;" in page and "⟦" in page and "wb-answer" in page  # "<" is a word of its own, escaped
+    save_lexical_qa(tmp_path / "lexical")
+    result = cli("compare", "--models", tiny_qa_dir, tmp_path / "lexical", "--data", data, "--out", tmp_path / "compare")
+    assert result.exit_code == 0, result.output
+    compare = json.loads((tmp_path / "compare" / "compare.json").read_text())
+    assert compare["task"] == "question-answering" and len(compare["pairwise"]) == 1 and compare["pairwise"][0]["n"] == 4
+    for ref, path in compare["predictions"].items():
+        answers = [json.loads(line) for line in (tmp_path / "compare" / path).read_text().splitlines()]
+        assert len(answers) == 4 and np.mean([a["exact_match"] for a in answers]) == pytest.approx(compare["metrics"][ref]["exact_match"])
+    assert "lexical" in (tmp_path / "compare" / "compare.html").read_text()
+    result = cli("compare", "--models", tiny_qa_dir, tiny_qa_dir, "--data", data, "--out", tmp_path / "twice")
+    assert result.exit_code == 2 and "more than once" in result.stderr and not (tmp_path / "twice").exists()
+
+
+def test_question_answering_pages_with_hostile_text_stay_inert_in_chromium(cli, tmp_path, tiny_qa_dir):
+    from workbench.models.lexical_qa import save_lexical_qa
+
+    from .browser import chromium_dom
+    from .test_render import PAYLOADS, assert_inert
+
+    context = f"{PAYLOADS[1]} The governor Mervyn King said {PAYLOADS[4]} rates rose."
+    rows = [{"id": PAYLOADS[2], "question": f"{PAYLOADS[0]} Who is the governor?", "context": context,
+             "answers": [{"text": "Mervyn King", "answer_start": context.index("Mervyn")}]},
+            {"id": PAYLOADS[3], "question": "What rose?", "context": context, "answers": [{"text": PAYLOADS[4], "answer_start": context.index(PAYLOADS[4])}]}]
+    data = squad_file(tmp_path / "d.json", rows)
+    result = cli("explain", "--model", tiny_qa_dir, "--data", data, "--out", tmp_path / "explain", "--method", "occlusion", "--method",
+                 "integrated-gradients", "--n", "2", "--no-cache")
+    assert result.exit_code == 0, result.output
+    save_lexical_qa(tmp_path / "lexical")
+    result = cli("compare", "--models", tiny_qa_dir, tmp_path / "lexical", "--data", data, "--out", tmp_path / "compare")
+    assert result.exit_code == 0, result.output
+    for page, images in ((tmp_path / "explain" / "index.html", 4), (tmp_path / "compare" / "compare.html", 0)):
+        assert_inert(page.read_text(encoding="utf-8"), images=images)
+        dom = chromium_dom(page)
+        assert 'id="pwned"' not in dom and "<title>pwned</title>" not in dom
+        assert_inert(dom.split("<body", 1)[1], images=images)
+
+
+def test_the_qa_report_notebook_gives_the_command_lines_scores_in_a_real_kernel(cli, tmp_path, tiny_qa_dir):
+    from workbench.models.lexical_qa import save_lexical_qa
+    from workbench.report import run_report
+
+    from .browser import chromium_dom
+
+    data = squad_file(tmp_path / "d.json", qa_rows())
+    save_lexical_qa(tmp_path / "lexical")
+    result = cli("evaluate", "--model", tiny_qa_dir, "--data", data, "--out", tmp_path / "cli")
+    assert result.exit_code == 0, result.output
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "qa.ipynb"
+    report = run_report(notebook, tmp_path / "report", {"model": str(tiny_qa_dir), "data": str(data), "baseline": str(tmp_path / "lexical"),
+                                                         "explain_n": 2, "methods": ["occlusion", "integrated-gradients"]})
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    expected = json.loads((tmp_path / "cli" / "metrics.json").read_text())
+    assert metrics["exact_match"] == expected["exact_match"] and metrics["f1"] == expected["f1"] and metrics["ci"] == expected["ci"]
+    assert (tmp_path / "report" / "predictions.jsonl").read_bytes() == (tmp_path / "cli" / "predictions.jsonl").read_bytes()
+    assert metrics["comparison"]["pairwise"][0]["n"] == 4 and metrics["explanations"]["methods"] == ["occlusion", "integrated-gradients"]
+    assert report.manifest["headline"]["n"] == 4 and "McNemar p" in report.manifest["headline"]
+    markup = report.html.read_text(encoding="utf-8")
+    assert "<script" not in markup and "import workbench" not in markup and "wb-answer" in markup and "Worst misses" in markup
+    dom = chromium_dom(report.html)
+    assert "⟦" in dom and dom.count("<table") >= 4

@@ -10,6 +10,9 @@ The public surface is a few verbs, the records they exchange, and the errors::
     wb.run_report("notebooks/evaluate.ipynb", "reports/mine", {"seed": 1})   # a papermill report
     wb.compare(["demo:minilm-bbc", "demo:tfidf-logreg"], ds)   # references or loaded models
     wb.Explorer(model, ds)                                # the ipywidgets app, in JupyterLab
+    qa = wb.load_model("demo:minilm-qa")                  # extractive question answering
+    answers = wb.predict_answers(qa, wb.load_dataset("bbc-qa:test"))
+    wb.compute_qa_metrics(answers, seed=0).exact_match    # SQuAD exact match and F1, with intervals
 
 Names load lazily, so ``import workbench`` imports neither torch nor transformers and changes
 nothing in the process. The layers, from the bottom: errors, io, words, reading, records,
@@ -40,6 +43,14 @@ _EXPORTS = {
     "compare_predictions": "studies.comparison",
     "write_comparison": "studies.comparison",
     "score_faithfulness": "statistics.faithfulness",
+    "predict_answers": "studies.answering",
+    "write_qa_evaluation": "studies.answering",
+    "compute_qa_metrics": "statistics.qa_metrics",
+    "explain_answers": "explainers",
+    "explain_questions": "studies.answer_explanation",
+    "compare_answers": "studies.answer_comparison",
+    "write_answer_comparison": "studies.answer_comparison",
+    "score_answer_faithfulness": "statistics.qa_faithfulness",
     "agreement": "statistics.faithfulness",
     "run_report": "report",
     "write_index": "report",
@@ -66,13 +77,18 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from .data import load_dataset
     from .errors import DataError, ModelError, ParameterError, WorkbenchError
-    from .explainers import explain
+    from .explainers import explain, explain_answers
     from .models import LoadOptions, load_model
     from .records import (Attribution, Classifier, Comparison, ConfidenceInterval, Dataset, ExplanationStudy, Faithfulness, Metrics, Pairwise,
                           Predictions, Provenance)
     from .report import run_report, write_index
     from .statistics.faithfulness import agreement, score_faithfulness
     from .statistics.metrics import compute_metrics
+    from .statistics.qa_faithfulness import score_answer_faithfulness
+    from .statistics.qa_metrics import compute_qa_metrics
+    from .studies.answer_comparison import compare_answers, write_answer_comparison
+    from .studies.answer_explanation import explain_questions
+    from .studies.answering import predict_answers, write_qa_evaluation
     from .studies.comparison import compare, compare_predictions, write_comparison
     from .studies.evaluation import evaluate, write_evaluation
     from .studies.prediction import predict

@@ -96,6 +96,9 @@ Method = choice("Method", tuple(METHODS))
 ModelRef = Annotated[str, typer.Option("--model", help="Model folder or demo name (demo:minilm-bbc).")]
 DataRef = Annotated[str, typer.Option("--data", help="bbc-news:SPLIT or a .csv/.jsonl/.parquet file.")]
 Progress = Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")]
+MaxAnswerLen = Annotated[int, typer.Option(min=1, help="Question answering: most tokens in an answer.")]
+DocStride = Annotated[Optional[int], typer.Option(help="Question answering: tokens of overlap between context windows (default: 128, or half a window).")]
+MaxSeqLen = Annotated[Optional[int], typer.Option(help="Question answering: tokens per window (default: the model's limit, at most 384).")]
 DATA_OPTIONS = {"text_column": "Text column of a data file.", "label_column": "Label column of a data file.", "id_column": "Optional id column of a data file."}
 
 
@@ -185,9 +188,9 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv and confusion_matrix.png.")],
     inputs: Inputs,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
-    max_answer_len: Annotated[int, typer.Option(min=1, help="Question answering: most tokens in an answer.")] = 30,
-    doc_stride: Annotated[Optional[int], typer.Option(help="Question answering: tokens of overlap between context windows (default: 128, or half a window).")] = None,
-    max_seq_len: Annotated[Optional[int], typer.Option(help="Question answering: tokens per window (default: the model's limit, at most 384).")] = None,
+    max_answer_len: MaxAnswerLen = 30,
+    doc_stride: DocStride = None,
+    max_seq_len: MaxSeqLen = None,
 ) -> None:
     """Evaluate a model on a labeled dataset: metrics.json and predictions (a classifier: predictions.csv and a
     confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact match and F1)."""
@@ -237,24 +240,41 @@ def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for
 def explain(
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
     inputs: Inputs,
-    method: Annotated[list[Method], typer.Option(help="Explanation method; repeat for several.")] = [Method("lime"), Method("shap"), Method("integrated-gradients")],  # noqa: B006
-    n: Annotated[int, typer.Option(help="Documents to explain, spread evenly over the data.")] = 20,
+    method: Annotated[Optional[list[Method]], typer.Option(help="Explanation method; repeat for several [default: lime, shap and integrated-gradients; "
+                                                            "question answering: occlusion, shap and integrated-gradients].", show_default=False)] = None,
+    n: Annotated[Optional[int], typer.Option(help="Documents (questions) to explain, spread evenly over the data [default: 20; question answering: 10].",
+                                             show_default=False)] = None,
     seed: Annotated[int, typer.Option(help="Seed of LIME and the random baseline.")] = 0,
     num_samples: Annotated[Optional[int], typer.Option(help="Model evaluations per document (LIME samples, SHAP max_evals, IG starting steps) [default: per method].")] = None,
     stability_seeds: Annotated[int, typer.Option(help="Extra seeds that re-run LIME to measure its stability (0: skip); SHAP and the rest are deterministic.")] = 1,
     cache: Annotated[bool, typer.Option(help="Reuse explanations cached under $WORKBENCH_HOME/explanations.")] = True,
+    max_answer_len: MaxAnswerLen = 30,
+    doc_stride: DocStride = None,
+    max_seq_len: MaxSeqLen = None,
 ) -> None:
-    """Explain documents with LIME, SHAP, gradients or occlusion; score faithfulness, agreement and stability.
+    """Explain documents (or a question-answering model's answers) with LIME, SHAP, gradients or occlusion; score
+    faithfulness, agreement and stability.
 
     Every method explains what the model read: the words within its token limit (truncate), or
-    each window, averaged like the prediction (window).
+    each window, averaged like the prediction (window); for an answer, the words of the
+    question and of the context toward the answer's span probability.
     """
     from .studies.explanation import explain_dataset, write_study
 
     _check_folder(out)
-    dataset, classifier = inputs.load()
-    study = explain_dataset(classifier, dataset, methods=[m.value for m in method], n=n, seed=seed, num_samples=num_samples,
-                            stability_seeds=stability_seeds, cache=cache, progress=inputs.progress)
+    dataset, model = inputs.load()
+    common = {"methods": [m.value for m in method] if method else None, "n": n, "seed": seed, "num_samples": num_samples,
+              "stability_seeds": stability_seeds, "cache": cache, "progress": inputs.progress}
+    common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task
+    if model.task == "question-answering":
+        from .studies.answer_explanation import explain_questions
+
+        study = explain_questions(model, dataset, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len, **common)
+    else:
+        from .studies.answering import check_task
+
+        check_task(model, dataset)
+        study = explain_dataset(model, dataset, **common)
     write_study(out, study)
     reading = study.reading
     if reading.documents_cut:
@@ -286,14 +306,31 @@ def compare(
     explain_method: Annotated[Method, typer.Option(help="Explanation method for that comparison.")] = Method("lime"),
     num_samples: Annotated[int, typer.Option(help="Model evaluations per explained document.")] = 200,
     memory: Annotated[bool, typer.Option(help="Measure each model's peak memory in a fresh process.")] = True,
+    max_answer_len: MaxAnswerLen = 30,
+    doc_stride: DocStride = None,
+    max_seq_len: MaxSeqLen = None,
 ) -> None:
-    """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes."""
+    """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes
+    (question-answering models: exact match and F1 with intervals, McNemar's test, slices, speed)."""
     from .studies.comparison import compare as run_compare
     from .studies.comparison import write_comparison
 
     _check_folder(out)
+    dataset = inputs.dataset()
+    if dataset.task == "question-answering":
+        from .studies.answer_comparison import compare_answers, write_answer_comparison
+
+        answers = compare_answers(models, dataset, seed=seed, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len,
+                                  options=inputs.options, progress=inputs.progress)
+        write_answer_comparison(out, answers)
+        for ref, m in answers.metrics.items():
+            typer.echo(f"{ref:<24} exact match {m.exact_match:.2f}  F1 {m.f1:.2f}  {answers.questions_per_s[ref]:.1f} questions/s")
+        for pair in answers.pairwise:
+            typer.echo(pair.verdict())
+        typer.echo(f"wrote {out}/compare.json, compare.html, predictions/")
+        return
     comparison = run_compare(
-        models, inputs.dataset(), seed=seed, slice_columns=slice_column, probe_n=probe_n, explain_n=explain_n,
+        models, dataset, seed=seed, slice_columns=slice_column, probe_n=probe_n, explain_n=explain_n,
         explain_method=explain_method.value, num_samples=num_samples, measure_memory=memory, options=inputs.options,
         progress=inputs.progress,
     )
@@ -323,12 +360,23 @@ def bench(
     documents: Annotated[int, typer.Option(min=1, help="Documents per regime in the explanation benchmark.")] = 3,
     num_samples: Annotated[int, typer.Option(min=2, help="LIME samples and SHAP max_evals in the explanation benchmark.")] = 500,
     quality_documents: Annotated[int, typer.Option(min=0, help="Documents on which every method's faithfulness, stability and cost are measured (0: skip).")] = 20,
+    qa: Annotated[bool, typer.Option(help="Run the question-answering benchmark against the transformers 4 pipeline.")] = True,
+    qa_model: Annotated[str, typer.Option(help="Question-answering model of that benchmark.")] = "demo:minilm-qa",
+    qa_data: Annotated[str, typer.Option(help="Question-answering data of that benchmark.")] = "bbc-qa:test",
+    qa_questions: Annotated[int, typer.Option(min=1, help="Questions in that benchmark, spread over the data.")] = 64,
 ) -> None:
-    """Benchmark inference against the pipeline and the matmul peak, and LIME/SHAP against their README usage."""
+    """Benchmark inference against the pipeline and the matmul peak, LIME/SHAP against their README usage, and question
+    answering against the question-answering pipeline."""
     from .bench.explanations import format_explanation_table, run_explanation_benchmark
     from .bench.inference import format_table, run_inference_benchmark
 
     _check_folder(out)
+    if qa:
+        from .bench.answers import format_qa_table, run_qa_benchmark
+
+        answers = run_qa_benchmark(qa_model, qa_data, questions=qa_questions, repeats=repeats, out=out)
+        typer.echo(format_qa_table(answers))
+        typer.echo(f"wrote {out / 'answers.json'}")
     if inference:
         result = run_inference_benchmark(model, data, device=device, repeats=repeats, scale=scale, with_compile=compile, out=out)
         typer.echo(format_table(result))

@@ -98,9 +98,10 @@ def finetune_qa(base: Path, train: QADataset, out: Path, config: FinetuneConfig,
     The usual recipe (transformers' ``run_qa`` example): each question and its context are cut
     into windows of ``config.max_length`` tokens overlapping by half a window; a window that
     holds the whole gold answer is trained to point at its first and last tokens, one that does
-    not at [CLS]. Every window with the answer is kept and one seeded window without it per
-    question, so the model also learns where an answer is not without most of the training time
-    going to such windows.
+    not at [CLS]. Per question one seeded window with the answer and one without it are kept,
+    so the model also learns where an answer is not, and the build fits in 10 minutes on two
+    cores (every window with the answer, 2.3 per question, took 541 s of training for EM 74.3
+    on bbc-qa:test; one took 0.6 of that).
     """
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
@@ -121,12 +122,10 @@ def finetune_qa(base: Path, train: QADataset, out: Path, config: FinetuneConfig,
         ends.append(span[1] if span else 0)
         positive.append(span is not None)
     generator = torch.Generator().manual_seed(config.seed)
-    keep = [w for w, has in enumerate(positive) if has]
-    for owner in range(len(train)):
-        negatives = [w for w, o in enumerate(encoded["overflow_to_sample_mapping"]) if o == owner and not positive[w]]
-        if negatives:
-            keep.append(negatives[int(torch.randint(len(negatives), (1,), generator=generator))])
-    keep.sort()
+    windows: dict[tuple[int, bool], list[int]] = {}
+    for w, owner in enumerate(encoded["overflow_to_sample_mapping"]):
+        windows.setdefault((owner, positive[w]), []).append(w)
+    keep = sorted(group[int(torch.randint(len(group), (1,), generator=generator))] for _, group in sorted(windows.items()))
     inputs = {k: torch.tensor([encoded[k][w] for w in keep]) for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded}
     targets = {"start_positions": torch.tensor([starts[w] for w in keep]), "end_positions": torch.tensor([ends[w] for w in keep])}
     train_loop(model, inputs, targets, config, name=name, progress=progress)

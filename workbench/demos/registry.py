@@ -66,6 +66,8 @@ DEMOS: dict[str, DemoRecipe] = {recipe.name: recipe for recipe in (
 )}
 # The versions of built-in datasets whose construction is code here; part of a recipe's hash, so a change rebuilds its demos.
 DATA_VERSIONS = {"bbc-qa": 1}
+# The versions of training code per recipe kind, where it changed after the kind shipped; part of the hash as above.
+KIND_VERSIONS = {"transformer-qa": 2}  # 2: one window with the answer per question, not all of them
 
 
 def recipe_hash(recipe: DemoRecipe) -> str:
@@ -75,6 +77,8 @@ def recipe_hash(recipe: DemoRecipe) -> str:
     data_version = DATA_VERSIONS.get(recipe.train.partition(":")[0])
     if data_version is not None:  # absent for bbc-news, so the classification demos keep their hashes
         content["data_version"] = data_version
+    if recipe.kind in KIND_VERSIONS:
+        content["kind_version"] = KIND_VERSIONS[recipe.kind]
     payload = json.dumps(content, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 

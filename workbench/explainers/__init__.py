@@ -3,48 +3,21 @@
 ``explain(model, texts, method=...)`` returns one :class:`records.Attribution` per text. The
 methods (``METHODS``) are classes over :class:`base.Explainer`: ``lime``, ``shap``,
 ``integrated-gradients``, ``gradient-x-input`` and ``occlusion``. LIME, SHAP and occlusion
-work on every model; the gradient methods need a transformer.
+work on every model; the gradient methods need a transformer. ``explain_answers(model,
+questions, contexts, method=...)`` explains a question-answering model's answers with the
+same methods and records (``answers``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import ParameterError, WorkbenchError
 from ..models import as_model
 from ..records import Attribution, Classifier, Dataset
+from .answers import explain_answers
 from .base import Explainer
 from .cache import ExplanationCache, default_cache
-from .gradients import GradientXInputExplainer, IntegratedGradientsExplainer
-from .lime import LimeExplainer
-from .occlusion import OcclusionExplainer
-from .shap import ShapExplainer
-
-METHODS: dict[str, type[Explainer]] = {
-    cls.name: cls
-    for cls in (LimeExplainer, ShapExplainer, IntegratedGradientsExplainer, GradientXInputExplainer, OcclusionExplainer)
-}
-
-
-def check_method(method: str) -> type[Explainer]:
-    """The explainer class of ``method``; a one-line error lists the methods otherwise."""
-    cls = METHODS.get(method)
-    if cls is None:
-        raise ParameterError(f"unknown explanation method {method!r}; use one of: {', '.join(METHODS)}")
-    return cls
-
-
-def supported_methods(model: Classifier) -> list[str]:
-    """The methods ``model`` can run, in ``METHODS`` order (no gradients without a network or under int8)."""
-    supported = []
-    for name, cls in METHODS.items():
-        try:
-            cls(model)
-        except WorkbenchError:
-            continue
-        supported.append(name)
-    return supported
-
+from .methods import METHODS, check_method, supported_methods
 
 def explain(
     model: str | Classifier,
@@ -93,4 +66,4 @@ def explain(
     return explainer.explain(list(texts), ids=ids, targets=targets, cache=store, progress=progress)
 
 
-__all__ = ["METHODS", "Explainer", "check_method", "explain", "supported_methods"]
+__all__ = ["METHODS", "Explainer", "check_method", "explain", "explain_answers", "supported_methods"]

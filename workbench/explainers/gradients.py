@@ -21,15 +21,15 @@ from ..words import word_spans
 from .base import Explainer
 
 
-class _GradientExplainer(Explainer):
+class GradientExplainer(Explainer):
     """Shared set-up of the gradient methods: tokenize with offsets, pool tokens into words."""
 
     library = "captum"
 
     def __init__(self, model, **kwargs) -> None:
-        from ..models.transformer import TransformerClassifier
+        from ..models.transformer import TransformerModel
 
-        if not isinstance(model, TransformerClassifier):
+        if not isinstance(model, TransformerModel):
             raise ModelError(f"method {self.name!r} needs gradients, and {model.ref} is not a neural network; use lime, shap or occlusion")
         if model.precision == "int8":
             raise ModelError(f"method {self.name!r} needs gradients, which int8-quantized layers do not have; load the model with precision fp32")
@@ -60,19 +60,24 @@ class _GradientExplainer(Explainer):
         with torch.enable_grad():
             token_scores, check = self.token_attributions(target_proba, layer, input_ids, special.to(model.device), extra)
         token_scores = token_scores.sum(dim=-1)[0].detach().float().cpu().numpy()
-        starts = [a for a, _ in word_spans(text)]
-        scores = np.zeros(len(starts))
-        for score, (start, end), is_special in zip(token_scores, offsets, special.tolist()):
-            if not is_special and end > start:
-                scores[bisect.bisect_right(starts, start) - 1] += score
-        return scores, check
+        return pool_words(text, token_scores, offsets, [not s for s in special.tolist()]), check
 
     def token_attributions(self, forward, layer, input_ids, special, extra):
         """Attributions ``(1, tokens, hidden)`` of the embedding layer's output, and the method's checks."""
         raise NotImplementedError
 
 
-class IntegratedGradientsExplainer(_GradientExplainer):
+def pool_words(text: str, token_scores: np.ndarray, offsets, keep) -> np.ndarray:
+    """One score per word of ``text``: the scores of the tokens kept (``keep``) summed into the word their first character is in."""
+    starts = [a for a, _ in word_spans(text)]
+    scores = np.zeros(len(starts))
+    for score, (start, end), kept in zip(token_scores, offsets, keep):
+        if kept and end > start:
+            scores[bisect.bisect_right(starts, start) - 1] += score
+    return scores
+
+
+class IntegratedGradientsExplainer(GradientExplainer):
     """Integrated gradients (Sundararajan et al. 2017) from a padding baseline, with its error stated.
 
     Captum's Gauss-Legendre steps, from a baseline of padding tokens (special tokens kept).
@@ -124,7 +129,7 @@ class IntegratedGradientsExplainer(_GradientExplainer):
         }
 
 
-class GradientXInputExplainer(_GradientExplainer):
+class GradientXInputExplainer(GradientExplainer):
     """Gradient x input (Shrikumar et al. 2016) on the word embeddings: one backward pass."""
 
     name = "gradient-x-input"

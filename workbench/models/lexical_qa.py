@@ -17,6 +17,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ParameterError
 from ..io import write_json
 from ..records import Answer
@@ -56,6 +58,17 @@ class LexicalAnswerer:
         if len(questions) != len(contexts):
             raise ParameterError(f"{len(questions)} questions for {len(contexts)} contexts; give one context per question")
         return [self._answer(q, c, top_k, max_answer_len) for q, c in zip(questions, contexts)]
+
+    def answer_probability(self, questions: Sequence[str], contexts: Sequence[str], texts: Sequence[str], *, max_answer_len: int = 30,
+                           doc_stride: int | None = None, max_seq_len: int | None = None, progress: bool | None = None) -> np.ndarray:
+        """1 where the baseline's answer to the question is ``texts[i]`` (ignoring case), else 0: a rule has no probabilities.
+
+        What the explanations of the baseline explain: the words whose deletion changes its answer.
+        """
+        if not len(questions) == len(contexts) == len(texts):
+            raise ParameterError(f"{len(questions)} questions, {len(contexts)} contexts and {len(texts)} answers; give one of each per question")
+        answers = self.answer(questions, contexts, max_answer_len=max_answer_len)
+        return np.array([float(best.text.lower() == text.lower()) for (best, *_), text in zip(answers, texts)])
 
     def _answer(self, question: str, context: str, top_k: int, max_answer_len: int) -> tuple[Answer, ...]:
         asked = content_words(question)

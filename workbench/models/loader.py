@@ -80,9 +80,11 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
 
 
 def is_loaded_model(value: Any) -> bool:
-    """Whether ``value`` is a model as ``load_model`` returns it (a reference, a predict_proba and label names), not a reference."""
-    return not isinstance(value, (str, os.PathLike)) and callable(getattr(value, "predict_proba", None)) and hasattr(value, "label_names") \
-        and isinstance(getattr(value, "ref", None), str)
+    """Whether ``value`` is a model as ``load_model`` returns it, not a reference: a ``ref`` and either a classifier's
+    ``predict_proba`` and label names or a question-answering model's ``answer``."""
+    if isinstance(value, (str, os.PathLike)) or not isinstance(getattr(value, "ref", None), str):
+        return False
+    return (callable(getattr(value, "predict_proba", None)) and hasattr(value, "label_names")) or callable(getattr(value, "answer", None))
 
 
 def as_model(model: str | os.PathLike[str] | Classifier, options: LoadOptions | None = None) -> Classifier:

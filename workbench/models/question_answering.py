@@ -26,8 +26,10 @@ batched through the token-budget engine (``engine.run_rows``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -78,12 +80,91 @@ class QuestionAnswerer(TransformerModel):
             if value < 1:
                 raise ParameterError(f"{name} must be at least 1, got {value}")
         max_seq_len, doc_stride = self.decoding_lengths(max_seq_len, doc_stride)
-        question_first = self.tokenizer.padding_side == "right"  # as the pipeline: the context goes where the padding does not
-        disable = (len(questions) < PROGRESS_MIN_TEXTS or None) if progress is None else not progress
         answers: list[tuple[Answer, ...]] = []
+        for chunk, encoded, logits in self._windows(questions, contexts, max_seq_len, doc_stride, progress, "answer"):
+            owners = list(encoded["overflow_to_sample_mapping"])
+            for i, (_, context) in enumerate(chunk):
+                windows = [w for w, owner in enumerate(owners) if owner == i]
+                answers.append(self._decode(encoded, windows, logits, context, top_k, max_answer_len, handle_impossible))
+        return answers
+
+    def answer_probability(
+        self,
+        questions: Sequence[str],
+        contexts: Sequence[str],
+        texts: Sequence[str],
+        *,
+        max_answer_len: int = 30,
+        doc_stride: int | None = None,
+        max_seq_len: int | None = None,
+        progress: bool | None = None,
+    ) -> np.ndarray:
+        """The probability of each answer text in its context: what the explanations explain.
+
+        In each window, the start x end softmax (normalised as the pipeline does,
+        ``select_starts_ends``) summed over every token span that decodes to ``texts[i]``
+        (ignoring case; :meth:`span_positions`): the window's probability that its answer is
+        this text. The answer's probability is the highest over the windows (0 where the
+        context no longer holds the text), so it stays a probability; the pipeline's score adds
+        the windows up (and counts only the spans among its ``top_k * 2 + 10`` best per
+        window), so on a context of one window the two agree up to those spans.
+        """
+        if not len(questions) == len(contexts) == len(texts):
+            raise ParameterError(f"{len(questions)} questions, {len(contexts)} contexts and {len(texts)} answers; give one of each per question")
+        max_seq_len, doc_stride = self.decoding_lengths(max_seq_len, doc_stride)
+        probabilities = []
+        spans = [occurrences(context, text) for context, text in zip(contexts, texts)]
+        positions: dict[int, list[tuple[int, int]]] = {}
+
+        def holds_answer(encoded, w: int, question: int) -> bool:  # only windows that hold the answer can add to its probability
+            positions[w] = self.span_positions(encoded, w, spans[question], max_answer_len) if spans[question] else []
+            return bool(positions[w])
+
+        for chunk, encoded, logits in self._windows(questions, contexts, max_seq_len, doc_stride, progress, "answer probability", holds_answer):
+            p = np.zeros(len(chunk))
+            for w, owner in enumerate(encoded["overflow_to_sample_mapping"]):
+                if positions[w]:
+                    start, end = (normalised(x, self.answer_mask(encoded, w)) for x in logits[w])
+                    p[owner] = max(p[owner], sum(start[a] * end[b] for a, b in positions[w]))
+            probabilities.append(p)
+        return np.concatenate(probabilities) if probabilities else np.zeros(0)
+
+    def span_positions(self, encoded, w: int, spans: Sequence[tuple[int, int]], max_answer_len: int) -> list[tuple[int, int]]:
+        """Every (start token, end token) of window ``w`` that the pipeline's word alignment maps to one of the character ``spans``.
+
+        A start token is any token of the span's first word, an end token any of its last
+        word's (``word_span`` widens a span to whole words, so all of them give the same text),
+        with start <= end < start + ``max_answer_len`` as ``select_starts_ends`` allows.
+        """
+        side = self.context_side
+        encoding = encoded.encodings[w]
+        starts: dict[int, list[int]] = {}
+        ends: dict[int, list[int]] = {}
+        for token, sequence in enumerate(encoded.sequence_ids(w)):
+            if sequence == side:
+                first, last = word_span(encoding, token, token, side)
+                starts.setdefault(first, []).append(token)
+                ends.setdefault(last, []).append(token)
+        return [(a, b) for first, last in spans for a in starts.get(first, ()) for b in ends.get(last, ()) if 0 <= b - a < max_answer_len]
+
+    @property
+    def context_side(self) -> int:
+        """Which sequence of the pair is the context: 1 (question first) where the tokenizer pads on the right, as the pipeline."""
+        return 1 if self.tokenizer.padding_side == "right" else 0
+
+    def _windows(self, questions: Sequence[str], contexts: Sequence[str], max_seq_len: int, doc_stride: int, progress: bool | None, desc: str,
+                 select: Callable[[Any, int, int], bool] | None = None):
+        """Per chunk of questions: the chunk's pairs, their windows' encoding and each window's start and end logits (batched by token budget).
+
+        ``select(encoded, window, question)`` (``question`` an index into ``questions``) picks
+        the windows to run; the others get None for logits.
+        """
+        question_first = self.context_side == 1
+        disable = (len(questions) < PROGRESS_MIN_TEXTS or None) if progress is None else not progress
         budget = self.options.token_budget
         pairs = iter(zip(questions, contexts))
-        with tqdm(total=len(questions), desc="answer", unit="question", disable=disable) as bar:
+        done = 0
+        with tqdm(total=len(questions), desc=desc, unit="question", disable=disable) as bar:
             while chunk := list(itertools.islice(pairs, self.options.chunk_size)):
                 pair = ([q for q, _ in chunk], [c for _, c in chunk])
                 encoded = self.tokenizer(
@@ -91,24 +172,36 @@ class QuestionAnswerer(TransformerModel):
                     stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True, return_token_type_ids=True,
                 )
                 keys = [k for k in ("input_ids", "token_type_ids") if k in encoded]
-                rows = [{k: encoded[k][i] for k in keys} for i in range(len(encoded["input_ids"]))]
-                logits, budget = run_rows(self.runner, rows, pad_id=self.tokenizer.pad_token_id or 0, device=self.device, autocast=self.autocast,
-                                          budget=budget, max_batch_size=self.options.max_batch_size, outputs=span_logits)
-                owners = list(encoded["overflow_to_sample_mapping"])
-                for i, (_, context) in enumerate(chunk):
-                    windows = [w for w, owner in enumerate(owners) if owner == i]
-                    answers.append(self._decode(encoded, windows, logits, context, question_first, top_k, max_answer_len, handle_impossible))
+                owners = encoded["overflow_to_sample_mapping"]
+                chosen = [w for w in range(len(owners)) if select is None or select(encoded, w, done + owners[w])]
+                rows = [{k: encoded[k][w] for k in keys} for w in chosen]
+                results, budget = run_rows(self.runner, rows, pad_id=self.tokenizer.pad_token_id or 0, device=self.device, autocast=self.autocast,
+                                           budget=budget, max_batch_size=self.options.max_batch_size, outputs=span_logits)
+                logits: list[np.ndarray | None] = [None] * len(owners)
+                for w, result in zip(chosen, results):
+                    logits[w] = result
+                yield chunk, encoded, logits
+                done += len(chunk)
                 bar.update(len(chunk))
-        return answers
+
+    def answer_mask(self, encoded, w: int) -> list[bool]:
+        """The pipeline's mask of window ``w``: True where an answer cannot be (the question, special tokens), the [CLS] position left open."""
+        question_first = self.context_side == 1
+        p_mask = [sequence != 1 if question_first else False for sequence in encoded.sequence_ids(w)]
+        cls_id = self.tokenizer.cls_token_id
+        for position, token in enumerate(encoded["input_ids"][w]):
+            if token == cls_id:
+                p_mask[position] = False  # the [CLS] position stays usable: it scores the null answer
+        return p_mask
 
     def context_windows(self, question: str, context: str, *, max_seq_len: int | None = None, doc_stride: int | None = None) -> list[tuple[int, int]]:
         """The character spans of ``context`` that each window holds (the model reads only these)."""
         max_seq_len, doc_stride = self.decoding_lengths(max_seq_len, doc_stride)
-        question_first = self.tokenizer.padding_side == "right"
+        question_first = self.context_side == 1
         pair = (question, context) if question_first else (context, question)
         encoded = self.tokenizer(*pair, truncation="only_second" if question_first else "only_first", max_length=max_seq_len, stride=doc_stride,
                                  return_overflowing_tokens=True, return_offsets_mapping=True)
-        side = 1 if question_first else 0
+        side = self.context_side
         spans = []
         for w in range(len(encoded["input_ids"])):
             offsets = [o for o, sequence in zip(encoded["offset_mapping"][w], encoded.sequence_ids(w)) if sequence == side]
@@ -125,28 +218,23 @@ class QuestionAnswerer(TransformerModel):
             raise ParameterError(f"doc_stride {doc_stride} must be 0 or more and less than max_seq_len {max_seq_len}")
         return max_seq_len, doc_stride
 
-    def _decode(self, encoded, windows: Sequence[int], logits: Sequence[np.ndarray], context: str, question_first: bool, top_k: int,
-                max_answer_len: int, handle_impossible: bool) -> tuple[Answer, ...]:
+    def _decode(self, encoded, windows: Sequence[int], logits: Sequence[np.ndarray], context: str, top_k: int, max_answer_len: int,
+                handle_impossible: bool) -> tuple[Answer, ...]:
         """The pipeline's postprocessing of one question's windows (see the module docstring)."""
         from transformers.pipelines.document_question_answering import select_starts_ends
 
-        cls_id = self.tokenizer.cls_token_id
         min_null_score = 1000000.0  # the pipeline's starting value: large and positive
         found: dict[str, list] = {}  # lower-cased text -> [text, start, end, score]
         for w in windows:
             start, end = logits[w]
-            ids = encoded["input_ids"][w]
-            p_mask = [sequence != 1 if question_first else False for sequence in encoded.sequence_ids(w)]
-            for position, token in enumerate(ids):
-                if token == cls_id:
-                    p_mask[position] = False  # the [CLS] position stays usable: it scores the null answer
+            p_mask = self.answer_mask(encoded, w)
             starts, ends, scores, min_null_score = select_starts_ends(
-                start[None], end[None], np.array(p_mask, dtype=int), np.ones((1, len(ids)), dtype=int), min_null_score,
+                start[None], end[None], np.array(p_mask, dtype=int), np.ones((1, len(p_mask)), dtype=int), min_null_score,
                 top_k * 2 + 10, handle_impossible, max_answer_len,
             )
             encoding = encoded.encodings[w]
             for s, e, score in zip(starts, ends, scores):
-                first, last = word_span(encoding, int(s), int(e), 1 if question_first else 0)
+                first, last = word_span(encoding, int(s), int(e), self.context_side)
                 text = context[first:last]
                 if text.lower() in found:
                     found[text.lower()][3] += score.item()
@@ -165,6 +253,18 @@ def span_logits(output, lengths: Sequence[int]) -> list[np.ndarray]:
     """Start and end logits of a batch's rows as float32 ``(2, length)`` arrays, padding cut off (bf16 widened, as the pipeline does)."""
     start, end = output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()
     return [np.stack([start[i, :n], end[i, :n]]) for i, n in enumerate(lengths)]
+
+
+def normalised(logits: np.ndarray, p_mask: Sequence[bool]) -> np.ndarray:
+    """A window's start (or end) probabilities as ``select_starts_ends`` computes them: masked positions at -10000, then softmax."""
+    logits = np.where(np.asarray(p_mask), -10000.0, logits)
+    p = np.exp(logits - logits.max())
+    return p / p.sum()
+
+
+def occurrences(context: str, text: str) -> list[tuple[int, int]]:
+    """Character spans of ``text`` in ``context``, ignoring case (``span_positions`` keeps those at the tokenizer's word boundaries)."""
+    return [m.span() for m in re.finditer(re.escape(text), context, re.IGNORECASE)] if text else []
 
 
 def word_span(encoding, first_token: int, last_token: int, sequence: int) -> tuple[int, int]:

@@ -8,6 +8,8 @@ from typing import Any
 
 from .base import Record
 
+ANSWER_READING = "question-context"  # ``reading["mode"]`` of an explanation of an extractive answer (question words, then context words)
+
 
 @dataclass(frozen=True)
 class Attribution(Record):

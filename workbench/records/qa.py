@@ -94,6 +94,17 @@ class QAPairwise(PairedTest):
     agreement: float
     disagreements: tuple[Mapping[str, Any], ...]
 
+    def verdict(self) -> str:
+        """One sentence that says whether A and B differ in exact match, with the interval and the test, and their F1 difference."""
+        low, high = self.exact_match_diff_ci or (float("nan"), float("nan"))
+        level = round(100 * self.confidence_level)
+        if self.significant:
+            judgement = f"{self.a if self.exact_match_diff > 0 else self.b} answers more questions exactly (McNemar p = {self.mcnemar_p:.3g} < 0.05)"
+        else:
+            judgement = f"the difference is not significant (McNemar p = {self.mcnemar_p:.3g})"
+        return (f"{self.a} vs {self.b}: exact match difference {self.exact_match_diff:+.1f} points ({level}% CI {low:+.1f} to {high:+.1f}), "
+                f"F1 {self.f1_diff:+.1f}; {judgement}.")
+
 
 @dataclass(frozen=True)
 class QASlice(Record):
@@ -105,3 +116,37 @@ class QASlice(Record):
     exact_match: float
     f1: float
     small: bool
+
+
+@dataclass(frozen=True, eq=False)
+class QAComparison(Record):
+    """Question-answering models on one dataset: each one's scores and answers, every pair's tests, slices, and speed.
+
+    ``questions_per_s`` is each model's rate answering the whole dataset (one timed pass in
+    this process, after a warm-up).
+    """
+
+    models: tuple[str, ...]
+    data: str
+    seed: int
+    decoding: Decoding
+    metrics: Mapping[str, QAMetrics]
+    predictions: Mapping[str, QAPredictions]
+    pairwise: tuple[QAPairwise, ...]
+    slices: Mapping[str, tuple[QASlice, ...]]
+    questions_per_s: Mapping[str, float]
+
+    def to_dict(self, prediction_paths: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The content of compare.json (``prediction_paths``: where each model's answers were written)."""
+        return {
+            "task": "question-answering",
+            "models": list(self.models),
+            "data": self.data,
+            "seed": self.seed,
+            "decoding": self.decoding.to_dict(),
+            "metrics": {ref: m.to_dict() for ref, m in self.metrics.items()},
+            "questions_per_s": dict(self.questions_per_s),
+            "predictions": dict(prediction_paths or {}),
+            "pairwise": [p.to_dict() for p in self.pairwise],
+            "slices": {ref: [row.to_dict() for row in rows] for ref, rows in self.slices.items()},
+        }

@@ -38,6 +38,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .wb-unseen { color: #999; }
 .wb-stop { color: #b00; font-size: 0.85rem; }
 .wb-flag { color: #b00; font-weight: 600; }
+.wb-answer { outline: 2px solid #222; border-radius: 0.2rem; }
 """
 UNSEEN_STYLE = "color:#999"  # inline too, for HTML shown without the page's style sheet (the explorer)
 FLAG_STYLE = "color:#b00"
@@ -68,6 +69,13 @@ def cell(value: Any) -> tuple[str, bool]:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value), True
     return str(value), False
+
+
+def shade(score: float, scale: float) -> str:
+    """A word's background for ``score``: red toward the target, blue against it; opacity by magnitude (numbers only)."""
+    alpha = 0.0 if scale == 0 else min(1.0, abs(score) / scale)
+    rgb = "220,60,40" if score > 0 else "40,110,220"
+    return f"rgba({rgb},{alpha:.3f})"
 
 
 def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Markup:

@@ -13,25 +13,22 @@ from typing import Any
 
 from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, Metrics, Predictions
 from ..statistics.faithfulness import AGAINST_RANDOM, AGREEMENT_MEASURES, STABLE_TOP_K, TOP_K
+from .answers import MODE, answer_attribution_html, answer_reading_note
 from .figures import accuracy_figure, confusion_matrix_figure, speed_accuracy_figure, top_words_figure
-from .html import FLAG_STYLE, UNSEEN_STYLE, Markup, Section, flag_html, page_html, part, prose_html, table_html
-
-
-def _colour(score: float, scale: float) -> str:
-    """Red toward the target, blue against it; opacity by magnitude (numbers only)."""
-    alpha = 0.0 if scale == 0 else min(1.0, abs(score) / scale)
-    rgb = "220,60,40" if score > 0 else "40,110,220"
-    return f"rgba({rgb},{alpha:.3f})"
+from .html import FLAG_STYLE, UNSEEN_STYLE, Markup, Section, flag_html, page_html, part, prose_html, shade, table_html
 
 
 def attribution_html(record: Attribution) -> Markup:
     """The words of ``record`` shaded by score, each with its score as a tooltip.
 
     Words the model did not read (beyond its token limit) follow a marker where it stopped
-    reading, greyed and unscored.
+    reading, greyed and unscored. An explanation of an answer shows its question, then its
+    context with the answer framed (``answers.answer_attribution_html``).
     """
+    if record.reading.get("mode") == MODE:
+        return answer_attribution_html(record)
     scale = max((abs(s) for s in record.scores), default=0.0)
-    shaded = [(word, _colour(score, scale), f"{score:+.4f}") for word, score in zip(record.words, record.scores)]
+    shaded = [(word, shade(score, scale), f"{score:+.4f}") for word, score in zip(record.words, record.scores)]
     unseen = record.words[record.visible:]
     stop = None
     if unseen:
@@ -44,6 +41,8 @@ def attribution_html(record: Attribution) -> Markup:
 def reading_note(record: Attribution) -> str:
     """How the model read the text, in a few words."""
     reading, words = record.reading, len(record.words)
+    if reading.get("mode") == MODE:
+        return answer_reading_note(record)
     if reading.get("mode") == "window":
         windows = len(reading.get("windows", []))
         return f"read in {windows} window{'s' if windows != 1 else ''} of {reading.get('max_tokens')} tokens; scores are the mean of the windows'"
@@ -112,6 +111,11 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
     elif reading.mode == "window":
         sections.append(prose_html(f"The model reads long documents in overlapping windows of {reading.max_tokens} tokens and averages their "
                                    "probabilities; every method explains each window, and a word's score is the mean of its windows' scores."))
+    elif reading.mode == MODE:
+        sections.append(prose_html("Each explanation is of the model's answer: the probability of its span (start x end softmax, in the "
+                                   "window where it is highest), word by word over the question and the context. LIME, SHAP and occlusion perturb the "
+                                   "question with the context whole, then the context with the question whole; deleting a word of the answer "
+                                   "takes the answer away. The gradients run on the window where the answer's probability is highest. The answer is framed ⟦ ⟧."))
     sections.append(prose_html("Comprehensiveness: drop in the target's probability when the top 20 % of the words read are deleted (higher is "
                                "better). Sufficiency: drop when only they are kept (lower is better). AOPC: the mean over 1, 5, 10, 20 and 50 %. "
                                "Each beside the same score for random word orders; the advantage interval is a paired bootstrap over documents, "
@@ -137,7 +141,8 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
                                f"{s.top_k_overlap:.2f}); read its top words as one sample, not as the model's reasons.")
                      for m, s in study.stability.items() if s.unstable]
         sections.append(table_html(stability, ["method", "seeds", "n", *AGREEMENT_MEASURES, "unstable"]))
-    sections.append(prose_html("Red words push toward the target label, blue ones against it; hover for the score.", "Documents"))
+    toward = "the answer" if reading.mode == MODE else "the target label"
+    sections.append(prose_html(f"Red words push toward {toward}, blue ones against it; hover for the score.", "Documents"))
     by_document: dict[str, list[Attribution]] = {}
     for records in study.attributions.values():
         for record in records:

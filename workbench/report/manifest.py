@@ -73,11 +73,13 @@ def model_provenance(ref: str) -> dict[str, Any]:
 
 
 def data_provenance(ref: str) -> dict[str, Any]:
-    """Rows, labels and the SHA-256 of a dataset's content (and of its file, for a data file)."""
+    """The task, rows, labels (classification) and the SHA-256 of a dataset's content (and of its file, for a data file)."""
     from ..data import load_dataset
 
     dataset = load_dataset(ref)
-    record: dict[str, Any] = {"ref": ref, "rows": len(dataset), "labels": list(dataset.label_names), "sha256": dataset.sha256}
+    record: dict[str, Any] = {"ref": ref, "task": dataset.task, "rows": len(dataset), "sha256": dataset.sha256}
+    if dataset.task == "classification":
+        record["labels"] = list(dataset.label_names)
     if Path(ref).is_file():
         record["file_sha256"] = sha256_file(ref)
     return record

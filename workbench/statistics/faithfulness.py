@@ -43,7 +43,7 @@ works on tensors, not on texts; neither scores a scikit-learn model.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -81,21 +81,22 @@ def _random_scores(text: str, seed: int, repeat: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, repeat, text_seed(text)]).random(n)
 
 
-def _masked_pairs(text: str, scores: np.ndarray, fractions: Sequence[float]) -> list[tuple[str, str]]:
-    """Per fraction: the text without its top words, and its top words alone."""
+def _rationale_masks(scores: np.ndarray, fractions: Sequence[float]) -> list[tuple[tuple[bool, ...], tuple[bool, ...]]]:
+    """Per fraction, which words stay: the text without its top words, and its top words alone."""
     n = len(scores)
-    pairs = []
+    masks = []
     for fraction in fractions:
         top = set(top_words(scores, rationale_size(n, fraction)).tolist())
-        pairs.append((mask_words(text, [i not in top for i in range(n)]), mask_words(text, [i in top for i in range(n)])))
-    return pairs
+        masks.append((tuple(i not in top for i in range(n)), tuple(i in top for i in range(n))))
+    return masks
 
 
-def _curves(pairs: list[tuple[str, str]], proba_of: dict[str, np.ndarray], target: int, output: float) -> dict[str, list[float]]:
-    """Comprehensiveness and sufficiency at each fraction, from pre-computed probabilities."""
+def _curves(masks: list[tuple[tuple[bool, ...], tuple[bool, ...]]], p: Callable[[tuple[bool, ...] | None], float]) -> dict[str, list[float]]:
+    """Comprehensiveness and sufficiency at each fraction, from the target's probability ``p(keep)`` (``p(None)``: nothing deleted)."""
+    output = p(None)
     return {
-        "comprehensiveness": [output - float(proba_of[without][target]) for without, _ in pairs],
-        "sufficiency": [output - float(proba_of[alone][target]) for _, alone in pairs],
+        "comprehensiveness": [output - p(without) for without, _ in masks],
+        "sufficiency": [output - p(alone) for _, alone in masks],
     }
 
 
@@ -159,12 +160,8 @@ def score_faithfulness(
     ``random_repeats`` random word orders per document: by default ``RANDOM_REPEATS``, or
     ``SINGLE_RANDOM_REPEATS`` for a single text, which is judged by a permutation test.
     """
-    if random_repeats is None:
-        random_repeats = SINGLE_RANDOM_REPEATS if len(texts) == 1 else RANDOM_REPEATS
     if len(attributions) != len(texts):
         raise ParameterError(f"{len(attributions)} attributions for {len(texts)} texts; give one text per attribution")
-    if RATIONALE_FRACTION not in fractions:
-        raise ParameterError(f"fractions must include the rationale fraction {RATIONALE_FRACTION}")
     readings = [model.reading(t) for t in texts]
     for record, reading in zip(attributions, readings):
         if split_words(reading.text) != record.words:
@@ -172,20 +169,50 @@ def score_faithfulness(
         if reading.visible != record.visible:
             raise ParameterError(f"attribution {record.id!r} scores {record.visible} words but {model.ref} reads {reading.visible}; score it with the model that made it")
     read = [reading.read_text for reading in readings]
+    targets = [model.label_names.index(record.target) for record in attributions]
+
+    def evaluate(requests: Sequence[tuple[int, tuple[bool, ...] | None]]) -> list[float]:
+        masked = [read[i] if keep is None else mask_words(read[i], keep) for i, keep in requests]
+        needed = sorted(set(masked))
+        proba_of = dict(zip(needed, model.predict_proba(needed, progress=False))) if needed else {}
+        return [float(proba_of[text][targets[i]]) for (i, _), text in zip(requests, masked)]
+
+    return perturbation_faithfulness(attributions, read, evaluate, seed=seed, fractions=fractions, random_repeats=random_repeats)
+
+
+def perturbation_faithfulness(
+    attributions: Sequence[Attribution],
+    seed_texts: Sequence[str],
+    evaluate: Callable[[Sequence[tuple[int, tuple[bool, ...] | None]]], list[float]],
+    *,
+    seed: int = 0,
+    fractions: Sequence[float] = FRACTIONS,
+    random_repeats: int | None = None,
+) -> Faithfulness:
+    """The scores of :func:`score_faithfulness` for any model: deletions as word masks, probabilities from ``evaluate``.
+
+    ``evaluate(requests)`` gets every ``(record index, keep)`` at once (``keep`` one flag per
+    scored word of the record, or None for nothing deleted) and returns the probability of
+    the record's target for each, so a model batches them as it likes: a classifier masks
+    the words of one text, a question-answering model those of a question and its context.
+    ``seed_texts[i]`` seeds record i's random word orders.
+    """
+    if random_repeats is None:
+        random_repeats = SINGLE_RANDOM_REPEATS if len(attributions) == 1 else RANDOM_REPEATS
+    if RATIONALE_FRACTION not in fractions:
+        raise ParameterError(f"fractions must include the rationale fraction {RATIONALE_FRACTION}")
     rankings = []  # (record index, scores, is_random)
     for i, record in enumerate(attributions):
         if record.visible:
             rankings.append((i, np.asarray(record.scores), False))
-            rankings += [(i, _random_scores(read[i], seed, r, record.visible), True) for r in range(random_repeats)]
-    pairs = [_masked_pairs(read[i], scores, fractions) for i, scores, _ in rankings]
-    needed = sorted({text for per_fraction in pairs for pair in per_fraction for text in pair} | {read[i] for i, _, _ in rankings})
-    proba = model.predict_proba(needed, progress=False) if needed else np.zeros((0, len(model.label_names)))
-    proba_of = dict(zip(needed, proba))
+            rankings += [(i, _random_scores(seed_texts[i], seed, r, record.visible), True) for r in range(random_repeats)]
+    masks = [_rationale_masks(scores, fractions) for _, scores, _ in rankings]
+    requests = list(dict.fromkeys([(i, None) for i, _, _ in rankings] + [(i, keep) for (i, _, _), pairs in zip(rankings, masks) for pair in pairs for keep in pair]))
+    p_of = dict(zip(requests, evaluate(requests))) if requests else {}
     per_document: dict[int, dict[str, Any]] = {}
-    for (i, _, is_random), masked in zip(rankings, pairs):
+    for (i, _, is_random), masked in zip(rankings, masks):
         record = attributions[i]
-        target = model.label_names.index(record.target)
-        curves = _curves(masked, proba_of, target, float(proba_of[read[i]][target]))
+        curves = _curves(masked, lambda keep, i=i: p_of[(i, keep)])
         row = per_document.setdefault(i, {"id": record.id, "target": record.target, "words": record.visible, "random_runs": []})
         if is_random:
             row["random_runs"].append(curves)

@@ -32,6 +32,7 @@ from ..statistics.faithfulness import agreement
 from ..statistics.metrics import compute_metrics
 from ..statistics.paired import pairwise, slices
 from ..statistics.perturbations import flip_rates
+from .answering import check_task
 from .cost import LATENCY_DOCUMENTS, measure_cost
 from .prediction import predict
 from .explanation import pick_documents
@@ -58,7 +59,7 @@ def compare_predictions(
     if not all(isinstance(p, Predictions) for p in predictions):
         raise TypeError("compare_predictions() takes a sequence of workbench.Predictions (from predict)")
     refs = [p.model for p in predictions]
-    _check_models(refs)
+    check_models(refs)
     by_model = dict(zip(refs, predictions))
     return Comparison(
         models=tuple(refs),
@@ -73,7 +74,8 @@ def compare_predictions(
     )
 
 
-def _check_models(refs: Sequence[str]) -> None:
+def check_models(refs: Sequence[str]) -> None:
+    """A one-line error unless ``refs`` name two or more models, each once."""
     if len(refs) < 2:
         raise ParameterError(f"a comparison needs at least two models, got {len(refs)}; give two or more --models")
     duplicates = sorted({m for m in refs if list(refs).count(m) > 1})
@@ -115,11 +117,15 @@ def compare(
     if explain_n:
         check_method(explain_method)
     dataset = as_dataset(data)
+    if dataset.task != "classification":
+        raise ParameterError(f"{dataset.name} holds {dataset.task} data; compare its models with studies.answer_comparison.compare_answers")
     if dataset.labels is None:
         raise ParameterError(f"{dataset.name} has no labels; a comparison needs a labeled dataset")
     columns = load_columns(dataset.name, slice_columns)
-    _check_models([m.ref if not isinstance(m, (str, os.PathLike)) else os.fspath(m) for m in models])
+    check_models([m.ref if not isinstance(m, (str, os.PathLike)) else os.fspath(m) for m in models])
     classifiers = [as_model(m, options) for m in models]
+    for model in classifiers:
+        check_task(model, dataset)
     predictions, cost = [], {}
     latency_texts = [dataset.texts[i] for i in pick_documents(dataset, latency_documents)]
     for model in classifiers:
@@ -151,7 +157,7 @@ def _explanation_agreement(classifiers: Sequence[Classifier], predictions: Seque
     return ExplanationAgreement(method=method, num_samples=num_samples, ids=tuple(ids), target="gold label", pairs=pairs)
 
 
-def _slug(ref: str, taken: set[str]) -> str:
+def file_slug(ref: str, taken: set[str]) -> str:
     """A file name for a model reference: letters, digits, '.', '_' and '-', unique among ``taken``."""
     base = re.sub(r"[^A-Za-z0-9._-]+", "-", ref).strip("-.") or "model"
     name, i = base, 2
@@ -167,7 +173,7 @@ def write_comparison(out: str | os.PathLike[str], comparison: Comparison) -> dic
 
     out = Path(out)
     taken: set[str] = set()
-    prediction_paths = {ref: f"predictions/{_slug(ref, taken)}.csv" for ref in comparison.models}
+    prediction_paths = {ref: f"predictions/{file_slug(ref, taken)}.csv" for ref in comparison.models}
     for ref, path in prediction_paths.items():
         with atomic_open(out / path) as handle:
             comparison.predictions[ref].to_frame().to_csv(handle, index=False, lineterminator="\n")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from ..errors import ParameterError
 from ..explainers import check_method, explain
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
-from ..records import Attribution, Classifier, Dataset, DiagnosticsSummary, ExplanationStudy, ReadingSummary, Stability
+from ..records import Attribution, Classifier, Dataset, DiagnosticsSummary, ExplanationStudy, Faithfulness, ReadingSummary, Stability
 from ..statistics.faithfulness import agreement, score_faithfulness, seed_stability
 
 
@@ -54,35 +55,64 @@ def explain_dataset(
     ``stability_seeds`` further seeds (``seed + 1``, ...) re-run each stochastic method to
     measure its stability; 0 skips that.
     """
-    methods = list(dict.fromkeys(methods))
-    for method in methods:
-        check_method(method)
-    if stability_seeds < 0:
-        raise ParameterError(f"stability_seeds must be 0 or more, got {stability_seeds}")
+    methods = study_methods(methods, stability_seeds)
     dataset = as_dataset(dataset)
     model = as_model(model, options)
     rows = pick_documents(dataset, n)
     ids, texts = tuple(dataset.ids[i] for i in rows), tuple(dataset.texts[i] for i in rows)
     common = {"num_samples": num_samples, "ids": ids, "cache": cache, "progress": progress}
-    attributions = {method: explain(model, texts, method=method, seed=seed, **common) for method in methods}
+    return run_study(
+        model, dataset.name, ids, texts, methods, seed=seed, stability_seeds=stability_seeds,
+        explain_with=lambda method, s: explain(model, texts, method=method, seed=s, **common),
+        faithfulness_of=lambda records: score_faithfulness(model, records, texts, seed=seed),
+    )
+
+
+def study_methods(methods: Sequence[str], stability_seeds: int) -> list[str]:
+    """The methods of a study, each once and each known, checked with ``stability_seeds`` before anything loads."""
+    for method in methods:
+        check_method(method)
+    if stability_seeds < 0:
+        raise ParameterError(f"stability_seeds must be 0 or more, got {stability_seeds}")
+    return list(dict.fromkeys(methods))
+
+
+def run_study(
+    model: Any,
+    data: str,
+    ids: tuple[str, ...],
+    texts: tuple[str, ...],
+    methods: Sequence[str],
+    *,
+    seed: int,
+    stability_seeds: int,
+    explain_with: Callable[[str, int], list[Attribution]],
+    faithfulness_of: Callable[[list[Attribution]], Faithfulness],
+) -> ExplanationStudy:
+    """The study of any task's explanations: each method's records (``explain_with(method, seed)``), their faithfulness, agreement, stability and checks.
+
+    ``texts`` are what the records explain (a question-answering study keeps the contexts);
+    ``methods`` come checked by :func:`study_methods`.
+    """
+    attributions = {method: explain_with(method, seed) for method in methods}
     stability = {}
     for method in methods:
         if not check_method(method).stochastic:
-            stability[method] = Stability(seeds="deterministic", n=len(rows), spearman=None, kendall=None, top_k_overlap=None, unstable=None)
+            stability[method] = Stability(seeds="deterministic", n=len(ids), spearman=None, kendall=None, top_k_overlap=None, unstable=None)
         elif stability_seeds:
             seeds = [seed + s for s in range(stability_seeds + 1)]
-            reruns = [explain(model, texts, method=method, seed=s, **common) for s in seeds[1:]]
+            reruns = [explain_with(method, s) for s in seeds[1:]]
             stability[method] = seed_stability(attributions[method], reruns, seeds)
     first = attributions[methods[0]] if methods else []
     return ExplanationStudy(
         model=model.ref,
-        data=dataset.name,
+        data=data,
         seed=seed,
         ids=ids,
         texts=texts,
         methods=tuple(methods),
         attributions=attributions,
-        params={method: dict(attributions[method][0].params) if rows else {} for method in methods},
+        params={method: dict(attributions[method][0].params) if ids else {} for method in methods},
         reading=ReadingSummary(
             mode=first[0].reading.get("mode") if first else None,
             max_tokens=first[0].reading.get("max_tokens") if first else None,
@@ -90,7 +120,7 @@ def explain_dataset(
             words_read=sum(r.visible for r in first),
             words=sum(len(r.words) for r in first),
         ),
-        faithfulness={method: score_faithfulness(model, attributions[method], texts, seed=seed) for method in methods},
+        faithfulness={method: faithfulness_of(attributions[method]) for method in methods},
         agreement=tuple(agreement(attributions[a], attributions[b], names=(a, b)) for a, b in itertools.combinations(methods, 2)),
         stability=stability,
         diagnostics={method: summarize_diagnostics(attributions[method]) for method in methods if any(r.diagnostics for r in attributions[method])},

@@ -1,0 +1,60 @@
+"""An explanation study of a question-answering dataset: the classifiers' study, on answers.
+
+``explain_questions`` is what ``workbench explain`` runs on a question-answering model: it
+picks questions spread over the dataset, explains each model answer with every method
+(``explainers.explain_answers``: the question's and the context's words toward the predicted
+span's probability), and scores them as ``studies.explanation`` scores a classifier's:
+faithfulness against random words (``statistics.qa_faithfulness``), agreement between
+methods, stability under further seeds, and each method's checks. ``write_study`` writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..data import as_dataset
+from ..explainers import explain_answers
+from ..models import LoadOptions, as_model
+from ..records import ExplanationStudy
+from ..records.qa_dataset import QADataset
+from ..statistics.qa_faithfulness import score_answer_faithfulness
+from .answering import check_task
+from .explanation import pick_documents, run_study, study_methods
+
+QA_METHODS = ("occlusion", "shap", "integrated-gradients")  # LIME's 500 samples are thin over a 400-word article
+
+
+def explain_questions(
+    model,
+    dataset: str | QADataset,
+    *,
+    methods: Sequence[str] = QA_METHODS,
+    n: int = 10,
+    seed: int = 0,
+    num_samples: int | None = None,
+    stability_seeds: int = 1,
+    max_answer_len: int = 30,
+    doc_stride: int | None = None,
+    max_seq_len: int | None = None,
+    cache: bool = True,
+    options: LoadOptions | None = None,
+    progress: bool | None = None,
+) -> ExplanationStudy:
+    """Explain the model's answers to ``n`` questions of ``dataset`` with each of ``methods`` and score the explanations.
+
+    The decoding options are ``model.answer``'s; ``stability_seeds`` as in ``explain_dataset``.
+    """
+    methods = study_methods(methods, stability_seeds)
+    dataset = as_dataset(dataset)
+    model = as_model(model, options)
+    check_task(model, dataset)
+    rows = pick_documents(dataset, n)
+    ids = tuple(dataset.ids[i] for i in rows)
+    questions, contexts = [dataset.questions[i] for i in rows], [dataset.contexts[i] for i in rows]
+    common = {"num_samples": num_samples, "ids": ids, "cache": cache, "progress": progress, "max_answer_len": max_answer_len,
+              "doc_stride": doc_stride, "max_seq_len": max_seq_len}
+    return run_study(
+        model, dataset.name, ids, tuple(contexts), methods, seed=seed, stability_seeds=stability_seeds,
+        explain_with=lambda method, s: explain_answers(model, questions, contexts, method=method, seed=s, **common),
+        faithfulness_of=lambda records: score_answer_faithfulness(model, records, questions, contexts, seed=seed),
+    )
