@@ -62,9 +62,8 @@ def test_explanations_of_the_demo_answers_beat_random_words():
     study = explain_questions("demo:minilm-qa", "bbc-qa:test", methods=["occlusion", "integrated-gradients"], n=3, stability_seeds=0, cache=False,
                               progress=False)
     for method, scores in study.faithfulness.items():
-        print(method, scores.method, scores.random, scores.against_random)
         assert scores.method.aopc_comprehensiveness > scores.random.aopc_comprehensiveness + 0.05, method
-        assert scores.method.comprehensiveness >= scores.random.comprehensiveness, method
+        assert scores.against_random["aopc_comprehensiveness"].clears, method
     for record in study.attributions["occlusion"]:
         assert 0 < record.output <= 1 and record.reading["answer"]["words"] is not None
     assert study.diagnostics["integrated-gradients"].converged == 3

@@ -337,6 +337,8 @@ def test_workbench_explain_and_compare_on_question_answering_models(cli, tmp_pat
     assert "lexical" in (tmp_path / "compare" / "compare.html").read_text()
     result = cli("compare", "--models", tiny_qa_dir, tiny_qa_dir, "--data", data, "--out", tmp_path / "twice")
     assert result.exit_code == 2 and "more than once" in result.stderr and not (tmp_path / "twice").exists()
+    result = cli("predict", "--model", tiny_qa_dir, "--data", data, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 2 and "use `workbench evaluate`" in result.stderr and result.stderr.count("\n") == 1 and not (tmp_path / "p.csv").exists()
 
 
 def test_question_answering_pages_with_hostile_text_stay_inert_in_chromium(cli, tmp_path, tiny_qa_dir):

@@ -57,7 +57,7 @@ def _app(help: str) -> typer.Typer:
     return typer.Typer(cls=_Group, help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
-app = _app("Evaluate, explain and compare transformer text classifiers.")
+app = _app("Evaluate, explain and compare transformer text models: classifiers and extractive question answering.")
 data_app = _app("Built-in datasets.")
 models_app = _app("Demo models and model folders.")
 cache_app = _app("The explanation cache under $WORKBENCH_HOME/explanations.")
@@ -231,6 +231,9 @@ def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for
     if out.is_dir():
         raise ParameterError(f"--out {out} is a folder; give a .csv file path")
     dataset, classifier = inputs.load()
+    if classifier.task != "classification":
+        raise ParameterError(f"{inputs.model} is a {classifier.task} model and predict writes class probabilities; use `workbench evaluate`, "
+                             "which writes its answers to predictions.jsonl")
     rows = stream_predictions(classifier, dataset, out, progress=inputs.progress)
     typer.echo(f"wrote {rows} predictions to {out}")
 
@@ -241,8 +244,8 @@ def explain(
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
     inputs: Inputs,
     method: Annotated[Optional[list[Method]], typer.Option(help="Explanation method; repeat for several [default: lime, shap and integrated-gradients; "
-                                                            "question answering: occlusion, shap and integrated-gradients].", show_default=False)] = None,
-    n: Annotated[Optional[int], typer.Option(help="Documents (questions) to explain, spread evenly over the data [default: 20; question answering: 10].",
+                                                            "question answering: occlusion and integrated-gradients].", show_default=False)] = None,
+    n: Annotated[Optional[int], typer.Option(help="Documents (questions) to explain, spread evenly over the data [default: 20; question answering: 5].",
                                              show_default=False)] = None,
     seed: Annotated[int, typer.Option(help="Seed of LIME and the random baseline.")] = 0,
     num_samples: Annotated[Optional[int], typer.Option(help="Model evaluations per document (LIME samples, SHAP max_evals, IG starting steps) [default: per method].")] = None,

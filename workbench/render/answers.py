@@ -44,7 +44,7 @@ def answer_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | 
     summary = [{"metric": "exact match", "value": metrics.exact_match, "95% CI": _ci(metrics, "exact_match")},
                {"metric": "F1", "value": metrics.f1, "95% CI": _ci(metrics, "f1")}]
     splits = [{"questions": name, **{k: v for k, v in split.items() if k in ("n", "exact_match", "f1")}}
-              for name, split in (("with an answer", metrics.has_answer), ("without an answer", metrics.no_answer)) if split]
+              for name, split in (("with an answer", metrics.has_answer), ("without an answer", metrics.no_answer)) if split and split.get("n")]
     decoding = metrics.decoding
     sections: list[Section] = [
         prose_html(f"model {metrics.model} · data {metrics.data} · n = {metrics.n} · bootstrap seed {metrics.seed}", css="wb-meta"),
@@ -63,7 +63,7 @@ def answer_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | 
         worst = [i for _, _, i in sorted(rows)[:misses]]
         table = [{"id": predictions.ids[i], **({"question": questions[i][:excerpt]} if questions is not None else {}),
                   "gold": " | ".join(g.text for g in predictions.gold[i]), "answer": predictions.answers[i].text,
-                  "score": predictions.answers[i].score, "F1": metrics.per_question[i]["f1"]} for i in worst]
+                  "score (pipeline's)": predictions.answers[i].score, "F1": metrics.per_question[i]["f1"]} for i in worst]
         heading = f"Worst misses ({len(table)} of {len(rows)} questions not answered exactly)"
         sections.append(prose_html("Lowest F1 first; among equals, the answers the model was surest of.", heading) + table_html(table)
                         if table else prose_html("None.", heading))
