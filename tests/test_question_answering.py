@@ -388,3 +388,19 @@ def test_the_qa_report_notebook_gives_the_command_lines_scores_in_a_real_kernel(
     assert "<script" not in markup and "import workbench" not in markup and "wb-answer" in markup and "Worst misses" in markup
     dom = chromium_dom(report.html)
     assert "⟦" in dom and dom.count("<table") >= 4
+
+
+def test_windows_that_stop_short_of_the_context_are_a_one_line_error(tiny_qa_dir):
+    """Seen with transformers 5.17 and tokenizers 0.23.2: a long context cut into too few windows; the answers would be silently lost."""
+    from workbench.errors import ModelError
+    from workbench.models import load_model
+
+    model = load_model(str(tiny_qa_dir))
+    question, context = "Who said it?", CONTEXT * 6
+    whole = model.tokenizer([question], [context], truncation="only_second", max_length=64, stride=16, return_overflowing_tokens=True,
+                            return_offsets_mapping=True)
+    model._check_windows_cover(whole, [context])  # every window: the context's last token is read
+    short = model.tokenizer([question], [context[:200]], truncation="only_second", max_length=64, stride=16, return_overflowing_tokens=True,
+                            return_offsets_mapping=True)  # windows that stop at character 200, as 5.17's did early
+    with pytest.raises(ModelError, match="windows stop at character 200 of a context whose last token ends at .* upgrade them"):
+        model._check_windows_cover(short, [context])

@@ -173,6 +173,7 @@ class QuestionAnswerer(TransformerModel):
                 )
                 keys = [k for k in ("input_ids", "token_type_ids") if k in encoded]
                 owners = encoded["overflow_to_sample_mapping"]
+                self._check_windows_cover(encoded, [c for _, c in chunk])
                 chosen = [w for w in range(len(owners)) if select is None or select(encoded, w, done + owners[w])]
                 rows = [{k: encoded[k][w] for k in keys} for w in chosen]
                 results, budget = run_rows(self.runner, rows, pad_id=self.tokenizer.pad_token_id or 0, device=self.device, autocast=self.autocast,
@@ -183,6 +184,28 @@ class QuestionAnswerer(TransformerModel):
                 yield chunk, encoded, logits
                 done += len(chunk)
                 bar.update(len(chunk))
+
+    def _check_windows_cover(self, encoded, contexts: Sequence[str]) -> None:
+        """A one-line ModelError unless each context's windows reach its last token.
+
+        Seen on a GPU machine: transformers 5.17 with tokenizers 0.23.2 cut a 12-window BBC
+        article into 2 windows, and every answer beyond them was silently lost; 5.24 with
+        0.23.3 cuts it whole. The check costs one tokenization of the contexts alone.
+        """
+        side = self.context_side
+        reached = [0] * len(contexts)
+        for w, owner in enumerate(encoded["overflow_to_sample_mapping"]):
+            ends = [b for (_, b), sequence in zip(encoded["offset_mapping"][w], encoded.sequence_ids(w)) if sequence == side]
+            reached[owner] = max(reached[owner], max(ends, default=0))
+        alone = self.tokenizer(list(contexts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
+        for i, offsets in enumerate(alone):
+            if offsets and reached[i] < offsets[-1][1]:
+                import tokenizers
+                import transformers
+
+                raise ModelError(f"the tokenizer's windows stop at character {reached[i]} of a context whose last token ends at {offsets[-1][1]} "
+                                 f"(transformers {transformers.__version__}, tokenizers {tokenizers.__version__}); upgrade them: "
+                                 "pip install -U transformers tokenizers")
 
     def answer_mask(self, encoded, w: int) -> list[bool]:
         """The pipeline's mask of window ``w``: True where an answer cannot be (the question, special tokens), the [CLS] position left open."""
