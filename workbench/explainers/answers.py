@@ -89,9 +89,9 @@ def explain_answers(
 
     Examples
     --------
-    >>> [a] = explain_answers(load_model("demo:minilm-qa"), ["Who said it?"], ['"It works," said Ann Lee.'], method="occlusion")
-    >>> a.target
-    'Ann Lee'
+    >>> [a] = explain_answers(load_model("demo:minilm-qa"), ['Who said "It works"?'], ['"It works," said Ann Lee.'], method="occlusion")
+    >>> a.target, round(a.output, 3)
+    ('Ann Lee', 0.689)
     """
     if len(questions) != len(contexts):
         raise ParameterError(f"{len(questions)} questions for {len(contexts)} contexts; give one context per question")
