@@ -150,11 +150,7 @@ def answer_gradients(explainer: Explainer, question: str, context: str, answer: 
 
     model = explainer.model
     side = model.context_side
-    pair = (question, context) if side == 1 else (context, question)
-    encoded = model.tokenizer(
-        *pair, truncation="only_second" if side == 1 else "only_first", max_length=decoding["max_seq_len"], stride=decoding["doc_stride"],
-        return_overflowing_tokens=True, return_offsets_mapping=True, return_token_type_ids=True, return_special_tokens_mask=True,
-    )
+    encoded = model.encode_windows([question], [context], decoding["max_seq_len"], decoding["doc_stride"], return_special_tokens_mask=True)
     spans = occurrences(context, answer)
     layer = model.model.get_input_embeddings()
     windows = {w: positions for w in range(len(encoded["input_ids"])) if (positions := model.span_positions(encoded, w, spans, decoding["max_answer_len"]))}

@@ -159,18 +159,13 @@ class QuestionAnswerer(TransformerModel):
         ``select(encoded, window, question)`` (``question`` an index into ``questions``) picks
         the windows to run; the others get None for logits.
         """
-        question_first = self.context_side == 1
         disable = (len(questions) < PROGRESS_MIN_TEXTS or None) if progress is None else not progress
         budget = self.options.token_budget
         pairs = iter(zip(questions, contexts))
         done = 0
         with tqdm(total=len(questions), desc=desc, unit="question", disable=disable) as bar:
             while chunk := list(itertools.islice(pairs, self.options.chunk_size)):
-                pair = ([q for q, _ in chunk], [c for _, c in chunk])
-                encoded = self.tokenizer(
-                    *(pair if question_first else pair[::-1]), truncation="only_second" if question_first else "only_first", max_length=max_seq_len,
-                    stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True, return_token_type_ids=True,
-                )
+                encoded = self.encode_windows([q for q, _ in chunk], [c for _, c in chunk], max_seq_len, doc_stride)
                 keys = [k for k in ("input_ids", "token_type_ids") if k in encoded]
                 owners = encoded["overflow_to_sample_mapping"]
                 self._check_windows_cover(encoded, [c for _, c in chunk])
@@ -217,13 +212,19 @@ class QuestionAnswerer(TransformerModel):
                 p_mask[position] = False  # the [CLS] position stays usable: it scores the null answer
         return p_mask
 
+    def encode_windows(self, questions: Sequence[str], contexts: Sequence[str], max_seq_len: int, doc_stride: int, **extra: Any):
+        """The questions and contexts tokenized as the pipeline does: each context cut into windows of ``max_seq_len`` tokens
+        overlapping by ``doc_stride``, on the side the tokenizer does not pad, with offsets and token types (``extra``: more
+        of the tokenizer's outputs)."""
+        question_first = self.context_side == 1
+        pair = (list(questions), list(contexts)) if question_first else (list(contexts), list(questions))
+        return self.tokenizer(*pair, truncation="only_second" if question_first else "only_first", max_length=max_seq_len, stride=doc_stride,
+                              return_overflowing_tokens=True, return_offsets_mapping=True, return_token_type_ids=True, **extra)
+
     def context_windows(self, question: str, context: str, *, max_seq_len: int | None = None, doc_stride: int | None = None) -> list[tuple[int, int]]:
         """The character spans of ``context`` that each window holds (the model reads only these)."""
         max_seq_len, doc_stride = self.decoding_lengths(max_seq_len, doc_stride)
-        question_first = self.context_side == 1
-        pair = (question, context) if question_first else (context, question)
-        encoded = self.tokenizer(*pair, truncation="only_second" if question_first else "only_first", max_length=max_seq_len, stride=doc_stride,
-                                 return_overflowing_tokens=True, return_offsets_mapping=True)
+        encoded = self.encode_windows([question], [context], max_seq_len, doc_stride)
         side = self.context_side
         spans = []
         for w in range(len(encoded["input_ids"])):
