@@ -1,5 +1,5 @@
 # Set-up and checks for the workbench. Two commands matter on a fresh machine:
-#   make report   install, build the demo models, run the evaluate, explain and compare reports into reports/
+#   make report   install, build the demo models, run the evaluate, explain, compare, qa and generate reports into reports/
 #   make test     install, build the demo models, run the test suite
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name workbench --display-name "Python (workbench)" >/dev/null
 	# transformers 5 has no question-answering pipeline: the tests compare answers with 4.57.6's, kept apart
 	$(PY) -m pip install -q --target $(VENV)/qa-reference --no-deps transformers==4.57.6 tokenizers==0.22.2 huggingface_hub==0.36.2 2>&1 | $(QUIET_PIP)
+	# Inseq, the peer the generation benchmark times token attributions against; its CUDA pins left out (it runs on this torch)
+	$(PY) -m pip install -q --target $(VENV)/inseq-reference --no-deps inseq==0.7.1 jaxtyping==0.3.11 wadler_lindig==0.1.8 typeguard==2.13.3 treescope==0.1.10 2>&1 | $(QUIET_PIP)
 	test -x $(WB)
 	touch $(STAMP)
 
@@ -58,6 +60,7 @@ report: demo-models
 	$(WB) report notebooks/explain.ipynb --out reports/explain-minilm-bbc -p model demo:minilm-bbc
 	$(WB) report notebooks/compare.ipynb --out reports/compare-demos
 	$(WB) report notebooks/qa.ipynb --out reports/qa-minilm-qa -p model demo:minilm-qa
+	$(WB) report notebooks/generate.ipynb --out reports/generate-headline-bbc -p model demo:headline-bbc
 	$(WB) index reports
 
 # Speed and memory against the transformers pipeline and torch's matmul peak, and LIME/SHAP

@@ -39,12 +39,10 @@ def tiny_sharp_dir(tmp_path_factory) -> Path:
 def build_tiny_bert(folder: Path, **overrides) -> Path:
     """Save a seeded random tiny BERT classifier and its tokenizer into ``folder``."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+    from transformers import BertConfig, BertForSequenceClassification
 
     folder.mkdir(parents=True, exist_ok=True)
-    vocab = folder / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS]) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizer(vocab=str(vocab), model_max_length=24)  # transformers 5: `vocab`, not `vocab_file`
+    tokenizer = tiny_wordpiece(folder, model_max_length=24)
     assert tokenizer.tokenize("the team") == ["the", "team"], "the tiny tokenizer lost its vocabulary"
     torch.manual_seed(0)
     settings = {
@@ -103,3 +101,54 @@ def cli():
         return runner.invoke(app, [str(a) for a in args])
 
     return invoke
+
+
+def _seeded_sharp(model):
+    """``model`` with every weight redrawn from N(0, 0.6), seeded: default initialisations give near-uniform outputs that ignore the input."""
+    import torch
+
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.6)
+    return model.eval()
+
+
+def tiny_wordpiece(folder: Path, model_max_length: int = 48):
+    from transformers import BertTokenizer
+
+    vocab = folder / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS]) + "\n", encoding="utf-8")
+    return BertTokenizer(vocab=str(vocab), model_max_length=model_max_length)  # transformers 5: `vocab`, not `vocab_file`
+
+
+@pytest.fixture(scope="session")
+def tiny_generators(tmp_path_factory) -> dict[str, Path]:
+    """Tiny seeded random generation models, saved as safetensors: ``t5`` and ``marian`` (encoder-decoder, translation's
+    architectures, with a WordPiece tokenizer over ``TINY_WORDS``) and ``gpt2`` (decoder-only, a byte-level BPE tokenizer
+    trained on ``TINY_WORDS`` with no padding token, as GPT-2's). Configured like transformers' own model testers."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast, MarianConfig, MarianMTModel, T5Config, T5ForConditionalGeneration
+
+    vocab_size = len(TINY_WORDS) + 5
+    special = {"decoder_start_token_id": 2, "pad_token_id": 0, "eos_token_id": 3}  # [CLS], [PAD], [SEP] of the WordPiece vocabulary
+    encoder_decoders = {
+        "t5": T5ForConditionalGeneration(T5Config(vocab_size=vocab_size, d_model=16, d_kv=8, d_ff=32, num_layers=2, num_heads=2, **special)),
+        "marian": MarianMTModel(MarianConfig(vocab_size=vocab_size, d_model=16, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2,
+                                             decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=64,
+                                             forced_eos_token_id=None, **special)),  # Marian forces token 0 (padding) last by default
+    }
+    folders = {}
+    for name, model in encoder_decoders.items():
+        folders[name] = tmp_path_factory.mktemp(f"tiny-{name}")
+        _seeded_sharp(model).save_pretrained(folders[name])
+        tiny_wordpiece(folders[name]).save_pretrained(folders[name])
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    bpe.train_from_iterator([" ".join(TINY_WORDS)] * 3, trainers.BpeTrainer(vocab_size=300, special_tokens=["<|endoftext|>"],
+                                                                             initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    folders["gpt2"] = tmp_path_factory.mktemp("tiny-gpt2")
+    config = GPT2Config(vocab_size=bpe.get_vocab_size(), n_embd=16, n_layer=2, n_head=2, n_positions=64, bos_token_id=0, eos_token_id=0)
+    _seeded_sharp(GPT2LMHeadModel(config)).save_pretrained(folders["gpt2"])
+    GPT2TokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|endoftext|>", model_max_length=48).save_pretrained(folders["gpt2"])
+    return folders

@@ -19,12 +19,14 @@ def test_every_figure_equals_the_reference_libraries():
     for name in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
         expected = [max(scorer.score(r, p)[name].fmeasure for r in refs) for p, refs in zip(predictions, references)]
         assert [row[name] for row in scores["per_document"]] == pytest.approx(expected)
-        assert scores[name] == pytest.approx(sum(expected) / 3) and scores["ci"][name]["low"] <= scores[name] <= scores["ci"][name]["high"]
+        assert scores[name] == pytest.approx(sum(expected) / 3) and scores["ci"][name].low <= scores[name] <= scores["ci"][name].high
     streams = [[refs[0] for refs in references], [refs[1] if len(refs) > 1 else None for refs in references]]
     assert scores["bleu"] == pytest.approx(sacrebleu.corpus_bleu(predictions, streams).score)
     assert scores["chrf"] == pytest.approx(sacrebleu.corpus_chrf(predictions, streams).score)
     assert scores["signatures"]["bleu"] == "nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"  # 1 or 2 references
     assert "|nc:6|nw:0|space:no|version:2.6.0" in scores["signatures"]["chrf"]  # chrF: character 6-grams, no word n-grams
+    for name in ("bleu", "chrf", "length_ratio"):
+        assert scores["ci"][name].low <= scores[name] <= scores["ci"][name].high
     assert scores == generation_scores(predictions, references, seed=0)  # the same seed, the same intervals
 
 

@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from workbench.errors import ParameterError
 from workbench.io import sha256_file
 from workbench.report.parameters import check_parameters, declared_parameters, parse_cli_parameters
-from workbench.report import run_report, write_index
+from workbench.report import run_report
 
 from .browser import chromium_dom, chromium_screenshot
 from .conftest import build_tiny_bert, write_csv

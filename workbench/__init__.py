@@ -13,6 +13,9 @@ The public surface is a few verbs, the records they exchange, and the errors::
     qa = wb.load_model("demo:minilm-qa")                  # extractive question answering
     answers = wb.predict_answers(qa, wb.load_dataset("bbc-qa:test"))
     wb.compute_qa_metrics(answers, seed=0).exact_match    # SQuAD exact match and F1, with intervals
+    writer = wb.load_model("demo:headline-bbc")           # generation: encoder-decoder or decoder-only
+    outputs = wb.predict_generations(writer, wb.load_dataset("bbc-headlines:test"))
+    wb.compute_generation_metrics(outputs, seed=0).rouge1  # ROUGE, BLEU, chrF, with intervals
 
 Names load lazily, so ``import workbench`` imports neither torch nor transformers and changes
 nothing in the process. The layers, from the bottom: errors, io, words, reading, records,
@@ -51,6 +54,15 @@ _EXPORTS = {
     "compare_answers": "studies.answer_comparison",
     "write_answer_comparison": "studies.answer_comparison",
     "score_answer_faithfulness": "statistics.qa_faithfulness",
+    "predict_generations": "studies.generating",
+    "write_generation_evaluation": "studies.generating",
+    "compute_generation_metrics": "statistics.generation_metrics",
+    "explain_generations": "studies.generation_explanation",
+    "write_token_study": "studies.generation_explanation",
+    "compare_generations": "studies.generation_comparison",
+    "write_generation_comparison": "studies.generation_comparison",
+    "token_faithfulness": "statistics.token_faithfulness",
+    "GenerationSettings": "records.generation",
     "agreement": "statistics.faithfulness",
     "run_report": "report",
     "write_index": "report",
@@ -81,16 +93,22 @@ if TYPE_CHECKING:
     from .models import LoadOptions, load_model
     from .records import (Attribution, Classifier, Comparison, ConfidenceInterval, Dataset, ExplanationStudy, Faithfulness, Metrics, Pairwise,
                           Predictions, Provenance)
+    from .records.generation import GenerationSettings
     from .report import run_report, write_index
     from .statistics.faithfulness import agreement, score_faithfulness
+    from .statistics.generation_metrics import compute_generation_metrics
     from .statistics.metrics import compute_metrics
     from .statistics.qa_faithfulness import score_answer_faithfulness
     from .statistics.qa_metrics import compute_qa_metrics
+    from .statistics.token_faithfulness import token_faithfulness
     from .studies.answer_comparison import compare_answers, write_answer_comparison
     from .studies.answer_explanation import explain_questions
     from .studies.answering import predict_answers, write_qa_evaluation
     from .studies.comparison import compare, compare_predictions, write_comparison
     from .studies.evaluation import evaluate, write_evaluation
+    from .studies.generating import predict_generations, write_generation_evaluation
+    from .studies.generation_comparison import compare_generations, write_generation_comparison
+    from .studies.generation_explanation import explain_generations, write_token_study
     from .studies.prediction import predict
     from .studies.explanation import explain_dataset, write_study
     from .widgets import Explorer

@@ -30,6 +30,7 @@ from .errors import ParameterError, WorkbenchError
 from .explainers import METHODS
 from .models import LoadOptions
 from .models.options import check_device_name
+from .records.generation import GenerationSettings
 
 
 class _Group(TyperGroup):
@@ -99,7 +100,12 @@ Progress = Annotated[bool, typer.Option(help="Show a progress bar on long inputs
 MaxAnswerLen = Annotated[int, typer.Option(min=1, help="Question answering: most tokens in an answer.")]
 DocStride = Annotated[Optional[int], typer.Option(help="Question answering: tokens of overlap between context windows (default: 128, or half a window).")]
 MaxSeqLen = Annotated[Optional[int], typer.Option(help="Question answering: tokens per window (default: the model's limit, at most 384).")]
-DATA_OPTIONS = {"text_column": "Text column of a data file.", "label_column": "Label column of a data file.", "id_column": "Optional id column of a data file."}
+MaxNewTokens = Annotated[int, typer.Option(min=1, help="Generation: most new tokens per output.")]
+NumBeams = Annotated[int, typer.Option(min=1, help="Generation: beams (1: greedy).")]
+DoSample = Annotated[bool, typer.Option(help="Generation: sample (seeded by --seed) instead of greedy or beam search.")]
+DATA_OPTIONS = {"text_column": "Text column of a data file.", "label_column": "Label column of a data file.", "id_column": "Optional id column of a data file.",
+                "source_column": "Generation data: the source column (its presence makes a file generation data).",
+                "reference_column": "Generation data: the reference column, one text or a list [default: reference or references]."}
 
 
 def _load_parameters() -> list[inspect.Parameter]:
@@ -156,7 +162,7 @@ def loading_options(*, label_column: str | None = "label", model: bool = True) -
         keyword = inspect.Parameter.KEYWORD_ONLY
         references = {"model": ModelRef, "data": DataRef} if model else {"data": DataRef}
         shared = [inspect.Parameter(name, keyword, annotation=kind) for name, kind in references.items()] + _load_parameters()
-        defaults = {"text_column": "text", "label_column": label_column, "id_column": "id"}
+        defaults = {"text_column": "text", "label_column": label_column, "id_column": "id", "source_column": "source", "reference_column": None}
         shared += [inspect.Parameter(name, keyword, default=defaults[name], annotation=Annotated[Optional[str] if defaults[name] is None else str, typer.Option(help=help)])
                    for name, help in DATA_OPTIONS.items()]
         shared.append(inspect.Parameter("progress", keyword, default=True, annotation=Progress))
@@ -191,14 +197,30 @@ def evaluate(
     max_answer_len: MaxAnswerLen = 30,
     doc_stride: DocStride = None,
     max_seq_len: MaxSeqLen = None,
+    max_new_tokens: MaxNewTokens = GenerationSettings.max_new_tokens,
+    num_beams: NumBeams = 1,
+    do_sample: DoSample = False,
 ) -> None:
     """Evaluate a model on a labeled dataset: metrics.json and predictions (a classifier: predictions.csv and a
-    confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact match and F1)."""
+    confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact match and F1; a generator:
+    predictions.jsonl with ROUGE, BLEU and chrF per document, and overall with intervals)."""
     from .studies.answering import check_task
 
     _check_folder(out)
     dataset, model = inputs.load()
     check_task(model, dataset)
+    if model.task == "generation":
+        from .statistics.generation_metrics import compute_generation_metrics
+        from .studies.generating import predict_generations, write_generation_evaluation
+
+        generations = predict_generations(model, dataset, GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=do_sample,
+                                                                             seed=seed), progress=inputs.progress)
+        scores = compute_generation_metrics(generations, seed=seed)
+        write_generation_evaluation(out, generations, scores)
+        typer.echo(f"{inputs.model} on {dataset.name}: n={scores.n} ROUGE-1={scores.rouge1:.4f} ROUGE-L={scores.rougeL:.4f} "
+                   f"BLEU={scores.bleu:.2f} chrF={scores.chrf:.2f}")
+        typer.echo(f"wrote {out}/metrics.json, predictions.jsonl")
+        return
     if model.task == "question-answering":
         from .statistics.qa_metrics import compute_qa_metrics
         from .studies.answering import predict_answers, write_qa_evaluation
@@ -233,7 +255,7 @@ def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for
     dataset, classifier = inputs.load()
     if classifier.task != "classification":
         raise ParameterError(f"{inputs.model} is a {classifier.task} model and predict writes class probabilities; use `workbench evaluate`, "
-                             "which writes its answers to predictions.jsonl")
+                             "which writes its answers or outputs to predictions.jsonl")
     rows = stream_predictions(classifier, dataset, out, progress=inputs.progress)
     typer.echo(f"wrote {rows} predictions to {out}")
 
@@ -244,7 +266,8 @@ def explain(
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
     inputs: Inputs,
     method: Annotated[Optional[list[Method]], typer.Option(help="Explanation method; repeat for several [default: lime, shap and integrated-gradients; "
-                                                            "question answering: occlusion and integrated-gradients].", show_default=False)] = None,
+                                                            "question answering and generation: occlusion and integrated-gradients].",
+                                                            show_default=False)] = None,
     n: Annotated[Optional[int], typer.Option(help="Documents (questions) to explain, spread evenly over the data [default: 20; question answering: 5].",
                                              show_default=False)] = None,
     seed: Annotated[int, typer.Option(help="Seed of LIME and the random baseline.")] = 0,
@@ -254,9 +277,11 @@ def explain(
     max_answer_len: MaxAnswerLen = 30,
     doc_stride: DocStride = None,
     max_seq_len: MaxSeqLen = None,
+    max_new_tokens: MaxNewTokens = GenerationSettings.max_new_tokens,
+    num_beams: NumBeams = 1,
 ) -> None:
-    """Explain documents (or a question-answering model's answers) with LIME, SHAP, gradients or occlusion; score
-    faithfulness, agreement and stability.
+    """Explain documents (or a question-answering model's answers, or a generator's outputs token by token) with LIME,
+    SHAP, gradients or occlusion; score faithfulness, agreement and stability.
 
     Every method explains what the model read: the words within its token limit (truncate), or
     each window, averaged like the prediction (window); for an answer, the words of the
@@ -269,6 +294,21 @@ def explain(
     common = {"methods": [m.value for m in method] if method else None, "n": n, "seed": seed, "num_samples": num_samples,
               "stability_seeds": stability_seeds, "cache": cache, "progress": inputs.progress}
     common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task
+    if model.task == "generation":
+        from .studies.answering import check_task
+        from .studies.generation_explanation import DEFAULT_METHODS, explain_generations, write_token_study
+
+        check_task(model, dataset)
+        tokens = explain_generations(model, dataset, methods=common.get("methods") or DEFAULT_METHODS, n=common.get("n", 5), seed=seed,
+                                     num_samples=num_samples, settings=GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams),
+                                     progress=inputs.progress)
+        write_token_study(out, tokens)
+        for name, f in tokens.faithfulness.items():
+            interval = "" if f.advantage_ci is None else f" (95% CI {f.advantage_ci.low:+.4f} to {f.advantage_ci.high:+.4f})"
+            typer.echo(f"{name:<22} comprehensiveness {f.comprehensiveness:.4f} (random {f.random:.4f}), advantage {f.advantage:+.4f}{interval}"
+                       f"{'' if f.beats_random else '; does NOT beat random words'}  {tokens.seconds[name]:.1f} s")
+        typer.echo(f"wrote {out}/token_attributions.jsonl, faithfulness.json, index.html ({len(tokens.ids)} documents)")
+        return
     if model.task == "question-answering":
         from .studies.answer_explanation import explain_questions
 
@@ -312,14 +352,30 @@ def compare(
     max_answer_len: MaxAnswerLen = 30,
     doc_stride: DocStride = None,
     max_seq_len: MaxSeqLen = None,
+    max_new_tokens: MaxNewTokens = GenerationSettings.max_new_tokens,
+    num_beams: NumBeams = 1,
 ) -> None:
     """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes
-    (question-answering models: exact match and F1 with intervals, McNemar's test, slices, speed)."""
+    (question-answering models: exact match and F1 with intervals, McNemar's test, slices, speed; generators: ROUGE,
+    BLEU and chrF with intervals, paired bootstrap on ROUGE-L and chrF, slices by source length, speed)."""
     from .studies.comparison import compare as run_compare
     from .studies.comparison import write_comparison
 
     _check_folder(out)
     dataset = inputs.dataset()
+    if dataset.task == "generation":
+        from .studies.generation_comparison import compare_generations, write_generation_comparison
+
+        outputs = compare_generations(models, dataset, seed=seed, settings=GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams),
+                                      options=inputs.options, progress=inputs.progress)
+        write_generation_comparison(out, outputs)
+        for ref, m in outputs.metrics.items():
+            typer.echo(f"{ref:<24} ROUGE-1 {m.rouge1:.4f}  ROUGE-L {m.rougeL:.4f}  BLEU {m.bleu:.2f}  chrF {m.chrf:.2f}  "
+                       f"{outputs.documents_per_s[ref]:.1f} documents/s")
+        for pair in outputs.pairwise:
+            typer.echo(pair.verdict())
+        typer.echo(f"wrote {out}/compare.json, compare.html, predictions/")
+        return
     if dataset.task == "question-answering":
         from .studies.answer_comparison import compare_answers, write_answer_comparison
 
@@ -367,9 +423,13 @@ def bench(
     qa_model: Annotated[str, typer.Option(help="Question-answering model of that benchmark.")] = "demo:minilm-qa",
     qa_data: Annotated[str, typer.Option(help="Question-answering data of that benchmark.")] = "bbc-qa:test",
     qa_questions: Annotated[int, typer.Option(min=1, help="Questions in that benchmark, spread over the data.")] = 64,
+    generation: Annotated[bool, typer.Option(help="Run the generation benchmark: batched against one text at a time, token attributions against Inseq.")] = True,
+    generation_model: Annotated[str, typer.Option(help="Generator of that benchmark.")] = "demo:headline-bbc",
+    generation_data: Annotated[str, typer.Option(help="Generation data of that benchmark.")] = "bbc-headlines:test",
+    generation_documents: Annotated[int, typer.Option(min=1, help="Documents in that benchmark, spread over the data.")] = 64,
 ) -> None:
-    """Benchmark inference against the pipeline and the matmul peak, LIME/SHAP against their README usage, and question
-    answering against the question-answering pipeline."""
+    """Benchmark inference against the pipeline and the matmul peak, LIME/SHAP against their README usage, question
+    answering against the question-answering pipeline, and generation against one text at a time (and Inseq)."""
     from .bench.explanations import format_explanation_table, run_explanation_benchmark
     from .bench.inference import format_table, run_inference_benchmark
 
@@ -380,6 +440,12 @@ def bench(
         answers = run_qa_benchmark(qa_model, qa_data, questions=qa_questions, repeats=repeats, out=out)
         typer.echo(format_qa_table(answers))
         typer.echo(f"wrote {out / 'answers.json'}")
+    if generation:
+        from .bench.generation import format_generation_table, run_generation_benchmark
+
+        outputs = run_generation_benchmark(generation_model, generation_data, documents=generation_documents, repeats=repeats, out=out)
+        typer.echo(format_generation_table(outputs))
+        typer.echo(f"wrote {out / 'generation.json'}")
     if inference:
         result = run_inference_benchmark(model, data, device=device, repeats=repeats, scale=scale, with_compile=compile, out=out)
         typer.echo(format_table(result))
@@ -483,8 +549,8 @@ def models_build_demo(
             typer.echo(f"demo:{name} is up to date")
             continue
         info = build_demo(name, force=force)
-        score = (f"validation accuracy {info['validation_accuracy']:.4f}" if "validation_accuracy" in info
-                 else f"validation exact match {info['validation_exact_match']:.2f}")
+        score = next(f"{key.replace('_', ' ')} {info[key]:.4f}" for key in ("validation_accuracy", "validation_exact_match", "validation_rouge1")
+                     if key in info)
         typer.echo(f"built demo:{name} in {info['build_seconds']:.0f} s ({score})")
 
 

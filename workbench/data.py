@@ -15,6 +15,7 @@ from pathlib import Path
 from .bbc import SPLITS, bbc_articles, bbc_news_folder, bbc_split_rows, check_split
 from .errors import DataError
 from .records import Dataset
+from .records.generation_dataset import GenerationDataset
 from .records.qa_dataset import QADataset
 
 FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".json": "squad"}
@@ -45,15 +46,18 @@ def load_dataset(
     text_column: str = "text",
     label_column: str | None = "label",
     id_column: str = "id",
-) -> Dataset | QADataset:
-    """Load a dataset by reference: texts with labels, or questions with contexts and answers.
+    source_column: str = "source",
+    reference_column: str | None = None,
+) -> Dataset | QADataset | GenerationDataset:
+    """Load a dataset by reference: texts with labels, questions with contexts and answers, or sources with references.
 
     Parameters
     ----------
     ref : str
         ``bbc-news``, ``bbc-news:SPLIT`` or a path to a ``.csv``, ``.jsonl`` or ``.parquet`` file;
         a file with ``question`` and ``context`` columns, or SQuAD's nested ``.json``, is a
-        question-answering dataset (``squad``).
+        question-answering dataset (``squad``); a file with a ``source`` column is generation data
+        (``generation_data``: ``reference`` or ``references`` beside it).
     split : str, optional
         ``train``, ``validation`` or ``test`` for a built-in dataset (instead of ``:SPLIT``).
     text_column, label_column, id_column : str
@@ -81,7 +85,8 @@ def load_dataset(
         return _load_bbc_news(ref_split or split)
     if split is not None:
         raise DataError(f"split={split!r} applies only to built-in datasets ({', '.join(BUILTINS)}); a file is one split")
-    return _load_file(Path(ref), text_column=text_column, label_column=label_column, id_column=id_column)
+    return _load_file(Path(ref), text_column=text_column, label_column=label_column, id_column=id_column, source_column=source_column,
+                      reference_column=reference_column)
 
 
 def _load_bbc_news(split: str | None) -> Dataset:
@@ -134,7 +139,9 @@ def _column_as_strings(frame, column: str, path: Path, role: str) -> tuple[str, 
     return values
 
 
-def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str) -> Dataset | QADataset:
+def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str, source_column: str = "source",
+               reference_column: str | None = None) -> Dataset | QADataset | GenerationDataset:
+    from .generation_data import generation_rows, is_generation_table
     from .squad import is_squad_file, load_squad_json, qa_rows
 
     if is_squad_file(path):
@@ -145,6 +152,8 @@ def _load_file(path: Path, *, text_column: str, label_column: str | None, id_col
     columns = [str(c) for c in frame.columns]
     if "question" in columns and "context" in columns:
         return qa_rows(frame, path)
+    if is_generation_table(columns, source_column=source_column, reference_column=reference_column, text_column=text_column):
+        return generation_rows(frame, path, source_column=source_column, reference_column=reference_column, id_column=id_column)
     for column, option in ((text_column, "--text-column"), (label_column, "--label-column")):
         if column is not None and column not in columns:
             raise DataError(f"{path}: no {column!r} column (columns: {', '.join(columns)}); rename one or pass {option}")
@@ -214,14 +223,14 @@ def load_columns(ref: str, columns: Sequence[str]) -> dict[str, tuple[str, ...]]
     return {column: tuple("(blank)" if blank(v) else str(v) for v in frame[column]) for column in columns}
 
 
-def as_dataset(data: str | os.PathLike[str] | Dataset | QADataset, *, text_column: str = "text", label_column: str | None = "label",
-               id_column: str = "id") -> Dataset | QADataset:
+def as_dataset(data: str | os.PathLike[str] | Dataset | QADataset | GenerationDataset, *, text_column: str = "text",
+               label_column: str | None = "label", id_column: str = "id") -> Dataset | QADataset | GenerationDataset:
     """``data`` as a Dataset: a reference is loaded (``load_dataset``), a Dataset is used as it is.
 
     Every verb takes its data through here, so a notebook can pass what it holds; anything else
     is a one-line TypeError that names what is accepted.
     """
-    if isinstance(data, (Dataset, QADataset)):
+    if isinstance(data, (Dataset, QADataset, GenerationDataset)):
         return data
     if isinstance(data, (str, os.PathLike)):
         return load_dataset(os.fspath(data), text_column=text_column, label_column=label_column, id_column=id_column)

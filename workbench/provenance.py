@@ -13,7 +13,7 @@ from .records import Classifier, Dataset, Provenance
 
 PACKAGES = (
     "workbench", "torch", "transformers", "tokenizers", "safetensors", "numpy", "scipy", "scikit-learn", "statsmodels",
-    "pandas", "matplotlib", "shap", "lime", "captum", "onnxruntime", "skops",
+    "pandas", "matplotlib", "shap", "lime", "captum", "onnxruntime", "skops", "rouge-score", "sacrebleu",
     "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "ipywidgets",
 )
 

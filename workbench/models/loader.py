@@ -32,7 +32,9 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
     """Load a model from a local Hugging Face folder or a demo name; its task comes from the folder.
 
     A ``*ForSequenceClassification`` folder or a scikit-learn folder gives a classifier, a
-    ``*ForQuestionAnswering`` folder a ``QuestionAnswerer`` (``answer(questions, contexts)``).
+    ``*ForQuestionAnswering`` folder a ``QuestionAnswerer`` (``answer(questions, contexts)``), a
+    ``*ForConditionalGeneration``, ``EncoderDecoderModel``, ``*ForCausalLM`` or ``*LMHeadModel``
+    folder a ``Generator`` (``generate(texts, max_new_tokens=...)``).
 
     Parameters
     ----------
@@ -61,6 +63,10 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
         from .lexical_qa import LexicalAnswerer
 
         return LexicalAnswerer(ref, folder)
+    if kind == "lead-sentence":
+        from .lead_sentence import LeadSentence
+
+        return LeadSentence(ref, folder)
     if kind is not None and kind != "sklearn-skops":
         raise ModelError(f"{folder} is a workbench model of unknown kind {kind!r}; rebuild it with this version of the workbench")
     if kind is not None:
@@ -70,10 +76,15 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
             option = f"precision {options.precision!r}" if options.precision not in ("auto", "fp32") else f"backend {options.backend!r}"
             raise ParameterError(f"{option} applies to transformer models; {ref} is a scikit-learn model (leave the default)")
         return SklearnClassifier(ref, folder)
-    if folder_task(folder) == "question-answering":
+    task = folder_task(folder)
+    if task == "question-answering":
         from .question_answering import QuestionAnswerer
 
         return QuestionAnswerer(ref, folder, options)
+    if task == "generation":
+        from .generation import Generator
+
+        return Generator(ref, folder, options)
     from .transformer import TransformerClassifier
 
     return TransformerClassifier(ref, folder, options)
@@ -81,10 +92,11 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
 
 def is_loaded_model(value: Any) -> bool:
     """Whether ``value`` is a model as ``load_model`` returns it, not a reference: a ``ref`` and either a classifier's
-    ``predict_proba`` and label names or a question-answering model's ``answer``."""
+    ``predict_proba`` and label names or a question-answering model's ``answer`` or a generator's ``generate``."""
     if isinstance(value, (str, os.PathLike)) or not isinstance(getattr(value, "ref", None), str):
         return False
-    return (callable(getattr(value, "predict_proba", None)) and hasattr(value, "label_names")) or callable(getattr(value, "answer", None))
+    return ((callable(getattr(value, "predict_proba", None)) and hasattr(value, "label_names")) or callable(getattr(value, "answer", None))
+            or callable(getattr(value, "generate", None)))
 
 
 def as_model(model: str | os.PathLike[str] | Classifier, options: LoadOptions | None = None) -> Classifier:

@@ -39,6 +39,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .wb-stop { color: #b00; font-size: 0.85rem; }
 .wb-flag { color: #b00; font-weight: 600; }
 .wb-answer { outline: 2px solid #222; border-radius: 0.2rem; }
+.wb-heatmap td { padding: 0.1rem 0.35rem; font-size: 0.8rem; }
+.wb-heatmap th { font-weight: 500; font-size: 0.85rem; }
 """
 UNSEEN_STYLE = "color:#999"  # inline too, for HTML shown without the page's style sheet (the explorer)
 FLAG_STYLE = "color:#b00"

@@ -15,13 +15,14 @@ same two libraries (checked in the tests).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import ParameterError
-from .metrics import bootstrap_ci
+from ..records.generation import GenerationMetrics, GenerationPredictions
+from .metrics import N_RESAMPLES, bootstrap_ci
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
@@ -38,8 +39,14 @@ def rouge_per_document(predictions: Sequence[str], references: Sequence[Sequence
     return rows
 
 
-def generation_scores(predictions: Sequence[str], references: Sequence[Sequence[str]], *, seed: int = 0) -> dict[str, Any]:
-    """Per-document and overall ROUGE, BLEU and chrF of ``predictions`` against ``references`` (one or more per document)."""
+def generation_scores(predictions: Sequence[str], references: Sequence[Sequence[str]], *, seed: int = 0,
+                      n_resamples: int = N_RESAMPLES) -> dict[str, Any]:
+    """Per-document and overall ROUGE, BLEU and chrF of ``predictions`` against ``references`` (one or more per document).
+
+    The overall figures get seeded percentile bootstrap intervals over documents: ROUGE's
+    from the per-document scores, corpus BLEU's, chrF's and the length ratio's by summing the
+    resampled documents' sacrebleu statistics and scoring them as sacrebleu scores a corpus.
+    """
     import sacrebleu
 
     if len(predictions) != len(references):
@@ -47,7 +54,7 @@ def generation_scores(predictions: Sequence[str], references: Sequence[Sequence[
     if any(not refs for refs in references):
         raise ParameterError("every document needs at least one reference")
     per_document = rouge_per_document(predictions, references)
-    width = max(len(refs) for refs in references)
+    width = max((len(refs) for refs in references), default=1)
     streams = [[refs[k] if k < len(refs) else None for refs in references] for k in range(width)]  # sacrebleu's layout: one stream per reference
     bleu, chrf = sacrebleu.metrics.BLEU(), sacrebleu.metrics.CHRF()
     sentence_bleu = sacrebleu.metrics.BLEU(effective_order=True)  # sacrebleu's advice for one sentence: no zero from a missing 4-gram
@@ -55,16 +62,41 @@ def generation_scores(predictions: Sequence[str], references: Sequence[Sequence[
     for row, prediction, refs in zip(per_document, predictions, references):
         row["bleu"] = float(sentence_bleu.sentence_score(prediction, list(refs)).score)
         row["chrf"] = float(chrf.sentence_score(prediction, list(refs)).score)
-    ci = {}
-    for name in ROUGE_TYPES:
-        values = np.array([row[name] for row in per_document])
-        interval = bootstrap_ci(lambda v, axis=-1: np.mean(v, axis=axis), [values], seed=seed)
-        ci[name] = None if interval is None else interval.to_dict()
+    ci = {name: bootstrap_ci(_mean, [np.array([row[name] for row in per_document])], seed=seed, n_resamples=n_resamples) for name in ROUGE_TYPES}
+    bleu_stats = np.array(bleu._extract_corpus_statistics(list(predictions), streams), dtype=np.int64).reshape(len(predictions), -1)
+    chrf_stats = np.array(chrf._extract_corpus_statistics(list(predictions), streams), dtype=np.int64).reshape(len(predictions), -1)
+    ci["bleu"] = bootstrap_ci(_corpus_statistic(lambda stats: bleu._compute_score_from_stats(stats).score), list(bleu_stats.T), seed=seed,
+                              n_resamples=n_resamples)
+    ci["chrf"] = bootstrap_ci(_corpus_statistic(lambda stats: chrf._compute_score_from_stats(stats).score), list(chrf_stats.T), seed=seed,
+                              n_resamples=n_resamples)
+    ci["length_ratio"] = bootstrap_ci(_corpus_statistic(lambda stats: stats[0] / stats[1] if stats[1] else np.nan), list(bleu_stats[:, :2].T),
+                                      seed=seed, n_resamples=n_resamples)
     return {
         "n": len(predictions),
-        **{name: float(np.mean([row[name] for row in per_document])) if per_document else None for name in ROUGE_TYPES},
+        **{name: float(np.mean([row[name] for row in per_document])) if per_document else float("nan") for name in ROUGE_TYPES},
         "bleu": float(corpus_bleu.score), "chrf": float(corpus_chrf.score),
         "length_ratio": float(corpus_bleu.sys_len / corpus_bleu.ref_len) if corpus_bleu.ref_len else None,
         "signatures": {"bleu": str(bleu.get_signature()), "chrf": str(chrf.get_signature())},
-        "ci": ci, "per_document": per_document,
+        "ci": ci, "per_document": tuple(per_document),
     }
+
+
+def compute_generation_metrics(generations: GenerationPredictions, *, seed: int = 0, n_resamples: int = N_RESAMPLES) -> GenerationMetrics:
+    """The scores of one generator's outputs (``generation_scores``) as the metrics record ``metrics.json`` is written from."""
+    scores = generation_scores(generations.predictions, generations.references, seed=seed, n_resamples=n_resamples)
+    return GenerationMetrics(model=generations.model, data=generations.dataset, generation=generations.settings, seed=seed,
+                             provenance=generations.provenance, **scores)
+
+
+def _mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(values, axis=axis)
+
+
+def _corpus_statistic(score: Callable[[list[int]], float]) -> Callable[..., np.ndarray]:
+    """A vectorised bootstrap statistic: sum each resample's per-document statistics (one column each) and score the sums."""
+    def statistic(*columns: np.ndarray, axis: int = -1) -> np.ndarray:
+        sums = np.stack([column.sum(axis=axis) for column in columns], axis=-1)
+        flat = sums.reshape(-1, sums.shape[-1])
+        return np.array([score(row.tolist()) for row in flat], dtype=float).reshape(sums.shape[:-1])
+
+    return statistic

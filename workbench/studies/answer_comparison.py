@@ -15,15 +15,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..data import as_dataset
-from ..io import atomic_open, write_json
-from ..models import LoadOptions, as_model
+from ..models import LoadOptions
 from ..records.qa import QAComparison
 from ..records.qa_dataset import QADataset
 from ..statistics.qa_metrics import compute_qa_metrics
 from ..statistics.qa_paired import qa_pairwise, qa_slices
-from .answering import check_task, predict_answers, write_qa_evaluation
-from .comparison import check_models, file_slug
+from .answering import predict_answers, write_qa_evaluation
+from .comparison import load_compared, write_task_comparison
 
 
 def compare_answers(
@@ -47,13 +45,7 @@ def compare_answers(
     >>> study = compare_answers(["demo:minilm-qa", "demo:lexical-qa"], "bbc-qa:test")
     >>> study.pairwise[0].verdict()
     """
-    if isinstance(models, (str, os.PathLike)) or not isinstance(models, Sequence):
-        raise TypeError(f"models must be a list of two or more model references or loaded models; got {type(models).__name__}")
-    check_models([os.fspath(m) if isinstance(m, (str, os.PathLike)) else m.ref for m in models])
-    dataset = as_dataset(data)
-    loaded = [as_model(m, options) for m in models]
-    for model in loaded:
-        check_task(model, dataset)
+    dataset, loaded = load_compared(models, data, options)
     predictions, scores, rates = {}, {}, {}
     for model in loaded:
         model.answer(list(dataset.questions[:2]), list(dataset.contexts[:2]), progress=False)  # warm-up, so the rate is steady-state
@@ -74,12 +66,4 @@ def write_answer_comparison(out: str | os.PathLike[str], comparison: QACompariso
     """Write predictions/<model>/ (predictions.jsonl and metrics.json, as ``evaluate``), compare.json and compare.html into ``out``."""
     from ..render.answers import answer_comparison_page
 
-    out = Path(out)
-    taken: set[str] = set()
-    folders = {ref: f"predictions/{file_slug(ref, taken)}" for ref in comparison.models}
-    for ref, folder in folders.items():
-        write_qa_evaluation(out / folder, comparison.predictions[ref], comparison.metrics[ref])
-    write_json(out / "compare.json", comparison.to_dict({ref: f"{folder}/predictions.jsonl" for ref, folder in folders.items()}))
-    with atomic_open(out / "compare.html") as handle:
-        handle.write(answer_comparison_page(comparison))
-    return {"compare.json": out / "compare.json", "compare.html": out / "compare.html", **{ref: out / f for ref, f in folders.items()}}
+    return write_task_comparison(out, comparison, write_qa_evaluation, answer_comparison_page)

@@ -22,7 +22,8 @@ def check_task(model, dataset) -> None:
     """A one-line DataError when the model's task and the data's differ."""
     model_task, data_task = model.task, dataset.task
     if model_task != data_task:
-        what = {"classification": "texts with labels", "question-answering": "questions with contexts and answers"}
+        what = {"classification": "texts with labels", "question-answering": "questions with contexts and answers",
+                "generation": "sources with reference outputs"}
         raise DataError(f"{model.ref} is a {model_task} model but {dataset.name} holds {what[data_task]}; give data of the model's task")
 
 

@@ -83,6 +83,33 @@ def check_models(refs: Sequence[str]) -> None:
         raise ParameterError(f"model {duplicates[0]!r} is given more than once; give each model once")
 
 
+def load_compared(models: Sequence, data: Any, options: LoadOptions | None = None) -> tuple[Any, list]:
+    """The dataset and the loaded models of a question-answering or generation comparison: two or more distinct models (references
+    or loaded), each of the data's task; a one-line error otherwise."""
+    if isinstance(models, (str, os.PathLike)) or not isinstance(models, Sequence):
+        raise TypeError(f"models must be a list of two or more model references or loaded models; got {type(models).__name__}")
+    check_models([os.fspath(m) if isinstance(m, (str, os.PathLike)) else m.ref for m in models])
+    dataset = as_dataset(data)
+    loaded = [as_model(m, options) for m in models]
+    for model in loaded:
+        check_task(model, dataset)
+    return dataset, loaded
+
+
+def write_task_comparison(out: str | os.PathLike[str], comparison: Any, write_evaluation: Any, page: Any) -> dict[str, Path]:
+    """Write predictions/<model>/ (``write_evaluation(folder, predictions, metrics)``, as ``evaluate``), compare.json and
+    compare.html (``page(comparison)``) into ``out``: the files of a question-answering or generation comparison."""
+    out = Path(out)
+    taken: set[str] = set()
+    folders = {ref: f"predictions/{file_slug(ref, taken)}" for ref in comparison.models}
+    for ref, folder in folders.items():
+        write_evaluation(out / folder, comparison.predictions[ref], comparison.metrics[ref])
+    write_json(out / "compare.json", comparison.to_dict({ref: f"{folder}/predictions.jsonl" for ref, folder in folders.items()}))
+    with atomic_open(out / "compare.html") as handle:
+        handle.write(page(comparison))
+    return {"compare.json": out / "compare.json", "compare.html": out / "compare.html", **{ref: out / f for ref, f in folders.items()}}
+
+
 def compare(
     models: Sequence[str | Classifier],
     data: str | Dataset,

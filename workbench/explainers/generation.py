@@ -1,0 +1,200 @@
+"""Token-by-token explanations of a generator: how much each source word (and earlier token) gave each generated token.
+
+The function explained is ``Generator.token_probabilities``: the probability of generated
+token t at step t, teacher-forced on the tokens generated before it (for the greedy output,
+the probability it was chosen with). Two methods, as Captum's LLM attribution classes
+(``captum.attr.LLMAttribution`` over ``FeatureAblation``, ``LLMGradientAttribution`` over
+``LayerIntegratedGradients``) define them for decoder-only models, here for encoder-decoder
+models too:
+
+* **occlusion** (feature ablation): each source word deleted in turn (``words.mask_words``,
+  the rule every workbench explanation masks by), all the generated tokens scored in the same
+  forward pass; the score is the drop in each token's probability. For a decoder-only model
+  each earlier generated token is also replaced by the padding token in turn.
+* **integrated gradients** (Captum's ``IntegratedGradients``) on the input embeddings, from
+  a padding baseline (special tokens kept), one attribution per generated token, summed over
+  the hidden dimension and pooled into words as the classifier's gradients are
+  (``gradients.pool_words``). Each token's completeness error is recorded.
+
+Checked: Captum's ``LLMAttribution`` handles only decoder-only models, re-tokenizes the target
+text (which need not give the generated ids back), and its ``LayerIntegratedGradients`` on a
+shared embedding (T5, BART) would also interpolate the decoder's inputs; here the encoder's
+embeddings are passed as ``inputs_embeds`` and checked to reproduce the model's probabilities.
+Only the words the model read are scored (a source longer than the model's limit is cut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError, ParameterError
+from ..records.generation import GenerationSettings
+from ..records.token_attribution import TokenAttribution
+from ..words import mask_words, split_words, whole_text, word_spans
+from .gradients import pool_words
+
+TOKEN_METHODS = ("occlusion", "integrated-gradients")
+EMBEDDING_TOLERANCE = 1e-4  # the embeddings path must give the model's probabilities within this
+INTERNAL_BATCH = 64  # rows per forward and backward pass inside integrated gradients (tokens x steps are cut into these)
+
+
+def check_generator(model) -> None:
+    """A one-line ModelError unless ``model`` gives token probabilities (a neural generator, not a rule)."""
+    if not callable(getattr(model, "token_probabilities", None)):
+        raise ModelError(f"{model.ref} is a rule without token probabilities, so its tokens cannot be explained; explain a neural generator")
+
+
+class TokenExplainer:
+    """Shared part of the token methods: generate (or take) the output, score it, attribute it, build the record."""
+
+    name = ""
+    default_num_samples: int | None = None
+
+    def __init__(self, model, *, num_samples: int | None = None, settings: GenerationSettings = GenerationSettings()) -> None:
+        check_generator(model)
+        self.model = model
+        self.num_samples = num_samples or self.default_num_samples
+        self.settings = settings
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"generation": self.settings.to_dict()}
+
+    def explain(self, doc_id: str, source: str, generated_ids: Sequence[int] | None = None) -> TokenAttribution:
+        """The record of one source: its output (generated here with ``settings`` unless given) explained token by token."""
+        model = self.model
+        text = whole_text(source)  # the text every masked variant is a deletion from
+        ids = list(model.generate_ids([text], self.settings)[0] if generated_ids is None else generated_ids)
+        probabilities = model.token_probabilities([text], ids)[0]
+        read = words_read(model, text)
+        if ids:
+            scores, prefix, diagnostics = self.attribute(text, read, ids, probabilities)
+        else:  # an empty output (the model stopped at once) has no token to explain
+            scores, prefix, diagnostics = np.zeros((0, read)), None if model.encoder_decoder else np.zeros((0, 0)), {}
+        return TokenAttribution(
+            id=doc_id, model=model.ref, method=self.name, parameters=self.parameters, source=text, source_words=split_words(text)[:read],
+            prediction=model.decode(ids), generated=tuple(model.tokenizer.convert_ids_to_tokens(ids)), generated_ids=tuple(ids),
+            probabilities=tuple(float(p) for p in probabilities), scores=_rows(scores),
+            prefix_scores=None if prefix is None else _rows(prefix), diagnostics=diagnostics,
+        )
+
+    def attribute(self, text: str, read: int, ids: list[int], probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+        """``(tokens, words read)`` scores, the decoder-only ``(tokens, tokens)`` prefix scores (None otherwise), and diagnostics."""
+        raise NotImplementedError
+
+
+class TokenOcclusion(TokenExplainer):
+    """Occlusion: the drop in every generated token's probability when one source word (or earlier token) is removed."""
+
+    name = "occlusion"
+
+    def attribute(self, text, read, ids, probabilities):
+        model = self.model
+        total = len(word_spans(text))
+        variants = [mask_words(text, [k != j for k in range(total)]) for j in range(read)]
+        scores = (probabilities[None, :] - model.token_probabilities(variants, ids)).T if variants else np.zeros((len(ids), 0))
+        prefix = None
+        if not model.encoder_decoder:
+            fed = [[model.pad_id if k == j else token for k, token in enumerate(ids)] for j in range(len(ids))]
+            dropped = probabilities[None, :] - model.token_probabilities([text] * len(ids), ids, fed=fed)  # [replaced k, token t]
+            prefix = np.tril(dropped.T, k=-1)  # token t can only depend on tokens k < t
+        return scores, prefix, {"evaluations": len(variants) + (len(ids) if prefix is not None else 0) + 1}
+
+
+class TokenIntegratedGradients(TokenExplainer):
+    """Integrated gradients on the input embeddings, one attribution per generated token, with its completeness error."""
+
+    name = "integrated-gradients"
+    default_num_samples = 32
+    TOLERANCE = 0.05
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {**super().parameters, "n_steps": self.num_samples, "baseline": "pad", "method": "gausslegendre"}
+
+    def attribute(self, text, read, ids, probabilities):
+        import torch
+        from captum.attr import IntegratedGradients
+
+        model = self.model
+        if model.precision == "int8":
+            raise ModelError(f"{model.ref} is int8-quantized, which has no gradients; load it with precision fp32 for integrated gradients")
+        encoded = model.tokenizer(text, truncation=True, max_length=model.max_length, return_offsets_mapping=True, return_special_tokens_mask=True)
+        source_ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
+        special = list(encoded["special_tokens_mask"])
+        inputs = {k: v.to(model.device) for k, v in model.teacher_forced_inputs([source_ids], [ids]).items()}
+        input_ids = inputs.pop("input_ids")
+        kept = torch.tensor(special + [0] * (input_ids.shape[1] - len(special)), device=model.device).bool()  # fed tokens (decoder-only) vary too
+        embeddings = embedding_function(model, input_ids, inputs, ids, probabilities)
+        baseline_ids = torch.where(kept[None, :], input_ids, torch.full_like(input_ids, model.pad_id))
+        with torch.no_grad():
+            actual, baseline = embeddings(input_ids), embeddings(baseline_ids)
+        keys = sorted(inputs)
+
+        def forward(embeds, *extra):
+            logits = model.model(inputs_embeds=embeds, **dict(zip(keys, extra))).logits[:, -len(ids):].float()
+            return torch.softmax(logits, dim=-1)[:, torch.arange(len(ids), device=logits.device), torch.tensor(ids, device=logits.device)]
+
+        method = IntegratedGradients(forward)
+        count = len(ids)  # one row per generated token, each with its own target, in one batched attribution
+        extra = tuple(inputs[k].expand(count, *inputs[k].shape[1:]) for k in keys)
+        with torch.enable_grad():
+            attributions, delta = method.attribute(actual.expand(count, -1, -1), baselines=baseline.expand(count, -1, -1), target=list(range(count)),
+                                                   additional_forward_args=extra, n_steps=self.num_samples, internal_batch_size=INTERNAL_BATCH,
+                                                   return_convergence_delta=True)
+        with torch.no_grad():
+            gaps = (forward(actual, *(inputs[k] for k in keys)) - forward(baseline, *(inputs[k] for k in keys)))[0].double().cpu().numpy()
+        token_scores = list(attributions.sum(dim=-1).detach().double().cpu().numpy())
+        errors = [abs(float(d)) / max(abs(float(g)), 0.01) for d, g in zip(delta, gaps)]
+        keep = [not s for s in special]
+        scores = np.array([pool_words(text, row[:len(source_ids)], offsets, keep)[:read] for row in token_scores])
+        prefix = None
+        if not model.encoder_decoder:  # positions len(source) + k hold fed token k (k < T - 1)
+            fed = np.array([row[len(source_ids):] for row in token_scores])
+            prefix = np.zeros((len(ids), len(ids)))
+            prefix[:, : fed.shape[1]] = fed
+            prefix = np.tril(prefix, k=-1)
+        return scores, prefix, {"relative_error": errors, "converged": sum(e <= self.TOLERANCE for e in errors), "tolerance": self.TOLERANCE}
+
+
+TOKEN_EXPLAINERS = {cls.name: cls for cls in (TokenOcclusion, TokenIntegratedGradients)}
+
+
+def token_explainer(method: str, model, **kwargs) -> TokenExplainer:
+    """The token explainer ``method`` for ``model``; a one-line ParameterError for a method generators do not have."""
+    if method not in TOKEN_EXPLAINERS:
+        raise ParameterError(f"method {method!r} does not explain generated tokens; use one of: {', '.join(TOKEN_METHODS)}")
+    return TOKEN_EXPLAINERS[method](model, **kwargs)
+
+
+def words_read(model, text: str) -> int:
+    """How many words of ``text`` the model reads: those that start before the end of its last source token within the limit."""
+    encoded = model.tokenizer(text, truncation=True, max_length=model.max_length, return_offsets_mapping=True, return_special_tokens_mask=True)
+    ends = [end for (start, end), s in zip(encoded["offset_mapping"], encoded["special_tokens_mask"]) if not s and end > start]
+    last = max(ends, default=0)
+    return sum(1 for start, _ in word_spans(text) if start < last)
+
+
+def embedding_function(model, input_ids, inputs: dict, ids: Sequence[int], probabilities: np.ndarray):
+    """Token ids -> the input embeddings the model computes from them: the embedding layer's output, times the encoder's
+    ``embed_scale`` where the model applies it outside the layer (Marian). Checked to reproduce the model's probabilities."""
+    import torch
+
+    layer = model.model.get_input_embeddings()
+    scale = getattr(model.model.get_encoder(), "embed_scale", None) if model.encoder_decoder else getattr(model.model, "embed_scale", None)
+    candidates = [lambda x: layer(x)] + ([lambda x: layer(x) * scale] if isinstance(scale, (int, float)) and scale != 1 else [])
+    for embeddings in candidates:
+        with torch.no_grad():
+            logits = model.model(inputs_embeds=embeddings(input_ids), **inputs).logits[:, -len(ids):].double()
+            proba = torch.softmax(logits, dim=-1)[0, torch.arange(len(ids), device=logits.device), torch.tensor(list(ids), device=logits.device)].cpu().numpy()
+        if np.allclose(proba, probabilities, atol=EMBEDDING_TOLERANCE):
+            return embeddings
+    raise ModelError(f"{model.ref}: its probabilities could not be reproduced from its input embeddings, so integrated gradients would explain "
+                     "another function; use --method occlusion")
+
+
+def _rows(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(v) for v in row) for row in np.asarray(matrix))

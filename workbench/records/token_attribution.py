@@ -1,0 +1,90 @@
+"""Token attributions of a generated text: for each generated token, a score per source word (and per earlier token)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .base import Record
+from .generation import GenerationSettings
+from .metrics import ConfidenceInterval
+
+
+@dataclass(frozen=True)
+class TokenAttribution(Record):
+    """One generated text explained token by token.
+
+    ``scores[t][j]`` is how much source word ``j`` (``source_words``, the unit every explanation
+    scores, see ``words``) raised the probability of generated token ``t`` (``generated``;
+    ``probabilities[t]`` is that probability, teacher-forced, the quantity explained). For a
+    decoder-only model ``prefix_scores[t][k]`` is the same for an earlier generated token
+    ``k < t`` (0 for ``k >= t``); None for an encoder-decoder, whose output tokens are not its
+    input. ``parameters`` hold the method's settings and ``diagnostics`` its checks (integrated
+    gradients' completeness error per token).
+    """
+
+    id: str
+    model: str
+    method: str
+    parameters: Mapping[str, Any]
+    source: str
+    source_words: tuple[str, ...]
+    prediction: str
+    generated: tuple[str, ...]
+    generated_ids: tuple[int, ...]
+    probabilities: tuple[float, ...]
+    scores: tuple[tuple[float, ...], ...]
+    prefix_scores: tuple[tuple[float, ...], ...] | None
+    diagnostics: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TokenFaithfulness(Record):
+    """Whether deleting a token's top source words lowers its probability more than deleting as many random words.
+
+    Per document, the drop in each generated token's probability when its ``fractions`` of
+    top-scored source words are deleted (comprehensiveness, DeYoung et al. 2020), averaged over
+    the tokens and fractions; ``random`` the same for seeded random words. ``advantage`` is the
+    mean difference over documents with its paired-bootstrap interval; ``beats_random`` when
+    the interval lies above 0 (one document: when its advantage is above 0).
+    """
+
+    method: str
+    documents: int
+    tokens: int
+    fractions: tuple[float, ...]
+    comprehensiveness: float
+    random: float
+    advantage: float
+    advantage_ci: ConfidenceInterval | None
+    beats_random: bool
+    per_document: tuple[Mapping[str, Any], ...]
+    seed: int
+
+
+@dataclass(frozen=True, eq=False)
+class TokenStudy(Record):
+    """A generator's outputs on some documents explained token by token by one or more methods, each method's faithfulness scored.
+
+    ``records[method][i]`` explains document ``ids[i]``; ``seconds[method]`` is the time the
+    method took over all of them (faithfulness not included).
+    """
+
+    model: str
+    data: str
+    ids: tuple[str, ...]
+    references: tuple[tuple[str, ...], ...]
+    methods: tuple[str, ...]
+    records: Mapping[str, tuple[TokenAttribution, ...]]
+    faithfulness: Mapping[str, TokenFaithfulness]
+    seconds: Mapping[str, float]
+    generation: GenerationSettings
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """faithfulness.json: everything but the records (those go to token_attributions.jsonl) and the timings, so the same
+        inputs and seed give the same bytes."""
+        return {"task": "generation", "model": self.model, "data": self.data, "ids": list(self.ids), "methods": list(self.methods),
+                "generation": self.generation.to_dict(), "seed": self.seed,
+                "faithfulness": {m: f.to_dict() for m, f in self.faithfulness.items()}}

@@ -1,0 +1,46 @@
+"""Generate from every source of a dataset with a model, score the outputs, and write the evaluation files.
+
+``workbench evaluate`` on a generator is :func:`predict_generations` (``Generator.generate``
+over the sources, batched, in dataset order, with the settings and the time it took),
+``statistics.generation_metrics.compute_generation_metrics``, and
+:func:`write_generation_evaluation`: ``predictions.jsonl`` (one line per document: id,
+prediction, references and every per-document score) and, last, ``metrics.json``, each
+atomically. Every figure in ``metrics.json`` is recomputable from ``predictions.jsonl`` with
+rouge-score and sacrebleu.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ..io import write_json, write_jsonl
+from ..provenance import provenance
+from ..records.generation import GenerationMetrics, GenerationPredictions, GenerationSettings
+from ..records.generation_dataset import GenerationDataset
+from .answering import check_task
+
+
+def predict_generations(model, dataset: GenerationDataset, settings: GenerationSettings = GenerationSettings(), *,
+                        progress: bool | None = None) -> GenerationPredictions:
+    """The model's output for every source of ``dataset``, in dataset order, with the references and the settings used."""
+    check_task(model, dataset)
+    start = time.perf_counter()
+    predictions = model.generate(dataset.texts, max_new_tokens=settings.max_new_tokens, num_beams=settings.num_beams,
+                                 do_sample=settings.do_sample, seed=settings.seed, progress=progress)
+    return GenerationPredictions(model=model.ref, dataset=dataset.name, ids=dataset.ids, sources=dataset.texts, predictions=tuple(predictions),
+                                 references=dataset.references, settings=settings, seconds=time.perf_counter() - start,
+                                 provenance=provenance(model, dataset))
+
+
+def write_generation_evaluation(out: str | os.PathLike[str], generations: GenerationPredictions, metrics: GenerationMetrics) -> dict[str, Path]:
+    """Write predictions.jsonl (id, prediction, reference, references and the per-document scores) and metrics.json (last) into ``out``."""
+    out = Path(out)
+    paths = {name: out / name for name in ("predictions.jsonl", "metrics.json")}
+    write_jsonl(paths["predictions.jsonl"], (
+        {"id": doc_id, "prediction": prediction, "reference": refs[0], "references": list(refs), **scores}
+        for doc_id, prediction, refs, scores in zip(generations.ids, generations.predictions, generations.references, metrics.per_document)
+    ))
+    write_json(paths["metrics.json"], metrics.to_dict())
+    return paths

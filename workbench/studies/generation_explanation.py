@@ -1,0 +1,75 @@
+"""Explain a generator's outputs on a dataset token by token, score each method's faithfulness, and write the files.
+
+:func:`explain_generations` picks documents spread over the dataset (``explanation.pick_documents``),
+generates each output once (``Generator.generate_ids`` with the settings given), explains it
+with each method of ``explainers.generation`` and scores each method against random words
+(``statistics.token_faithfulness``). :func:`write_token_study` writes token_attributions.jsonl
+(one record per document and method), faithfulness.json and index.html (escaped heatmaps),
+each atomically. The same seed and settings give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..data import as_dataset
+from ..explainers.generation import check_generator, token_explainer
+from ..io import atomic_open, write_json, write_jsonl
+from ..models import LoadOptions, as_model
+from ..records.generation import GenerationSettings
+from ..records.generation_dataset import GenerationDataset
+from ..records.token_attribution import TokenStudy
+from ..statistics.token_faithfulness import token_faithfulness
+from .answering import check_task
+from ..words import whole_text
+from .explanation import pick_documents
+
+DEFAULT_METHODS = ("occlusion", "integrated-gradients")
+
+
+def explain_generations(model, data: str | GenerationDataset, *, methods: Sequence[str] = DEFAULT_METHODS, n: int = 5, seed: int = 0,
+                        num_samples: int | None = None, settings: GenerationSettings = GenerationSettings(), options: LoadOptions | None = None,
+                        progress: bool | None = None) -> TokenStudy:
+    """Explain ``n`` documents' generated outputs with each of ``methods`` and score each method's faithfulness.
+
+    Examples
+    --------
+    >>> study = explain_generations("demo:headline-bbc", "bbc-headlines:test", n=3)
+    >>> study.faithfulness["occlusion"].beats_random
+    True
+    """
+    from tqdm.auto import tqdm
+
+    generator = as_model(model, options)
+    dataset = as_dataset(data)
+    check_task(generator, dataset)
+    check_generator(generator)
+    explainers = {method: token_explainer(method, generator, num_samples=num_samples, settings=settings) for method in dict.fromkeys(methods)}
+    rows = pick_documents(dataset, n)
+    outputs = generator.generate_ids([whole_text(dataset.texts[i]) for i in rows], settings)
+    records, seconds = {}, {}
+    for method, explainer in explainers.items():
+        start = time.perf_counter()
+        records[method] = tuple(explainer.explain(dataset.ids[i], dataset.texts[i], ids)
+                                for i, ids in zip(rows, tqdm(outputs, desc=method, unit="doc", disable=not progress)))
+        seconds[method] = time.perf_counter() - start
+    return TokenStudy(model=generator.ref, data=dataset.name, ids=tuple(dataset.ids[i] for i in rows),
+                      references=tuple(dataset.references[i] for i in rows), methods=tuple(explainers), records=records,
+                      faithfulness={m: token_faithfulness(generator, records[m], seed=seed) for m in explainers}, seconds=seconds,
+                      generation=settings, seed=seed)
+
+
+def write_token_study(out: str | os.PathLike[str], study: TokenStudy) -> dict[str, Path]:
+    """Write token_attributions.jsonl, faithfulness.json and index.html into ``out``."""
+    from ..render.generations import token_study_page
+
+    out = Path(out)
+    paths = {name: out / name for name in ("token_attributions.jsonl", "faithfulness.json", "index.html")}
+    write_jsonl(paths["token_attributions.jsonl"], (study.records[m][i].to_dict() for i in range(len(study.ids)) for m in study.methods))
+    write_json(paths["faithfulness.json"], study.to_dict())
+    with atomic_open(paths["index.html"]) as handle:
+        handle.write(token_study_page(study))
+    return paths
