@@ -63,11 +63,16 @@ def test_budget_and_chunking_do_not_change_outputs(tiny_generators):
 
 
 def test_sampling_is_seeded_and_independent_of_batch_neighbours(tiny_generators):
+    import torch
+
     generator = load_model(str(tiny_generators["t5"]), device="cpu")
     first = generator.generate(SOURCES, max_new_tokens=8, do_sample=True, seed=3)
     assert generator.generate(SOURCES, max_new_tokens=8, do_sample=True, seed=3) == first
     assert generator.generate(SOURCES[2:3], max_new_tokens=8, do_sample=True, seed=3) == first[2:3]
     assert generator.generate(SOURCES, max_new_tokens=8, do_sample=True, seed=4) != first
+    state = torch.random.get_rng_state()
+    generator.generate(SOURCES[:1], max_new_tokens=4, do_sample=True, seed=5)
+    assert torch.equal(torch.random.get_rng_state(), state), "sampling must leave the caller's random state as it was"
 
 
 def test_generation_settings_are_checked():
@@ -254,7 +259,7 @@ def test_workbench_explain_and_compare_on_generators(cli, tmp_path, tiny_generat
     assert result.exit_code == 0, result.output
     study = json.loads((tmp_path / "explain" / "faithfulness.json").read_text())
     assert study["methods"] == ["occlusion", "integrated-gradients"] and study["ids"] == ["d0", "d3"]
-    for method, scores in study["faithfulness"].items():
+    for scores in study["faithfulness"].values():
         assert scores["documents"] == 2 and scores["tokens"] >= 2 and scores["advantage"] == pytest.approx(scores["comprehensiveness"] - scores["random"])
     lines = [json.loads(line) for line in (tmp_path / "explain" / "token_attributions.jsonl").read_text().splitlines()]
     assert [(line["id"], line["method"]) for line in lines] == [("d0", "occlusion"), ("d0", "integrated-gradients"), ("d3", "occlusion"),

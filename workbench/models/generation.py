@@ -14,7 +14,8 @@ stopping rules and its caches); what this module adds is the batching a corpus n
 * the new tokens are cut at the first end-of-sequence token, and results come back in input
   order. Batched greedy and beam search equal ``model.generate`` run one text at a time,
   token for token (``tests/test_generation.py``);
-* sampling draws each text alone after ``torch.manual_seed(seed)``, so a text's sample
+* sampling draws each text alone after ``torch.manual_seed(seed)`` (inside
+  ``torch.random.fork_rng``, so the caller's random state is untouched), so a text's sample
   depends only on the text and the seed, never on its batch neighbours.
 
 Checked: the ``text2text-generation``/``summarization`` pipelines are gone from transformers 5,
@@ -122,9 +123,10 @@ class Generator(TransformerModel):
         """``model.generate`` on one padded batch; the new tokens of each row, cut at its first end-of-sequence token."""
         inputs = self._padded(rows, left=not self.encoder_decoder)  # decoder-only: left padding, so generation follows the prompt
         width = inputs["input_ids"].shape[1]
-        if settings.do_sample:
-            torch.manual_seed(settings.seed)
-        with torch.inference_mode(), autocast_context(self.device, self.autocast):
+        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices, enabled=settings.do_sample), torch.inference_mode(), autocast_context(self.device, self.autocast):
+            if settings.do_sample:  # seeded inside fork_rng: the caller's random state is left as it was
+                torch.manual_seed(settings.seed)
             output = self.model.generate(**{k: v.to(self.device) for k, v in inputs.items()},
                                          max_new_tokens=settings.max_new_tokens, num_beams=settings.num_beams, do_sample=settings.do_sample,
                                          pad_token_id=self.pad_id)
