@@ -82,6 +82,7 @@ def run_generation_benchmark(model_ref: str = "demo:headline-bbc", data_ref: str
     from ..data import load_dataset
     from ..explainers.generation import token_explainer
     from ..models import load_model
+    from ..models.engine import pad_batch
     from ..models.generation import Generator
     from ..studies.explanation import pick_documents
     from ..words import whole_text
@@ -108,10 +109,8 @@ def run_generation_benchmark(model_ref: str = "demo:headline-bbc", data_ref: str
     def fixed_batches(beams: int) -> list[list[int]]:
         outputs = []
         for start in range(0, len(sources), NAIVE_BATCH):
-            side = "left" if not model.encoder_decoder else "right"
-            model.tokenizer.padding_side, previous = side, model.tokenizer.padding_side
-            encoded = model.tokenizer(sources[start:start + NAIVE_BATCH], return_tensors="pt", truncation=True, max_length=model.max_length, padding=True)
-            model.tokenizer.padding_side = previous
+            rows = [{"input_ids": ids} for ids in model.encode_sources(sources[start:start + NAIVE_BATCH])]
+            encoded = pad_batch(rows, model.pad_id, left=not model.encoder_decoder)  # the model's pad id: GPT-2 tokenizers have none
             with torch.inference_mode():
                 output = model.model.generate(input_ids=encoded["input_ids"].to(model.device), attention_mask=encoded["attention_mask"].to(model.device),
                                               max_new_tokens=max_new_tokens, num_beams=beams, pad_token_id=model.pad_id)

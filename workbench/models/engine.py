@@ -85,8 +85,9 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch_si
     return batches
 
 
-def pad_batch(rows: Sequence[dict[str, list[int]]], pad_token_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad token id lists to the longest in the batch, with the matching attention mask."""
+def pad_batch(rows: Sequence[dict[str, list[int]]], pad_token_id: int, *, left: bool = False) -> dict[str, torch.Tensor]:
+    """Pad token id lists to the longest in the batch, on the right (or the ``left``, for decoder-only generation), with the
+    matching attention mask."""
     width = max(len(r["input_ids"]) for r in rows)
     batch = {"input_ids": torch.full((len(rows), width), pad_token_id, dtype=torch.long)}
     batch["attention_mask"] = torch.zeros((len(rows), width), dtype=torch.long)
@@ -94,10 +95,11 @@ def pad_batch(rows: Sequence[dict[str, list[int]]], pad_token_id: int) -> dict[s
         batch["token_type_ids"] = torch.zeros((len(rows), width), dtype=torch.long)
     for i, row in enumerate(rows):
         n = len(row["input_ids"])
-        batch["input_ids"][i, :n] = torch.tensor(row["input_ids"])
-        batch["attention_mask"][i, :n] = 1
+        span = slice(width - n, width) if left else slice(0, n)
+        batch["input_ids"][i, span] = torch.tensor(row["input_ids"])
+        batch["attention_mask"][i, span] = 1
         if "token_type_ids" in batch:
-            batch["token_type_ids"][i, :n] = torch.tensor(row["token_type_ids"])
+            batch["token_type_ids"][i, span] = torch.tensor(row["token_type_ids"])
     return batch
 
 

@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 
 from ..errors import ModelError, ParameterError
 from ..records.generation import GenerationSettings
-from .engine import PROGRESS_MIN_TEXTS, autocast_context, run_batches
+from .engine import PROGRESS_MIN_TEXTS, autocast_context, pad_batch, run_batches
 from .options import LoadOptions
 from .transformer import TransformerModel
 
@@ -63,7 +63,7 @@ class Generator(TransformerModel):
         if self.options.long_text != "truncate":
             raise ParameterError(f"long_text {self.options.long_text!r} averages a classifier's windows; a generator reads its sources cut at "
                                  f"{self.max_length} tokens, so leave --long-text truncate")
-        if options is None or options.token_budget is None:
+        if self.load_options.token_budget is None:
             self.options = replace(self.options, token_budget=GENERATION_TOKEN_BUDGET.get(self.device.type, GENERATION_TOKEN_BUDGET["cpu"]))
         self.encoder_decoder = bool(self.config.is_encoder_decoder)
         settings = self.model.generation_config
@@ -181,15 +181,7 @@ class Generator(TransformerModel):
         return list(proba[:, positions, tokens].cpu().numpy())
 
     def _padded(self, rows: Sequence[Sequence[int]], *, left: bool) -> dict[str, torch.Tensor]:
-        """``input_ids`` and ``attention_mask`` of token rows padded to the longest, on the left or the right."""
-        width = max(len(r) for r in rows)
-        input_ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            span = slice(width - len(row), width) if left else slice(0, len(row))
-            input_ids[i, span] = torch.tensor(list(row), dtype=torch.long)
-            attention_mask[i, span] = 1
-        return {"input_ids": input_ids, "attention_mask": attention_mask}
+        return pad_batch([{"input_ids": list(row)} for row in rows], self.pad_id, left=left)
 
     def __repr__(self) -> str:
         kind = "encoder-decoder" if self.encoder_decoder else "decoder-only"
