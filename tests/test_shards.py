@@ -53,3 +53,43 @@ def test_a_failed_write_is_one_line_and_keeps_the_shards_written(tmp_path):
         out.write(1, full)
     assert out.path(0).read_bytes() == b"zero" and not out.path(1).exists()
     assert not [p for p in (tmp_path / "shards").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_predict_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finished_shards(tmp_path, tiny_model_dir):
+    """SIGKILL `workbench predict` once two shards are written, run it again with --resume: the same file as an uninterrupted run."""
+    import json
+    import signal
+    import time
+
+    import pandas as pd
+
+    from .conftest import TINY_ROWS
+
+    rows = [{"id": f"r{i}", "text": f"{TINY_ROWS[i % len(TINY_ROWS)][0]} {i}", "label": TINY_ROWS[i % len(TINY_ROWS)][1]} for i in range(6000)]
+    data = tmp_path / "big.parquet"
+    pd.DataFrame(rows).to_parquet(data)
+    command = [sys.executable, "-m", "workbench.cli", "predict", "--model", str(tiny_model_dir), "--data", str(data), "--shard-rows", "300",
+               "--no-progress", "--out"]
+    whole = subprocess.run([*command, str(tmp_path / "whole.csv")], capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / "killed.csv"
+    progress = tmp_path / "killed.csv.shards" / "progress.json"
+    child = subprocess.Popen([*command, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if progress.is_file() and len(json.loads(progress.read_text())["done"]) >= 2:
+            break
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    done = json.loads(progress.read_text())["done"]
+    assert child.returncode == -signal.SIGKILL and 2 <= len(done) < 20 and not out.exists()
+    again = subprocess.run([*command, str(out)], capture_output=True, text=True)
+    assert again.returncode == 2 and "holds a partial run" in again.stderr and again.stderr.count("\n") == 1
+    resumed = subprocess.run([*command, str(out), "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert out.read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    skipped = [line for line in resumed.stderr.splitlines() if "was done earlier; skipped" in line]
+    assert len(skipped) == len(done) and all(f"shard {i} " in line for i, line in zip(done, skipped))
+    assert not any(f"shard {i} " in line and "written" in line for i in done for line in resumed.stderr.splitlines())
+    assert not (tmp_path / "killed.csv.shards").exists()

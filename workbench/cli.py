@@ -246,7 +246,9 @@ def evaluate(
 
 @app.command()
 @loading_options(label_column=None)
-def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for id, label, prediction and one probability column per label.")]) -> None:
+def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for id, label, prediction and one probability column per label.")],
+            resume: Annotated[bool, typer.Option(help="Finish a killed run into the same --out: shards already written are kept.")] = False,
+            shard_rows: Annotated[int, typer.Option(min=1, help="Rows per shard (a killed run loses at most one shard of work).")] = 10_000) -> None:
     """Predict a dataset (labels optional), streaming rows into a CSV as each chunk completes."""
     from .studies.prediction import stream_predictions
 
@@ -256,7 +258,8 @@ def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for
     if classifier.task != "classification":
         raise ParameterError(f"{inputs.model} is a {classifier.task} model and predict writes class probabilities; use `workbench evaluate`, "
                              "which writes its answers or outputs to predictions.jsonl")
-    rows = stream_predictions(classifier, dataset, out, progress=inputs.progress)
+    logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
+    rows = stream_predictions(classifier, dataset, out, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
     typer.echo(f"wrote {rows} predictions to {out}")
 
 
