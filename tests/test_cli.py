@@ -173,7 +173,7 @@ def test_predict_streams_the_same_rows_as_evaluate(cli, tmp_path, tiny_model_dir
 
 def test_outputs_of_the_wrong_kind_are_refused(cli, tmp_path, tiny_model_dir, tiny_csv):
     result = cli("predict", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tmp_path)
-    assert result.exit_code == 2 and "is a folder; give a .csv file path" in result.stderr
+    assert result.exit_code == 2 and "must be a .csv or .parquet file path" in result.stderr
     result = cli("evaluate", "--model", tiny_model_dir, "--data", tiny_csv, "--out", tiny_csv)
     assert result.exit_code == 2 and "is a file; give a folder" in result.stderr
     result = cli("bench", "--out", tiny_csv)

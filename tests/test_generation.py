@@ -52,6 +52,26 @@ def test_batched_generation_equals_one_text_at_a_time(tiny_generators, name, num
     assert texts == [generator.decode(ids) for ids in batched]
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["t5", "gpt2"])
+def test_generation_on_cuda_agrees_with_cpu(tiny_generators, name):
+    """fp32 on CUDA: the CPU's tokens, batched, in input order; bf16 autocast (the CUDA default): probabilities within bf16's rounding."""
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    cpu = load_model(str(tiny_generators[name]), device="cpu")
+    settings = GenerationSettings(max_new_tokens=10, num_beams=2)
+    exact = load_model(str(tiny_generators[name]), device="cuda", precision="fp32", token_budget=96)
+    assert exact.generate_ids(SOURCES, settings) == cpu.generate_ids(SOURCES, settings)
+    fast = load_model(str(tiny_generators[name]), device="cuda")
+    assert fast.autocast in (torch.bfloat16, torch.float16)
+    outputs = fast.generate_ids(SOURCES, GenerationSettings(max_new_tokens=10))
+    assert len(outputs) == len(SOURCES) and any(outputs)  # an output may be empty: the model can say its end first
+    for text, ids in ((t, ids) for t, ids in zip(SOURCES, outputs) if ids):
+        np.testing.assert_allclose(fast.token_probabilities([text], ids)[0], cpu.token_probabilities([text], ids)[0], atol=5e-2)
+
+
 def test_budget_and_chunking_do_not_change_outputs(tiny_generators):
     """One batch per text, one batch for all, and streaming over an iterator give the same tokens in input order."""
     settings = GenerationSettings(max_new_tokens=8, num_beams=2)

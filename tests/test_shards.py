@@ -55,12 +55,28 @@ def test_a_failed_write_is_one_line_and_keeps_the_shards_written(tmp_path):
     assert not [p for p in (tmp_path / "shards").iterdir() if p.name.endswith(".tmp")]
 
 
-def test_predict_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finished_shards(tmp_path, tiny_model_dir):
-    """SIGKILL `workbench predict` once two shards are written, run it again with --resume: the same file as an uninterrupted run."""
+def kill_mid_run(command: list[str], out, *, env: dict | None = None, timeout: float = 120) -> list[int]:
+    """Run ``command`` (a `workbench predict` writing ``out``), SIGKILL it once two shards are done; the shards it finished."""
     import json
     import signal
     import time
 
+    progress = out.with_name(out.name + ".shards") / "progress.json"
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        if progress.is_file() and len(json.loads(progress.read_text())["done"]) >= 2:
+            break
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    done = json.loads(progress.read_text())["done"]
+    assert child.returncode == -signal.SIGKILL and 2 <= len(done) < 20 and not out.exists()
+    return done
+
+
+def test_predict_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finished_shards(tmp_path, tiny_model_dir):
+    """SIGKILL `workbench predict` once two shards are written, run it again with --resume: the same file as an uninterrupted run."""
     import pandas as pd
 
     from .conftest import TINY_ROWS
@@ -73,17 +89,7 @@ def test_predict_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finish
     whole = subprocess.run([*command, str(tmp_path / "whole.csv")], capture_output=True, text=True)
     assert whole.returncode == 0, whole.stderr
     out = tmp_path / "killed.csv"
-    progress = tmp_path / "killed.csv.shards" / "progress.json"
-    child = subprocess.Popen([*command, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and child.poll() is None:
-        if progress.is_file() and len(json.loads(progress.read_text())["done"]) >= 2:
-            break
-        time.sleep(0.05)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    done = json.loads(progress.read_text())["done"]
-    assert child.returncode == -signal.SIGKILL and 2 <= len(done) < 20 and not out.exists()
+    done = kill_mid_run([*command, str(out)], out)
     again = subprocess.run([*command, str(out)], capture_output=True, text=True)
     assert again.returncode == 2 and "holds a partial run" in again.stderr and again.stderr.count("\n") == 1
     resumed = subprocess.run([*command, str(out), "--resume"], capture_output=True, text=True)
@@ -93,3 +99,26 @@ def test_predict_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finish
     assert len(skipped) == len(done) and all(f"shard {i} " in line for i, line in zip(done, skipped))
     assert not any(f"shard {i} " in line and "written" in line for i in done for line in resumed.stderr.splitlines())
     assert not (tmp_path / "killed.csv.shards").exists()
+
+
+def test_text_sources_read_paths_and_uris_alike_and_refuse_bad_files_in_one_line(tmp_path):
+    """A file read through pyarrow's file systems (a URI) gives the chunks the local reader gives; bad files are one DataError."""
+    import pandas as pd
+
+    from workbench.errors import DataError
+    from workbench.text_source import TextSource
+
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": [f"text {i}\nwith a line break" for i in range(25)], "label": ["a", "b"] * 12 + ["a"], "id": range(25)}).to_csv(data, index=False)
+    local, uri = TextSource(data, label_column="label"), TextSource(f"file://{data}", label_column="label")
+    assert list(uri.chunks(10)) == list(local.chunks(10)) and [len(c.ids) for c in local.chunks(10)] == [10, 10, 5]
+    first = next(local.chunks(10))
+    assert first.ids[:2] == ("0", "1") and first.texts[0] == "text 0\nwith a line break" and first.labels[:2] == ("a", "b")
+    assert uri.fingerprint != local.fingerprint and local.remote is False and uri.remote is True
+    for bad, message in ((tmp_path / "none.parquet", "data file not found"), (f"file://{tmp_path}/none.parquet", "data file not found"),
+                         (data, "no 'body' column")):
+        with pytest.raises(DataError, match=message):
+            TextSource(bad, text_column="body" if bad == data else "text")
+    (tmp_path / "blank.jsonl").write_text('{"text": "fine"}\n{"text": " "}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="text column 'text' is empty in row 1"):
+        list(TextSource(tmp_path / "blank.jsonl").chunks(5))

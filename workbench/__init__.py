@@ -35,6 +35,10 @@ _EXPORTS = {
     "load_dataset": "data",
     "load_model": "models",
     "LoadOptions": "models",
+    "RayOptions": "models.ray_engine",
+    "RayModel": "models.ray_engine",
+    "TextSource": "text_source",
+    "stream_predictions": "studies.prediction",
     "predict": "studies.prediction",
     "evaluate": "studies.evaluation",
     "write_evaluation": "studies.evaluation",
@@ -109,7 +113,9 @@ if TYPE_CHECKING:
     from .studies.generating import predict_generations, write_generation_evaluation
     from .studies.generation_comparison import compare_generations, write_generation_comparison
     from .studies.generation_explanation import explain_generations, write_token_study
-    from .studies.prediction import predict
+    from .models.ray_engine import RayModel, RayOptions
+    from .studies.prediction import predict, stream_predictions
+    from .text_source import TextSource
     from .studies.explanation import explain_dataset, write_study
     from .widgets import Explorer
 

@@ -130,6 +130,7 @@ class Inputs:
     options: LoadOptions
     columns: dict[str, Any]
     show_progress: bool = True
+    engine: Any = None  # RayOptions for --engine ray, None for the local engine
 
     @property
     def progress(self) -> bool | None:
@@ -143,14 +144,53 @@ class Inputs:
         return load_dataset(self.data, **self.columns)
 
     def load(self):  # -> tuple[Dataset, Classifier]
-        """The dataset, then the model."""
+        """The dataset, then the model (with ``--engine ray``, a RayModel whose batched calls run on the Ray pool)."""
         from .models import load_model
 
-        return self.dataset(), load_model(self.model, self.options)
+        dataset, model = self.dataset(), load_model(self.model, self.options)
+        if self.engine is None:
+            return dataset, model
+        from .models.ray_engine import RayModel
+
+        return dataset, RayModel(model, self.engine)
 
 
-def loading_options(*, label_column: str | None = "label", model: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Give a command the shared options: ``--model`` (with ``model``), ``--data``, every ``LoadOptions`` field, the data-file columns, ``--progress``.
+def _engine_parameters() -> list[inspect.Parameter]:
+    """``--engine`` and the Ray pool's options (``RayOptions``)."""
+    from .models.ray_engine import ENGINES, RayOptions
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    Engine = choice("Engine", ENGINES)
+    return [
+        inspect.Parameter("engine", keyword, default=Engine("local"), annotation=Annotated[Engine, typer.Option(
+            help="Where the model runs: this process (local), or a Ray Data actor pool (ray; see README 'Scaling out').")]),
+        inspect.Parameter("ray_address", keyword, default=None, annotation=Annotated[Optional[str], typer.Option(
+            help="--engine ray: a running cluster's address (`ray start --head` prints it) [default: start Ray on this machine].")]),
+        inspect.Parameter("ray_workers", keyword, default=RayOptions.workers, annotation=Annotated[int, typer.Option(
+            min=1, help="--engine ray: actors in the pool, each loading the model once.")]),
+        inspect.Parameter("ray_cpus", keyword, default=RayOptions.cpus_per_worker, annotation=Annotated[float, typer.Option(
+            min=0.01, help="--engine ray: CPUs per actor (its torch threads).")]),
+        inspect.Parameter("ray_gpus", keyword, default=RayOptions.gpus_per_worker, annotation=Annotated[float, typer.Option(
+            min=0, help="--engine ray: GPUs per actor (1: one model per GPU).")]),
+    ]
+
+
+def _ray_options(values: dict[str, Any]) -> Any:
+    """The RayOptions of ``--engine ray`` (None for local), taking the engine options out of ``values``."""
+    from .models.ray_engine import RayOptions
+
+    engine = values.pop("engine")
+    ray = {k: values.pop(f"ray_{k}") for k in ("address", "workers", "cpus", "gpus")}
+    if engine == "local":
+        if ray["address"] is not None:
+            raise ParameterError("--ray-address applies to --engine ray; add --engine ray or leave the address out")
+        return None
+    return RayOptions(address=ray["address"], workers=ray["workers"], cpus_per_worker=ray["cpus"], gpus_per_worker=ray["gpus"])
+
+
+def loading_options(*, label_column: str | None = "label", model: bool = True, engine: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the shared options: ``--model`` (with ``model``), ``--data``, every ``LoadOptions`` field, the data-file columns, ``--progress``,
+    and with ``engine`` ``--engine`` and the Ray options.
 
     The command receives them as one ``inputs`` (:class:`Inputs`). ``label_column`` is the
     label column's default (None: labels optional).
@@ -166,13 +206,17 @@ def loading_options(*, label_column: str | None = "label", model: bool = True) -
         shared += [inspect.Parameter(name, keyword, default=defaults[name], annotation=Annotated[Optional[str] if defaults[name] is None else str, typer.Option(help=help)])
                    for name, help in DATA_OPTIONS.items()]
         shared.append(inspect.Parameter("progress", keyword, default=True, annotation=Progress))
+        if engine:
+            shared += _engine_parameters()
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             values = {p.name: kwargs.pop(p.name) for p in shared}
             values = {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
             options = LoadOptions(**{f.name: values.pop(f.name) for f in fields(LoadOptions)})
-            inputs = Inputs(model=values.pop("model", None), data=values.pop("data"), options=options, show_progress=values.pop("progress"), columns=values)
+            ray = _ray_options(values) if engine else None
+            inputs = Inputs(model=values.pop("model", None), data=values.pop("data"), options=options, show_progress=values.pop("progress"), columns=values,
+                            engine=ray)
             return command(inputs=inputs, **kwargs)
 
         parameters = shared[: len(references)] + own + shared[len(references):]  # --model and --data first in --help
@@ -189,7 +233,7 @@ def _check_folder(out: Path) -> None:
 
 
 @app.command()
-@loading_options()
+@loading_options(engine=True)
 def evaluate(
     out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv and confusion_matrix.png.")],
     inputs: Inputs,
@@ -245,26 +289,31 @@ def evaluate(
 
 
 @app.command()
-@loading_options(label_column=None)
-def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="CSV file for id, label, prediction and one probability column per label.")],
+@loading_options(label_column=None, engine=True)
+def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="File for id, label, prediction and one probability column per label: .csv or .parquet.")],
             resume: Annotated[bool, typer.Option(help="Finish a killed run into the same --out: shards already written are kept.")] = False,
             shard_rows: Annotated[int, typer.Option(min=1, help="Rows per shard (a killed run loses at most one shard of work).")] = 10_000) -> None:
-    """Predict a dataset (labels optional), streaming rows into a CSV as each chunk completes."""
+    """Predict a dataset (labels optional), streaming: rows are read and written a shard at a time, so a file larger than memory
+    works, and a killed run finishes with --resume."""
     from .studies.prediction import stream_predictions
+    from .text_source import TextSource
 
-    if out.is_dir():
-        raise ParameterError(f"--out {out} is a folder; give a .csv file path")
-    dataset, classifier = inputs.load()
+    if out.is_dir() or out.suffix.lower() not in (".csv", ".parquet"):
+        raise ParameterError(f"--out {out} must be a .csv or .parquet file path")
+    source = TextSource(inputs.data, **{k: inputs.columns[k] for k in ("text_column", "label_column", "id_column")})
+    from .models import load_model
+
+    classifier = load_model(inputs.model, inputs.options)
     if classifier.task != "classification":
         raise ParameterError(f"{inputs.model} is a {classifier.task} model and predict writes class probabilities; use `workbench evaluate`, "
                              "which writes its answers or outputs to predictions.jsonl")
     logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
-    rows = stream_predictions(classifier, dataset, out, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
+    rows = stream_predictions(classifier, source, out, engine=inputs.engine, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
     typer.echo(f"wrote {rows} predictions to {out}")
 
 
 @app.command()
-@loading_options(label_column=None)
+@loading_options(label_column=None, engine=True)
 def explain(
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
     inputs: Inputs,
@@ -294,6 +343,9 @@ def explain(
 
     _check_folder(out)
     dataset, model = inputs.load()
+    if inputs.engine is not None and model.task != "classification":
+        raise ParameterError(f"--engine ray explains classifiers; {inputs.model} is a {model.task} model, whose explanations run here: "
+                             "leave out --engine ray")
     common = {"methods": [m.value for m in method] if method else None, "n": n, "seed": seed, "num_samples": num_samples,
               "stability_seeds": stability_seeds, "cache": cache, "progress": inputs.progress}
     common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task
@@ -430,9 +482,14 @@ def bench(
     generation_model: Annotated[str, typer.Option(help="Generator of that benchmark.")] = "demo:headline-bbc",
     generation_data: Annotated[str, typer.Option(help="Generation data of that benchmark.")] = "bbc-headlines:test",
     generation_documents: Annotated[int, typer.Option(min=1, help="Documents in that benchmark, spread over the data.")] = 64,
+    scaling: Annotated[bool, typer.Option(help="Run the scaling benchmark: the local engine against Ray with 1 and 2 workers, and streaming "
+                                               "memory at 200,000 and 2,000,000 rows.")] = True,
+    scaling_model: Annotated[str, typer.Option(help="Classifier of the Ray throughput measurement.")] = "demo:minilm-l3-bbc",
+    scaling_documents: Annotated[int, typer.Option(min=100, help="60-word documents in the Ray throughput measurement.")] = 3000,
 ) -> None:
     """Benchmark inference against the pipeline and the matmul peak, LIME/SHAP against their README usage, question
-    answering against the question-answering pipeline, and generation against one text at a time (and Inseq)."""
+    answering against the question-answering pipeline, generation against one text at a time (and Inseq), and the local engine against
+    Ray Data (with streaming memory at 200,000 and 2,000,000 rows)."""
     from .bench.explanations import format_explanation_table, run_explanation_benchmark
     from .bench.inference import format_table, run_inference_benchmark
 
@@ -449,6 +506,12 @@ def bench(
         outputs = run_generation_benchmark(generation_model, generation_data, documents=generation_documents, repeats=repeats, out=out)
         typer.echo(format_generation_table(outputs))
         typer.echo(f"wrote {out / 'generation.json'}")
+    if scaling:
+        from .bench.scaling import format_scaling_table, run_scaling_benchmark
+
+        scaled = run_scaling_benchmark(scaling_model, data, documents=scaling_documents, repeats=max(2, repeats - 1), out=out)
+        typer.echo(format_scaling_table(scaled))
+        typer.echo(f"wrote {out / 'scaling.json'}")
     if inference:
         result = run_inference_benchmark(model, data, device=device, repeats=repeats, scale=scale, with_compile=compile, out=out)
         typer.echo(format_table(result))

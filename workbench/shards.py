@@ -84,6 +84,7 @@ class ShardedOutput:
         self.shard_rows = shard_rows
         self.suffix = suffix
         self.done: set[int] = set()
+        self.rows: dict[int, int] = {}  # rows in each shard done
         progress = self.folder / PROGRESS
         if progress.is_file():
             recorded = json.loads(progress.read_text(encoding="utf-8"))
@@ -94,6 +95,7 @@ class ShardedOutput:
                 raise ParameterError(f"{self.folder} was written by another run (its model, data or options differ); "
                                      "give another --out, or delete the folder to start again")
             self.done = {i for i in recorded.get("done", []) if self.path(i).is_file()}
+            self.rows = {int(i): n for i, n in recorded.get("rows", {}).items() if int(i) in self.done}
 
     def path(self, index: int) -> Path:
         """Where shard ``index`` lives."""
@@ -103,13 +105,14 @@ class ShardedOutput:
         """Whether shard ``index`` was written by this run or the one it resumes."""
         return index in self.done
 
-    def write(self, index: int, write: Any) -> None:
-        """Write shard ``index`` atomically with ``write(handle)`` (a binary handle), then record it in progress.json."""
+    def write(self, index: int, write: Any, *, rows: int = 0) -> None:
+        """Write shard ``index`` (of ``rows`` rows) atomically with ``write(handle)`` (a binary handle), then record it in progress.json."""
         try:
             with atomic_open(self.path(index), "wb") as handle:
                 write(handle)
             self.done.add(index)
-            write_json(self.folder / PROGRESS, {"run": self.run, "done": sorted(self.done)})
+            self.rows[index] = rows
+            write_json(self.folder / PROGRESS, {"run": self.run, "done": sorted(self.done), "rows": {str(i): self.rows[i] for i in sorted(self.rows)}})
         except OSError as exc:
             reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or type(exc).__name__
             raise ParameterError(f"cannot write shard {index} into {self.folder}: {reason}; the {len(self.done)} shards written are kept, "

@@ -14,13 +14,15 @@ from pathlib import Path
 
 from ..io import atomic_open, write_json
 from ..models import LoadOptions
+from ..models.ray_engine import RayOptions
 from ..records import Classifier, Dataset, Metrics, Predictions
 from ..statistics.metrics import compute_metrics
 from .prediction import predict
 
 
-def evaluate(model: str | Classifier, dataset: str | Dataset, *, seed: int = 0, options: LoadOptions | None = None, progress: bool | None = None) -> Metrics:
-    """Predict ``dataset`` with ``model`` and compute every metric (see ``compute_metrics``).
+def evaluate(model: str | Classifier, dataset: str | Dataset, *, seed: int = 0, options: LoadOptions | None = None, progress: bool | None = None,
+             engine: str | RayOptions = "local") -> Metrics:
+    """Predict ``dataset`` with ``model`` and compute every metric (see ``compute_metrics``); ``engine="ray"`` predicts on a Ray actor pool.
 
     Examples
     --------
@@ -28,7 +30,7 @@ def evaluate(model: str | Classifier, dataset: str | Dataset, *, seed: int = 0, 
     >>> round(m.accuracy, 3) >= 0.97
     True
     """
-    return compute_metrics(predict(model, dataset, options=options, progress=progress), seed=seed)
+    return compute_metrics(predict(model, dataset, options=options, progress=progress, engine=engine), seed=seed)
 
 
 def plot_confusion_matrix(metrics: Metrics, path: str | os.PathLike[str]) -> None:

@@ -23,6 +23,7 @@ from ..errors import ParameterError
 from ..explainers import check_method, explain
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
+from ..models.ray_engine import RayModel, RayOptions, as_ray_options
 from ..records import Attribution, Classifier, Dataset, DiagnosticsSummary, ExplanationStudy, Faithfulness, ReadingSummary, Stability
 from ..statistics.faithfulness import agreement, score_faithfulness, seed_stability
 
@@ -48,24 +49,36 @@ def explain_dataset(
     cache: bool = True,
     options: LoadOptions | None = None,
     progress: bool | None = None,
+    engine: str | RayOptions = "local",
 ) -> ExplanationStudy:
     """Explain ``n`` documents of ``dataset`` with each of ``methods`` and score the explanations.
 
     ``model`` and ``dataset`` may be references (loaded with ``options``) or loaded records.
     ``stability_seeds`` further seeds (``seed + 1``, ...) re-run each stochastic method to
-    measure its stability; 0 skips that.
+    measure its stability; 0 skips that. ``engine="ray"`` (or a RayOptions, or a ``RayModel``
+    as the model) spreads the documents over a Ray actor pool: each document's explanation is
+    seeded by its text, so the records are the local engine's; faithfulness is scored here.
     """
     methods = study_methods(methods, stability_seeds)
     dataset = as_dataset(dataset)
     model = as_model(model, options)
+    ray_options = as_ray_options(engine)
+    pool = model if isinstance(model, RayModel) else RayModel(model, ray_options) if ray_options else None
+    model = pool.local if pool else model
     rows = pick_documents(dataset, n)
     ids, texts = tuple(dataset.ids[i] for i in rows), tuple(dataset.texts[i] for i in rows)
-    common = {"num_samples": num_samples, "ids": ids, "cache": cache, "progress": progress}
+    common = {"num_samples": num_samples, "cache": cache}
     return run_study(
         model, dataset.name, ids, texts, methods, seed=seed, stability_seeds=stability_seeds,
-        explain_with=lambda method, s: explain(model, texts, method=method, seed=s, **common),
+        explain_with=(lambda method, s: pool.map_rows(_explain_rows, [texts, ids], method=method, seed=s, **common)) if pool else (
+            lambda method, s: explain(model, texts, method=method, seed=s, ids=ids, progress=progress, **common)),
         faithfulness_of=lambda records: score_faithfulness(model, records, texts, seed=seed),
     )
+
+
+def _explain_rows(model: Classifier, texts: list[str], ids: list[str], **kwargs: Any) -> list[Attribution]:
+    """``explain`` on one Ray worker's batch of documents (a module-level function, so Ray can pickle it by name)."""
+    return explain(model, texts, ids=ids, progress=False, **kwargs)
 
 
 def study_methods(methods: Sequence[str], stability_seeds: int) -> list[str]:

@@ -1,42 +1,63 @@
 """Predict a dataset with a model: class probabilities with the gold labels matched by name, and provenance.
 
-``predict`` returns a ``Predictions`` record (``workbench evaluate`` scores it);
-``stream_predictions`` writes predictions.csv chunk by chunk (``workbench predict``), so
-memory stays that of one chunk however long the data.
+``predict`` returns a ``Predictions`` record (``workbench evaluate`` scores it), or a Ray
+Dataset for a Ray Dataset; ``stream_predictions`` (``workbench predict``) reads a file and
+writes its predictions a shard at a time, on this process or a Ray actor pool, so memory stays
+that of one shard however long the data, and a killed run resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
 
 from ..data import align_labels, as_dataset
 from ..io import atomic_open
 from ..models import LoadOptions, as_model
+from ..models.ray_engine import RayModel, RayOptions, as_ray_options, labelled_columns, map_model
 from ..provenance import provenance
 from ..records import Classifier, Dataset, Predictions
+from ..shards import ShardedOutput, output_lock
+from ..text_source import TextSource
 
 logger = logging.getLogger(__name__)
 SHARD_ROWS = 10_000  # rows per shard of `workbench predict`: a killed run loses at most this much work
 
 
-def predict(model: str | Classifier, dataset: str | Dataset, *, options: LoadOptions | None = None, progress: bool | None = None) -> Predictions:
+def predict(model: str | Classifier, dataset: Any, *, options: LoadOptions | None = None, progress: bool | None = None,
+            engine: str | RayOptions = "local", text_column: str = "text") -> Any:
     """Class probabilities of every text in ``dataset``, with the gold labels matched to the model's.
 
     ``model`` and ``dataset`` may be references (loaded with ``options``) or loaded records. A
     dataset label the model does not know raises DataError before any inference runs.
+    ``engine="ray"`` (or a ``RayOptions``) runs the model on a Ray Data actor pool; the
+    probabilities are the local engine's. Handed a ``ray.data.Dataset`` (with ``text_column``),
+    it returns one, lazily: every column of the input plus ``prediction`` and ``p_<label>`` per
+    label, which a notebook can ``write_parquet`` or iterate.
 
     Examples
     --------
     >>> p = predict("demo:minilm-bbc", "bbc-news:test")
     >>> p.proba.shape
     (445, 5)
+    >>> out = predict("demo:minilm-bbc", ray.data.read_parquet("tickets.parquet"), engine="ray")  # doctest: +SKIP
     """
+    ray_options = as_ray_options(engine)
+    if type(dataset).__module__.startswith("ray.data"):
+        import functools
+
+        model = as_model(model, options)
+        return map_model(model, dataset, functools.partial(labelled_columns, text_column=text_column), ray_options or RayOptions())
     dataset = as_dataset(dataset)
     model = as_model(model, options)
     labels = align_labels(dataset, model.label_names)
-    proba = model.predict_proba(dataset.texts, progress=progress)
+    runner = RayModel(model, ray_options) if ray_options else model
+    proba = runner.predict_proba(dataset.texts, progress=progress)
     return Predictions(
         model=model.ref,
         dataset=dataset.name,
@@ -48,39 +69,121 @@ def predict(model: str | Classifier, dataset: str | Dataset, *, options: LoadOpt
     )
 
 
-def stream_predictions(model: Classifier, dataset: Dataset, path: str | os.PathLike[str], *, progress: bool | None = None, resume: bool = False,
-                       shard_rows: int = SHARD_ROWS) -> int:
-    """Write predictions.csv shard by shard, so a killed run resumes where it stopped; return the row count.
+def stream_predictions(model: Classifier, source: TextSource, path: str | os.PathLike[str], *, engine: RayOptions | None = None,
+                       progress: bool | None = None, resume: bool = False, shard_rows: int = SHARD_ROWS) -> int:
+    """Write predictions (``.csv`` or ``.parquet`` by the suffix of ``path``) shard by shard; return the row count.
 
-    Rows go in shards of ``shard_rows`` into ``PATH.shards/`` (``shards.ShardedOutput``: each
-    shard atomic, a progress record, a lock against a second writer); started again with
-    ``resume``, finished shards are skipped (and logged), and at the end the shards are joined
-    into ``path`` atomically, byte-identical to an uninterrupted run's file, and the shard folder
-    is removed. Memory stays that of one chunk however long the dataset.
+    ``source`` is read a shard at a time (``TextSource``), so memory stays that of one shard
+    however long the data. Rows go in shards of ``shard_rows`` into ``PATH.shards/``
+    (``shards.ShardedOutput``: each shard atomic, a progress record, a lock against a second
+    writer). With ``engine`` (RayOptions) the shards are predicted by a Ray Data actor pool
+    reading the file with Ray's own readers; without, by this process. Started again with
+    ``resume``, finished shards are skipped (and logged) and not recomputed; at the end the
+    shards are joined into ``path`` atomically, byte-identical to an uninterrupted run's file,
+    and the shard folder is removed.
     """
     import shutil
 
-    from ..shards import ShardedOutput, output_lock
-
     path = Path(path)
-    labels = align_labels(dataset, model.label_names)
+    suffix = path.suffix.lower().lstrip(".")
     folder = path.with_name(path.name + ".shards")
-    run = {"model": model.fingerprint, "data": dataset.sha256, "labels": list(model.label_names), "rows": len(dataset)}
-    count = -(-len(dataset) // shard_rows)
+    run = {"model": model.fingerprint, "data": source.fingerprint, "text": source.text_column, "labels": list(model.label_names),
+           "label_column": source.label_column if source.has_labels else None}
     with output_lock(folder):
-        shards = ShardedOutput(folder, run, shard_rows=shard_rows, suffix="csv", resume=resume)
-        for index in range(count):
-            rows = slice(index * shard_rows, min(len(dataset), (index + 1) * shard_rows))
-            if shards.is_done(index):
-                logger.info("shard %d (rows %d-%d) was done earlier; skipped", index, rows.start, rows.stop - 1)
-                continue
-            proba = model.predict_proba(dataset.texts[rows], progress=progress)
-            chunk = Predictions(model.ref, dataset.name, dataset.ids[rows], labels[rows] if labels else None, tuple(model.label_names), proba)
-            text = chunk.to_frame().to_csv(index=False, header=index == 0, lineterminator="\n")
-            shards.write(index, lambda handle, text=text: handle.write(text.encode("utf-8")))
-            logger.info("shard %d (rows %d-%d) written", index, rows.start, rows.stop - 1)
+        shards = ShardedOutput(folder, run, shard_rows=shard_rows, suffix=suffix, resume=resume)
+        for index in sorted(shards.done):
+            logger.info("shard %d (rows %d-%d) was done earlier; skipped", index, index * shard_rows, index * shard_rows + shards.rows.get(index, shard_rows) - 1)
+        chunks = _ray_chunks(model, source, shards, engine) if engine else _local_chunks(model, source, shards, progress)
+        for index, chunk in chunks:
+            write = _csv_shard(chunk, header=index == 0) if suffix == "csv" else _parquet_shard(chunk)
+            shards.write(index, write, rows=len(chunk.ids))
+            logger.info("shard %d (rows %d-%d) written", index, index * shard_rows, index * shard_rows + len(chunk.ids) - 1)
+        parts = [shards.path(index) for index in range(max(shards.done) + 1 if shards.done else 0)]
         with atomic_open(path, "wb") as handle:
-            for index in range(count):
-                handle.write(shards.path(index).read_bytes())
+            (_join_csv if suffix == "csv" else _join_parquet)(parts, handle)
     shutil.rmtree(folder, ignore_errors=True)
-    return len(dataset)
+    return sum(shards.rows.values())
+
+
+def _csv_shard(chunk: Predictions, *, header: bool) -> Callable[[BinaryIO], Any]:
+    text = chunk.to_frame().to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+    return lambda handle: handle.write(text)
+
+
+def _parquet_shard(chunk: Predictions) -> Callable[[BinaryIO], Any]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(chunk.to_frame(), preserve_index=False)
+    return lambda handle: pq.write_table(table, handle)
+
+
+def _join_csv(parts: list[Path], handle: BinaryIO) -> None:
+    for part in parts:
+        handle.write(part.read_bytes())
+
+
+def _join_parquet(parts: list[Path], handle: BinaryIO) -> None:
+    """The shards' row groups, one after another, in one Parquet file (never the whole table in memory)."""
+    import pyarrow.parquet as pq
+
+    writer = None
+    for part in parts:
+        table = pq.read_table(part)
+        writer = writer or pq.ParquetWriter(handle, table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+
+
+def _local_chunks(model: Classifier, source: TextSource, shards: ShardedOutput, progress: bool | None) -> Iterator[tuple[int, Predictions]]:
+    """The pending shards predicted in this process, one ``(index, Predictions)`` at a time."""
+    for index, chunk in enumerate(source.chunks(shards.shard_rows)):
+        if not shards.is_done(index):
+            yield index, _chunk_predictions(model, source, chunk.ids, chunk.labels, model.predict_proba(chunk.texts, progress=progress))
+
+
+def _ray_chunks(model: Classifier, source: TextSource, shards: ShardedOutput, engine: RayOptions) -> Iterator[tuple[int, Predictions]]:
+    """The pending shards predicted by a Ray Data actor pool, one ``(index, Predictions)`` at a time, in order.
+
+    A file is read with Ray's own reader (a loaded dataset goes in with ``from_items``).
+    Resuming, the rows of finished shards are filtered out by row number before the model sees
+    them; whole shards go, so the rows left still fall in shard-sized runs and each batch of
+    ``shard_rows`` is one pending shard.
+    """
+    import functools
+
+    from ..models.ray_engine import map_model, probability_columns, ray_connect, read_table
+
+    ray = ray_connect(engine)
+    if source.dataset is not None:
+        d = source.dataset
+        text, ids, labels = "text", "id", "label" if d.labels is not None else None
+        table = ray.data.from_items([{"text": d.texts[i], "id": d.ids[i], **({"label": d.labels[i]} if labels else {})} for i in range(len(d))])
+    else:
+        text, ids, labels = source.text_column, source.id_column if source.has_ids else None, source.label_column if source.has_labels else None
+        table = read_table(source.location, source.format, [c for c in (text, ids, labels) if c])
+    total = source.num_rows if source.num_rows is not None else table.count()
+    pending = [i for i in range(-(-total // shards.shard_rows)) if not shards.is_done(i)]
+    if shards.done:
+        table = table.zip(ray.data.range(total).rename_columns({"id": "_row"}))
+        table = table.filter(functools.partial(_pending_row, frozenset(pending), shards.shard_rows))
+    keep = [c for c in (ids, labels) if c]
+    out = map_model(model, table, functools.partial(probability_columns, text_column=text, keep=keep), engine)
+    columns = [f"p_{name}" for name in model.label_names]
+    for index, batch in zip(pending, out.iter_batches(batch_size=shards.shard_rows, batch_format="numpy")):
+        n = len(batch[columns[0]])
+        row_ids = tuple(str(v) for v in batch[ids]) if ids else tuple(str(index * shards.shard_rows + i) for i in range(n))
+        yield index, _chunk_predictions(model, source, row_ids, tuple(str(v) for v in batch[labels]) if labels else None,
+                                        np.column_stack([batch[c] for c in columns]))
+
+
+def _pending_row(pending: frozenset[int], shard_rows: int, row: dict) -> bool:
+    return row["_row"] // shard_rows in pending
+
+
+def _chunk_predictions(model: Classifier, source: TextSource, ids: tuple[str, ...], labels: tuple[str, ...] | None, proba: np.ndarray) -> Predictions:
+    """One shard's Predictions, its gold labels (if any) spelled as the model spells them (``align_labels``)."""
+    if labels is not None:
+        labels = align_labels(Dataset(source.name, ids, ids, labels, tuple(sorted(set(labels)))), model.label_names)
+    return Predictions(model.ref, source.name, ids, labels, tuple(model.label_names), proba)

@@ -1,0 +1,199 @@
+"""The Ray engine on a real local Ray (and one cluster started with `ray start --head`): the local engine's numbers, files and records.
+
+Ray starts once for this module (``ray.init(num_cpus=2)``); the CLI tests run in subprocesses,
+each starting or joining its own Ray.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.models import load_model
+from workbench.models.ray_engine import RayModel, RayOptions
+
+from .conftest import TINY_ROWS
+from .test_question_answering import tiny_qa_dir  # noqa: F401  (a fixture)
+from .test_shards import kill_mid_run
+
+ray = pytest.importorskip("ray")
+POOL = RayOptions(workers=2, batch_rows=7)  # several batches per actor, odd sizes
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    ray.init(address="local", num_cpus=3, include_dashboard=False, log_to_driver=False)  # a slot beside the pool of 2 for reading (ray-project/ray#44687)
+    yield
+    ray.shutdown()
+
+
+def big_table(n: int, *, ids: bool = True) -> pd.DataFrame:
+    rows = [{"text": f"{TINY_ROWS[i % len(TINY_ROWS)][0]} {i}", "label": TINY_ROWS[i % len(TINY_ROWS)][1]} for i in range(n)]
+    return pd.DataFrame([{"id": f"r{i}", **row} if ids else row for i, row in enumerate(rows)])
+
+
+def test_ray_predictions_and_metrics_equal_the_local_engines(tiny_model_dir):
+    from workbench.data import load_dataset
+    from workbench.statistics.metrics import compute_metrics
+    from workbench.studies.prediction import predict
+
+    dataset = load_dataset(str(write_rows(tiny_model_dir.parent / "eval.csv", big_table(60))))
+    local, pooled = predict(str(tiny_model_dir), dataset), predict(str(tiny_model_dir), dataset, engine=POOL)
+    assert pooled.ids == local.ids and pooled.labels == local.labels
+    np.testing.assert_allclose(pooled.proba, local.proba, rtol=0, atol=1e-6)
+    assert compute_metrics(pooled, seed=3).to_dict()["accuracy"] == compute_metrics(local, seed=3).to_dict()["accuracy"]
+
+
+def write_rows(path: Path, frame: pd.DataFrame) -> Path:
+    if path.suffix == ".parquet":
+        frame.to_parquet(path)
+    elif path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True)
+    return path
+
+
+@pytest.mark.parametrize("name, ids, shard_rows", [("d.parquet", True, 40), ("d.csv", False, 64), ("d.jsonl", True, 1000)])
+@pytest.mark.parametrize("out_suffix", [".csv", ".parquet"])
+def test_streamed_predictions_are_the_same_on_either_engine(tmp_path, tiny_model_dir, name, ids, shard_rows, out_suffix):
+    """Ray's readers and pool, and the local streaming reader, write the same rows and probabilities; labels matched by name, row numbers as ids."""
+    from workbench.studies.prediction import stream_predictions
+    from workbench.text_source import TextSource
+
+    data = write_rows(tmp_path / name, big_table(230, ids=ids))
+    model = load_model(str(tiny_model_dir))
+    source = TextSource(data, label_column="label")
+    local, pooled = tmp_path / f"local{out_suffix}", tmp_path / f"ray{out_suffix}"
+    assert stream_predictions(model, source, local, shard_rows=shard_rows) == 230
+    assert stream_predictions(model, source, pooled, shard_rows=shard_rows, engine=POOL) == 230
+    read = (lambda p: pd.read_parquet(p)) if out_suffix == ".parquet" else (lambda p: pd.read_csv(p, dtype={"id": str}))
+    frame, ray_frame = read(local), read(pooled)
+    columns = [f"p_{n}" for n in model.label_names]
+    assert list(frame["id"][:2]) == (["r0", "r1"] if ids else ["0", "1"]) and len(frame) == 230 and list(frame["label"][:2]) == ["business", "sports"]
+    pd.testing.assert_frame_equal(ray_frame.drop(columns=columns), frame.drop(columns=columns))
+    whole = model.predict_proba([f"{TINY_ROWS[i % len(TINY_ROWS)][0]} {i}" for i in range(230)])
+    for result in (frame, ray_frame):  # batches of 7 rows on the pool: other padding widths, the same numbers to rounding
+        np.testing.assert_allclose(result[columns].to_numpy(), whole, rtol=0, atol=1e-6)
+
+
+def test_a_ray_dataset_goes_in_and_one_comes_back(tiny_model_dir):
+    from workbench.studies.prediction import predict
+
+    model = load_model(str(tiny_model_dir))
+    table = big_table(50)
+    out = predict(model, ray.data.from_pandas(table), engine=POOL).to_pandas()
+    assert list(out["id"]) == list(table["id"]) and set(table.columns) <= set(out.columns)
+    proba = model.predict_proba(list(table["text"]))
+    np.testing.assert_allclose(out[[f"p_{n}" for n in model.label_names]].to_numpy(dtype=float), proba, atol=1e-6)
+    assert list(out["prediction"]) == [model.label_names[j] for j in proba.argmax(axis=1)]
+
+
+def test_ray_explanations_equal_the_local_engines(tiny_model_dir):
+    """Each document's explanation is seeded by its text, so spreading documents over actors changes no score."""
+    from workbench.data import load_dataset
+    from workbench.studies.explanation import explain_dataset
+
+    dataset = load_dataset(str(write_rows(tiny_model_dir.parent / "explain.csv", big_table(12))))
+    common = {"methods": ["lime", "occlusion"], "n": 5, "seed": 4, "num_samples": 60, "stability_seeds": 1, "cache": False}
+    local = explain_dataset(str(tiny_model_dir), dataset, **common)
+    pooled = explain_dataset(str(tiny_model_dir), dataset, engine=POOL, **common)
+    numbers = ("scores", "output", "base")
+    for method in common["methods"]:
+        for ours, theirs in zip(pooled.attributions[method], local.attributions[method], strict=True):
+            ours, theirs = ours.to_dict(), theirs.to_dict()
+            assert {k: v for k, v in ours.items() if k not in numbers} == {k: v for k, v in theirs.items() if k not in numbers}
+            # occlusion predicts each document's deletions in the pool's batches, other padding widths than here: equal to rounding
+            np.testing.assert_allclose([ours["output"], ours["base"], *ours["scores"]], [theirs["output"], theirs["base"], *theirs["scores"]],
+                                       rtol=0, atol=1e-9)
+    assert pooled.attributions["lime"] == local.attributions["lime"]  # LIME's samples are seeded by the text: the very same scores
+    assert pooled.stability == local.stability
+
+
+def test_generators_and_question_answering_models_give_their_local_outputs_on_the_pool(tiny_generators, tiny_qa_dir):  # noqa: F811
+    sources = [" ".join(row[0].split()[: 3 + i % 5]) for i, row in enumerate(TINY_ROWS * 3)]
+    for name in ("t5", "gpt2"):
+        generator = load_model(str(tiny_generators[name]))
+        for settings in ({"num_beams": 1}, {"num_beams": 3}, {"do_sample": True, "seed": 5}):
+            assert RayModel(generator, POOL).generate(sources, max_new_tokens=6, **settings) == generator.generate(sources, max_new_tokens=6, **settings)
+    answerer = load_model(str(tiny_qa_dir))
+    questions = [f"who said {row[0].split()[-1]}?" for row in TINY_ROWS * 2]
+    contexts = [" ".join(row[0] for row in TINY_ROWS[i:] + TINY_ROWS[:i]) for i in range(len(questions))]
+    assert RayModel(answerer, POOL).answer(questions, contexts, max_answer_len=5) == answerer.answer(questions, contexts, max_answer_len=5)
+
+
+def cli_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "workbench.cli", *args]
+
+
+def test_a_cluster_started_with_ray_start_is_joined_by_address_and_a_killed_run_resumes_on_it(tmp_path, tiny_model_dir):
+    """`ray start --head` in a subprocess; `workbench predict --engine ray --ray-address` killed with SIGKILL mid-run, then --resume."""
+    import socket
+
+    port = 6300 + os.getpid() % 500
+    env = {**os.environ, "RAY_ADDRESS": ""}
+    # --block keeps `ray start` in the foreground: its process group is the cluster, stopped at the end without `ray stop`,
+    # which would stop every Ray on the machine (this module's too)
+    head = subprocess.Popen([str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}", "--num-cpus=3",
+                             "--include-dashboard=false", "--disable-usage-stats"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert time.monotonic() < deadline and head.poll() is None, "ray start --head did not come up"
+            time.sleep(0.2)
+        data = write_rows(tmp_path / "big.parquet", big_table(3000))
+        command = cli_command("predict", "--model", str(tiny_model_dir), "--data", str(data), "--shard-rows", "150", "--no-progress", "--engine", "ray",
+                              "--ray-address", f"127.0.0.1:{port}", "--ray-workers", "2", "--out")
+        whole = subprocess.run(cli_command("predict", "--model", str(tiny_model_dir), "--data", str(data), "--no-progress", "--out",
+                                           str(tmp_path / "whole.csv")), capture_output=True, text=True, env=env)
+        assert whole.returncode == 0, whole.stderr
+        out = tmp_path / "killed.csv"
+        done = kill_mid_run([*command, str(out)], out, env=env, timeout=240)
+        resumed = subprocess.run([*command, str(out), "--resume"], capture_output=True, text=True, env=env)
+        assert resumed.returncode == 0, resumed.stderr
+        assert out.read_bytes() == (tmp_path / "whole.csv").read_bytes()
+        lines = resumed.stderr.splitlines()
+        assert [int(line.split()[2]) for line in lines if "was done earlier; skipped" in line] == done
+        assert sorted(int(line.split()[2]) for line in lines if line.endswith("written")) == [i for i in range(20) if i not in done]
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        head.wait(timeout=60)
+
+
+def test_a_cluster_that_is_not_there_is_one_line(tmp_path, tiny_model_dir, cli):
+    data = write_rows(tmp_path / "d.parquet", big_table(10))
+    done = subprocess.run(cli_command("predict", "--model", str(tiny_model_dir), "--data", str(data), "--engine", "ray", "--ray-address", "127.0.0.1:1",
+                                      "--out", str(tmp_path / "p.csv")), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.startswith("error: cannot start or reach the Ray cluster at 127.0.0.1:1") and not (tmp_path / "p.csv").exists()
+    refused = cli("predict", "--model", tiny_model_dir, "--data", data, "--ray-address", "x:1", "--out", tmp_path / "p.csv")
+    assert refused.exit_code == 2 and "--ray-address applies to --engine ray" in refused.stderr
+
+
+@pytest.mark.integration
+def test_evaluate_on_ray_writes_the_local_engines_files_on_the_demo(tmp_path):
+    """`workbench evaluate --engine ray` on bbc-news:test: the same metrics.json numbers, the same predictions.csv (to 1e-6)."""
+    runs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        pool = ["--engine", "ray", "--ray-workers", "2"] if engine == "ray" else []
+        done = subprocess.run(cli_command("evaluate", "--model", "demo:minilm-bbc", "--data", "bbc-news:test", "--no-progress", *pool, "--out", str(out)),
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        metrics = json.loads((out / "metrics.json").read_text())
+        metrics.pop("provenance")
+        runs[engine] = metrics, pd.read_csv(out / "predictions.csv")
+    assert runs["ray"][0] == runs["local"][0] and runs["local"][0]["n"] == 445
+    local, pooled = runs["local"][1], runs["ray"][1]
+    columns = [c for c in local.columns if c.startswith("p_")]
+    pd.testing.assert_frame_equal(pooled.drop(columns=columns), local.drop(columns=columns))
+    np.testing.assert_allclose(pooled[columns].to_numpy(), local[columns].to_numpy(), rtol=0, atol=1e-6)
