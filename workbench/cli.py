@@ -300,13 +300,13 @@ def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="File for id,
 
     if out.is_dir() or out.suffix.lower() not in (".csv", ".parquet"):
         raise ParameterError(f"--out {out} must be a .csv or .parquet file path")
-    source = TextSource(inputs.data, **{k: inputs.columns[k] for k in ("text_column", "label_column", "id_column")})
     from .models import load_model
 
-    classifier = load_model(inputs.model, inputs.options)
+    classifier = load_model(inputs.model, inputs.options)  # first: a model of another task is the mistake to name, whatever its data
     if classifier.task != "classification":
         raise ParameterError(f"{inputs.model} is a {classifier.task} model and predict writes class probabilities; use `workbench evaluate`, "
                              "which writes its answers or outputs to predictions.jsonl")
+    source = TextSource(inputs.data, **{k: inputs.columns[k] for k in ("text_column", "label_column", "id_column")})
     logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
     rows = stream_predictions(classifier, source, out, engine=inputs.engine, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
     typer.echo(f"wrote {rows} predictions to {out}")
