@@ -71,7 +71,8 @@ class TextSource:
         self.has_ids = id_column in columns
         self.num_rows = self._parquet().metadata.num_rows if self.format == "parquet" else None
         if self.remote:  # hashing a remote file would read it twice; its size and time of change stand for it
-            info = self._remote()[0].get_file_info(self._remote()[1])
+            filesystem, path = self._remote()
+            info = filesystem.get_file_info(path)
             self.fingerprint = hashlib.sha256(f"{self.location}|{info.size}|{info.mtime_ns}".encode()).hexdigest()
         else:
             self.fingerprint = sha256_file(self.path)
