@@ -138,3 +138,34 @@ def test_metrics_are_invariant_to_row_order():
     a, b = compute_metrics(p), compute_metrics(q)
     for name in ("accuracy", "f1_macro", "f1_weighted", "log_loss", "brier_score", "ece"):
         assert getattr(a, name) == pytest.approx(getattr(b, name), abs=1e-12)
+
+
+def test_many_rows_bootstrap_in_batches_with_the_same_seeded_interval(monkeypatch):
+    """Past BOOTSTRAP_ELEMENTS resampled values the bootstrap runs in batches (bounded memory): still seeded, still around the estimate."""
+    import workbench.statistics.metrics as metrics
+
+    p = random_predictions(2000)
+    whole = compute_metrics(p, seed=0)
+    monkeypatch.setattr(metrics, "BOOTSTRAP_ELEMENTS", 2000 * 7)  # 7 resamples a batch
+    batched, again = compute_metrics(p, seed=0), compute_metrics(p, seed=0)
+    assert batched.to_dict() == again.to_dict()
+    for key in ("accuracy", "f1_macro"):
+        assert batched.ci[key].low == pytest.approx(whole.ci[key].low, abs=0.01) and batched.ci[key].high == pytest.approx(whole.ci[key].high, abs=0.01)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_predictions_read_back_from_a_file_give_the_same_metrics(tmp_path, suffix):
+    """The bootstrap and every other metric from predictions read back from a written file equal those from memory (floats round-trip)."""
+    from workbench.studies.prediction import read_predictions
+
+    p = random_predictions(300)
+    path = tmp_path / f"p{suffix}"
+    frame = p.to_frame()
+    frame.to_csv(path, index=False, lineterminator="\n") if suffix == ".csv" else frame.to_parquet(path)
+    back = read_predictions(path, model="m", dataset="d")
+    assert back.ids == p.ids and back.labels == p.labels and back.label_names == p.label_names
+    np.testing.assert_array_equal(back.proba, p.proba)
+    assert compute_metrics(back, seed=4).to_dict() == compute_metrics(p, seed=4).to_dict()
+    (tmp_path / "bad.csv").write_text("id,text\n1,a\n")
+    with pytest.raises(DataError, match="lacks the predictions columns"):
+        read_predictions(tmp_path / "bad.csv")

@@ -20,6 +20,7 @@ import pytest
 
 from workbench.models import load_model
 from workbench.models.ray_engine import RayModel, RayOptions
+from workbench.records.generation import GenerationSettings
 
 from .conftest import TINY_ROWS
 from .test_question_answering import tiny_qa_dir  # noqa: F401  (a fixture)
@@ -55,7 +56,7 @@ def test_ray_predictions_and_metrics_equal_the_local_engines(tiny_model_dir):
 
 def write_rows(path: Path, frame: pd.DataFrame) -> Path:
     if path.suffix == ".parquet":
-        frame.to_parquet(path)
+        frame.to_parquet(path, row_group_size=37)  # several row groups, none a multiple of a shard or a batch
     elif path.suffix == ".csv":
         frame.to_csv(path, index=False)
     else:
@@ -84,6 +85,20 @@ def test_streamed_predictions_are_the_same_on_either_engine(tmp_path, tiny_model
     whole = model.predict_proba([f"{TINY_ROWS[i % len(TINY_ROWS)][0]} {i}" for i in range(230)])
     for result in (frame, ray_frame):  # batches of 7 rows on the pool: other padding widths, the same numbers to rounding
         np.testing.assert_allclose(result[columns].to_numpy(), whole, rtol=0, atol=1e-6)
+
+
+def test_a_blank_text_is_refused_on_ray_as_locally(tmp_path, tiny_model_dir):
+    from workbench.errors import DataError
+    from workbench.studies.prediction import stream_predictions
+    from workbench.text_source import TextSource
+
+    frame = big_table(20)
+    frame.loc[13, "text"] = "  "
+    data = write_rows(tmp_path / "blank.parquet", frame)
+    model = load_model(str(tiny_model_dir))
+    for engine in (None, POOL):
+        with pytest.raises(DataError, match="text column 'text' is empty in row 13; fill or drop such rows"):
+            stream_predictions(model, TextSource(data), tmp_path / f"{engine is None}.csv", engine=engine, shard_rows=5)
 
 
 def test_a_ray_dataset_goes_in_and_one_comes_back(tiny_model_dir):
@@ -129,6 +144,38 @@ def test_generators_and_question_answering_models_give_their_local_outputs_on_th
     questions = [f"who said {row[0].split()[-1]}?" for row in TINY_ROWS * 2]
     contexts = [" ".join(row[0] for row in TINY_ROWS[i:] + TINY_ROWS[:i]) for i in range(len(questions))]
     assert RayModel(answerer, POOL).answer(questions, contexts, max_answer_len=5) == answerer.answer(questions, contexts, max_answer_len=5)
+
+
+def test_question_answering_and_generation_explanations_equal_the_local_engines(tmp_path, tiny_generators, tiny_qa_dir):  # noqa: F811
+    """`explain --engine ray` on the other tasks: the answers' and the generated tokens' records are the local engine's."""
+    from workbench.studies.answer_explanation import explain_questions
+    from workbench.studies.generation_explanation import explain_generations
+
+    from .test_generation import generation_file
+    from .test_question_answering import qa_rows, squad_file
+
+    questions = squad_file(tmp_path / "qa.json", qa_rows())
+    common = {"methods": ["occlusion", "lime"], "n": 4, "seed": 2, "num_samples": 40, "stability_seeds": 0, "cache": False,
+              "max_seq_len": 32, "doc_stride": 8}
+    local, pooled = (explain_questions(str(tiny_qa_dir), questions, engine=engine, **common) for engine in ("local", POOL))
+    assert pooled.ids == local.ids and len(local.ids) == 4
+    for method in common["methods"]:
+        for ours, theirs in zip(pooled.attributions[method], local.attributions[method], strict=True):
+            ours, theirs = ours.to_dict(), theirs.to_dict()
+            assert ours.pop("target") == theirs.pop("target") and ours.pop("words") == theirs.pop("words")
+            np.testing.assert_allclose(ours.pop("scores"), theirs.pop("scores"), rtol=0, atol=1e-6)
+            assert ours.pop("output") == pytest.approx(theirs.pop("output"), abs=1e-6) and ours == theirs
+    sources = generation_file(tmp_path / "gen.jsonl")
+    for name in ("t5", "gpt2"):
+        local, pooled = (explain_generations(str(tiny_generators[name]), sources, methods=["occlusion"], n=3, seed=1, engine=engine,
+                                             settings=GenerationSettings(max_new_tokens=4)) for engine in ("local", POOL))
+        for ours, theirs in zip(pooled.records["occlusion"], local.records["occlusion"], strict=True):
+            ours, theirs = ours.to_dict(), theirs.to_dict()
+            assert ours.pop("generated_ids") == theirs.pop("generated_ids") and ours.pop("prediction") == theirs.pop("prediction")
+            np.testing.assert_allclose(np.asarray(ours.pop("scores"), dtype=float), np.asarray(theirs.pop("scores"), dtype=float), rtol=0, atol=1e-6)
+            np.testing.assert_allclose(ours.pop("probabilities"), theirs.pop("probabilities"), rtol=0, atol=1e-6)
+            assert ours == theirs
+        assert pooled.faithfulness["occlusion"].comprehensiveness == pytest.approx(local.faithfulness["occlusion"].comprehensiveness, abs=1e-6)
 
 
 def cli_command(*args: str) -> list[str]:

@@ -1,7 +1,8 @@
-"""Sharded outputs: atomic shards, progress, resuming only what is missing, the lock, and a full disk (issue 15, in progress)."""
+"""Sharded outputs: atomic shards, progress, resuming only what is missing, the lock, and a full disk (issue 15)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -56,8 +57,8 @@ def test_a_failed_write_is_one_line_and_keeps_the_shards_written(tmp_path):
 
 
 def kill_mid_run(command: list[str], out, *, env: dict | None = None, timeout: float = 120) -> list[int]:
-    """Run ``command`` (a `workbench predict` writing ``out``), SIGKILL it once two shards are done; the shards it finished."""
-    import json
+    """Run ``command`` (a `workbench predict` or `evaluate` writing the predictions file ``out``), SIGKILL it once two shards are
+    done; the shards it finished."""
     import signal
     import time
 
@@ -75,8 +76,10 @@ def kill_mid_run(command: list[str], out, *, env: dict | None = None, timeout: f
     return done
 
 
-def test_predict_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finished_shards(tmp_path, tiny_model_dir):
-    """SIGKILL `workbench predict` once two shards are written, run it again with --resume: the same file as an uninterrupted run."""
+@pytest.mark.parametrize("verb", ["predict", "evaluate"])
+def test_a_run_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finished_shards(tmp_path, tiny_model_dir, verb):
+    """SIGKILL `workbench predict` (or `evaluate`) once two shards are written, run it again with --resume: the same files as an
+    uninterrupted run (evaluate: its metrics computed from the predictions read back from the shards)."""
     import pandas as pd
 
     from .conftest import TINY_ROWS
@@ -84,21 +87,25 @@ def test_predict_killed_mid_run_resumes_to_the_same_bytes_without_redoing_finish
     rows = [{"id": f"r{i}", "text": f"{TINY_ROWS[i % len(TINY_ROWS)][0]} {i}", "label": TINY_ROWS[i % len(TINY_ROWS)][1]} for i in range(6000)]
     data = tmp_path / "big.parquet"
     pd.DataFrame(rows).to_parquet(data)
-    command = [sys.executable, "-m", "workbench.cli", "predict", "--model", str(tiny_model_dir), "--data", str(data), "--shard-rows", "300",
+    command = [sys.executable, "-m", "workbench.cli", verb, "--model", str(tiny_model_dir), "--data", str(data), "--shard-rows", "300",
                "--no-progress", "--out"]
+    written = (lambda out: out) if verb == "predict" else (lambda out: out / "predictions.csv")  # the predictions file
     whole = subprocess.run([*command, str(tmp_path / "whole.csv")], capture_output=True, text=True)
     assert whole.returncode == 0, whole.stderr
     out = tmp_path / "killed.csv"
-    done = kill_mid_run([*command, str(out)], out)
+    done = kill_mid_run([*command, str(out)], written(out))
     again = subprocess.run([*command, str(out)], capture_output=True, text=True)
     assert again.returncode == 2 and "holds a partial run" in again.stderr and again.stderr.count("\n") == 1
     resumed = subprocess.run([*command, str(out), "--resume"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
-    assert out.read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert written(out).read_bytes() == written(tmp_path / "whole.csv").read_bytes()
+    if verb == "evaluate":
+        assert (out / "metrics.json").read_bytes() == (tmp_path / "whole.csv" / "metrics.json").read_bytes()
+        assert json.loads((out / "metrics.json").read_text())["n"] == 6000
     skipped = [line for line in resumed.stderr.splitlines() if "was done earlier; skipped" in line]
     assert len(skipped) == len(done) and all(f"shard {i} " in line for i, line in zip(done, skipped))
     assert not any(f"shard {i} " in line and "written" in line for i in done for line in resumed.stderr.splitlines())
-    assert not (tmp_path / "killed.csv.shards").exists()
+    assert not written(out).with_name(written(out).name + ".shards").exists()
 
 
 def test_text_sources_read_paths_and_uris_alike_and_refuse_bad_files_in_one_line(tmp_path):
@@ -115,8 +122,9 @@ def test_text_sources_read_paths_and_uris_alike_and_refuse_bad_files_in_one_line
     first = next(local.chunks(10))
     assert first.ids[:2] == ("0", "1") and first.texts[0] == "text 0\nwith a line break" and first.labels[:2] == ("a", "b")
     assert uri.fingerprint != local.fingerprint and local.remote is False and uri.remote is True
+    (tmp_path / "squad.json").write_text("{}", encoding="utf-8")
     for bad, message in ((tmp_path / "none.parquet", "data file not found"), (f"file://{tmp_path}/none.parquet", "data file not found"),
-                         (data, "no 'body' column")):
+                         (data, "no 'body' column"), (tmp_path / "squad.json", r"unsupported file type '.json'; use one of .csv, .jsonl")):
         with pytest.raises(DataError, match=message):
             TextSource(bad, text_column="body" if bad == data else "text")
     (tmp_path / "blank.jsonl").write_text('{"text": "fine"}\n{"text": " "}\n', encoding="utf-8")

@@ -39,6 +39,7 @@ _EXPORTS = {
     "RayModel": "models.ray_engine",
     "TextSource": "text_source",
     "stream_predictions": "studies.prediction",
+    "read_predictions": "studies.prediction",
     "predict": "studies.prediction",
     "evaluate": "studies.evaluation",
     "write_evaluation": "studies.evaluation",
@@ -114,7 +115,7 @@ if TYPE_CHECKING:
     from .studies.generation_comparison import compare_generations, write_generation_comparison
     from .studies.generation_explanation import explain_generations, write_token_study
     from .models.ray_engine import RayModel, RayOptions
-    from .studies.prediction import predict, stream_predictions
+    from .studies.prediction import predict, read_predictions, stream_predictions
     from .text_source import TextSource
     from .studies.explanation import explain_dataset, write_study
     from .widgets import Explorer

@@ -103,6 +103,8 @@ MaxSeqLen = Annotated[Optional[int], typer.Option(help="Question answering: toke
 MaxNewTokens = Annotated[int, typer.Option(min=1, help="Generation: most new tokens per output.")]
 NumBeams = Annotated[int, typer.Option(min=1, help="Generation: beams (1: greedy).")]
 DoSample = Annotated[bool, typer.Option(help="Generation: sample (seeded by --seed) instead of greedy or beam search.")]
+Resume = Annotated[bool, typer.Option(help="Finish a killed run into the same --out: shards already written are kept.")]
+ShardRows = Annotated[int, typer.Option(min=1, help="Rows per shard of predictions (a killed run loses at most one shard of work).")]
 DATA_OPTIONS = {"text_column": "Text column of a data file.", "label_column": "Label column of a data file.", "id_column": "Optional id column of a data file.",
                 "source_column": "Generation data: the source column (its presence makes a file generation data).",
                 "reference_column": "Generation data: the reference column, one text or a list [default: reference or references]."}
@@ -244,15 +246,20 @@ def evaluate(
     max_new_tokens: MaxNewTokens = GenerationSettings.max_new_tokens,
     num_beams: NumBeams = 1,
     do_sample: DoSample = False,
+    resume: Resume = False,
+    shard_rows: ShardRows = 10_000,
 ) -> None:
-    """Evaluate a model on a labeled dataset: metrics.json and predictions (a classifier: predictions.csv and a
-    confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact match and F1; a generator:
-    predictions.jsonl with ROUGE, BLEU and chrF per document, and overall with intervals)."""
+    """Evaluate a model on a labeled dataset: metrics.json and predictions (a classifier: predictions.csv, written shard by shard
+    so a killed run finishes with --resume, and a confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact
+    match and F1; a generator: predictions.jsonl with ROUGE, BLEU and chrF per document, and overall with intervals)."""
     from .studies.answering import check_task
 
     _check_folder(out)
     dataset, model = inputs.load()
     check_task(model, dataset)
+    if resume and model.task != "classification":
+        raise ParameterError(f"--resume applies to classifiers, whose predictions are written in shards; {inputs.model} is a {model.task} model: "
+                             "leave out --resume")
     if model.task == "generation":
         from .statistics.generation_metrics import compute_generation_metrics
         from .studies.generating import predict_generations, write_generation_evaluation
@@ -275,13 +282,10 @@ def evaluate(
         typer.echo(f"{inputs.model} on {dataset.name}: n={scores.n} exact match={scores.exact_match:.2f} F1={scores.f1:.2f}")
         typer.echo(f"wrote {out}/metrics.json, predictions.jsonl")
         return
-    from .statistics.metrics import compute_metrics
-    from .studies.evaluation import write_evaluation
-    from .studies.prediction import predict
+    from .studies.evaluation import evaluate_into
 
-    predictions = predict(model, dataset, progress=inputs.progress)
-    metrics = compute_metrics(predictions, seed=seed)
-    write_evaluation(out, predictions, metrics)
+    logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
+    metrics = evaluate_into(out, model, dataset, seed=seed, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
     ci = metrics.ci["accuracy"]
     interval = f" (95% CI {ci.low:.3f}-{ci.high:.3f})" if ci else ""
     typer.echo(f"{inputs.model} on {dataset.name}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} macro-F1={metrics.f1_macro:.4f}")
@@ -291,8 +295,7 @@ def evaluate(
 @app.command()
 @loading_options(label_column=None, engine=True)
 def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="File for id, label, prediction and one probability column per label: .csv or .parquet.")],
-            resume: Annotated[bool, typer.Option(help="Finish a killed run into the same --out: shards already written are kept.")] = False,
-            shard_rows: Annotated[int, typer.Option(min=1, help="Rows per shard (a killed run loses at most one shard of work).")] = 10_000) -> None:
+            resume: Resume = False, shard_rows: ShardRows = 10_000) -> None:
     """Predict a dataset (labels optional), streaming: rows are read and written a shard at a time, so a file larger than memory
     works, and a killed run finishes with --resume."""
     from .studies.prediction import stream_predictions
@@ -343,9 +346,6 @@ def explain(
 
     _check_folder(out)
     dataset, model = inputs.load()
-    if inputs.engine is not None and model.task != "classification":
-        raise ParameterError(f"--engine ray explains classifiers; {inputs.model} is a {model.task} model, whose explanations run here: "
-                             "leave out --engine ray")
     common = {"methods": [m.value for m in method] if method else None, "n": n, "seed": seed, "num_samples": num_samples,
               "stability_seeds": stability_seeds, "cache": cache, "progress": inputs.progress}
     common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task

@@ -8,9 +8,10 @@ path ``data/reviews.csv``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .bbc import SPLITS, bbc_articles, bbc_news_folder, bbc_split_rows, check_split
 from .errors import DataError
@@ -103,18 +104,28 @@ def _load_bbc_news(split: str | None) -> Dataset:
     )
 
 
-def _read_table(path: Path):  # -> pandas.DataFrame
-    import pandas as pd
+def check_data_file(path: Path, formats: Mapping[str, str] = FILE_FORMATS) -> str:
+    """The format of data file ``path`` by its suffix (a key of ``formats``), after the checks every reader shares.
 
+    A missing file, a folder, an unknown suffix or an empty file is a one-line DataError that
+    says what to give instead (``load_dataset`` and the streaming ``TextSource`` both ask here).
+    """
     if not path.exists():
         raise DataError(f"data file not found: {path}; check the path (built-in datasets: {', '.join(BUILTINS)})")
     if path.is_dir():
         raise DataError(f"{path} is a folder; give a .csv, .jsonl or .parquet file")
-    fmt = FILE_FORMATS.get(path.suffix.lower())
+    fmt = formats.get(path.suffix.lower())
     if fmt is None:
-        raise DataError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(FILE_FORMATS))}")
+        raise DataError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(formats))}")
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty; it needs a header and at least one row")
+    return fmt
+
+
+def _read_table(path: Path):  # -> pandas.DataFrame
+    import pandas as pd
+
+    fmt = check_data_file(path)
     try:
         if fmt == "csv":
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -130,13 +141,13 @@ def _read_table(path: Path):  # -> pandas.DataFrame
         raise DataError(f"{path} could not be read as {fmt}: {first_line}; check the file's format") from None
 
 
-def _column_as_strings(frame, column: str, path: Path, role: str) -> tuple[str, ...]:
-    """A column as strings; a missing, NaN or blank cell is an error naming its row."""
-    values = tuple(None if v is None or (isinstance(v, float) and v != v) else str(v) for v in frame[column])
-    blank = next((i for i, v in enumerate(values) if v is None or not v.strip()), None)
+def column_strings(values: Iterable[Any], where: str | os.PathLike[str], column: str, role: str, *, start: int = 0) -> tuple[str, ...]:
+    """Cells as strings; a missing, NaN or blank cell is a one-line error naming its row (``start`` plus its position)."""
+    out = tuple(None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values)
+    blank = next((i for i, v in enumerate(out) if v is None or not v.strip()), None)
     if blank is not None:
-        raise DataError(f"{path}: {role} column {column!r} is empty in row {blank}; fill or drop such rows")
-    return values
+        raise DataError(f"{where}: {role} column {column!r} is empty in row {start + blank}; fill or drop such rows")
+    return out
 
 
 def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str, source_column: str = "source",
@@ -157,10 +168,10 @@ def _load_file(path: Path, *, text_column: str, label_column: str | None, id_col
     for column, option in ((text_column, "--text-column"), (label_column, "--label-column")):
         if column is not None and column not in columns:
             raise DataError(f"{path}: no {column!r} column (columns: {', '.join(columns)}); rename one or pass {option}")
-    texts = _column_as_strings(frame, text_column, path, "text")
-    labels = _column_as_strings(frame, label_column, path, "label") if label_column is not None else None
+    texts = column_strings(frame[text_column], path, text_column, "text")
+    labels = column_strings(frame[label_column], path, label_column, "label") if label_column is not None else None
     if id_column in columns:
-        ids = _column_as_strings(frame, id_column, path, "id")
+        ids = column_strings(frame[id_column], path, id_column, "id")
         if len(set(ids)) != len(ids):
             duplicate = next(i for i in ids if ids.count(i) > 1)
             raise DataError(f"{path}: id {duplicate!r} occurs more than once; ids must be unique")

@@ -21,6 +21,7 @@ from ..errors import DataError, ParameterError
 from ..records import ConfidenceInterval, Metrics, Predictions
 
 N_RESAMPLES = 1000
+BOOTSTRAP_ELEMENTS = 1 << 24  # resampled values held at once by one bootstrap batch (128 MB of float64)
 CONFIDENCE_LEVEL = 0.95
 ECE_BINS = 15
 
@@ -68,6 +69,7 @@ def bootstrap_ci(
 
     if len(data[0]) < 2:
         return None
+    n = len(data[0])
     result = bootstrap(
         tuple(data),
         statistic,
@@ -77,6 +79,8 @@ def bootstrap_ci(
         confidence_level=confidence_level,
         method="percentile",
         rng=np.random.default_rng(seed),
+        # millions of rows: resample a few hundred MB at a time, not n_resamples x n at once (small data is one batch, as before)
+        batch=None if n * n_resamples <= BOOTSTRAP_ELEMENTS else max(1, BOOTSTRAP_ELEMENTS // n),
     )
     low, high = result.confidence_interval
     return ConfidenceInterval(low=float(low), high=float(high), level=confidence_level, n_resamples=n_resamples, method="percentile")

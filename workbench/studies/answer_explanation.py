@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from ..data import as_dataset
 from ..explainers import explain_answers
 from ..models import LoadOptions, as_model
+from ..models.ray_engine import RayOptions, split_pool
 from ..records import ExplanationStudy
 from ..records.qa_dataset import QADataset
 from ..statistics.qa_faithfulness import score_answer_faithfulness
 from .answering import check_task
-from .explanation import pick_documents, run_study, study_methods
+from .explanation import explainer_on, pick_documents, run_study, study_methods
 
 # LIME's and SHAP's 500 samples are thin over a 400-word article, and each re-reads every window that holds the answer
 QA_METHODS = ("occlusion", "integrated-gradients")
@@ -40,22 +41,23 @@ def explain_questions(
     cache: bool = True,
     options: LoadOptions | None = None,
     progress: bool | None = None,
+    engine: str | RayOptions = "local",
 ) -> ExplanationStudy:
     """Explain the model's answers to ``n`` questions of ``dataset`` with each of ``methods`` and score the explanations.
 
-    The decoding options are ``model.answer``'s; ``stability_seeds`` as in ``explain_dataset``.
+    The decoding options are ``model.answer``'s; ``stability_seeds`` and ``engine`` (a Ray actor
+    pool explains the questions; faithfulness is scored here) as in ``explain_dataset``.
     """
     methods = study_methods(methods, stability_seeds)
     dataset = as_dataset(dataset)
-    model = as_model(model, options)
+    model, ray_options = split_pool(as_model(model, options), engine)
     check_task(model, dataset)
     rows = pick_documents(dataset, n)
     ids = tuple(dataset.ids[i] for i in rows)
     questions, contexts = [dataset.questions[i] for i in rows], [dataset.contexts[i] for i in rows]
-    common = {"num_samples": num_samples, "ids": ids, "cache": cache, "progress": progress, "max_answer_len": max_answer_len,
-              "doc_stride": doc_stride, "max_seq_len": max_seq_len}
     return run_study(
         model, dataset.name, ids, tuple(contexts), methods, seed=seed, stability_seeds=stability_seeds,
-        explain_with=lambda method, s: explain_answers(model, questions, contexts, method=method, seed=s, **common),
+        explain_with=explainer_on(explain_answers, model, [questions, contexts], ids, ray_options, progress=progress, num_samples=num_samples,
+                                  cache=cache, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len),
         faithfulness_of=lambda records: score_answer_faithfulness(model, records, questions, contexts, seed=seed),
     )

@@ -1,10 +1,13 @@
 """Evaluate a model on a labeled dataset, and write the evaluation files.
 
-``workbench evaluate`` is three steps: ``prediction.predict`` (any Classifier, labels matched
-by name, with provenance), ``statistics.metrics.compute_metrics``, and
-:func:`write_evaluation`, which writes ``predictions.csv``, ``confusion_matrix.png`` and, last,
-``metrics.json`` (with the provenance: model fingerprint, data SHA-256, library versions), each
-atomically.
+``evaluate`` is ``prediction.predict`` (any Classifier, labels matched by name, with
+provenance) then ``statistics.metrics.compute_metrics``, in memory. ``workbench evaluate`` runs
+:func:`evaluate_into`: the predictions go to ``predictions.csv`` shard by shard
+(``prediction.stream_predictions``: atomic shards, a lock, ``--resume`` after a kill), the
+metrics are computed from the predictions read back from that file, and
+``confusion_matrix.png`` and, last, ``metrics.json`` (with the provenance: model fingerprint,
+data SHA-256, library versions) are written, each atomically. :func:`write_evaluation` writes
+the same files from predictions held in memory.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..data import align_labels
 from ..io import atomic_open, write_json
 from ..models import LoadOptions
-from ..models.ray_engine import RayOptions
+from ..models.ray_engine import RayOptions, split_pool
+from ..provenance import provenance
 from ..records import Classifier, Dataset, Metrics, Predictions
 from ..statistics.metrics import compute_metrics
-from .prediction import predict
+from ..text_source import TextSource
+from .prediction import SHARD_ROWS, predict, read_predictions, stream_predictions
 
 
 def evaluate(model: str | Classifier, dataset: str | Dataset, *, seed: int = 0, options: LoadOptions | None = None, progress: bool | None = None,
@@ -42,12 +48,38 @@ def plot_confusion_matrix(metrics: Metrics, path: str | os.PathLike[str]) -> Non
         handle.write(figure_png(confusion_matrix_figure(metrics)))
 
 
+def evaluate_into(out: str | os.PathLike[str], model: Classifier, dataset: Dataset, *, seed: int = 0, engine: str | RayOptions | None = None,
+                  progress: bool | None = None, resume: bool = False, shard_rows: int = SHARD_ROWS) -> Metrics:
+    """Evaluate into ``out`` as ``workbench evaluate`` does: predictions.csv shard by shard, metrics from the file, then the figure and metrics.json.
+
+    The predictions are written through ``stream_predictions`` (so a killed run finishes with
+    ``resume``, recomputing only the missing shards) and read back from the written file for
+    every metric, the bootstrap included; the files equal ``write_evaluation``'s for the same
+    predictions. A dataset label the model does not know is an error before anything is written.
+    ``engine`` (or a RayModel as the model) predicts on a Ray actor pool.
+    """
+    out = Path(out)
+    local, engine = split_pool(model, engine)
+    align_labels(dataset, local.label_names)
+    stream_predictions(local, TextSource(dataset), out / "predictions.csv", engine=engine, progress=progress, resume=resume, shard_rows=shard_rows)
+    predictions = read_predictions(out / "predictions.csv", model=local.ref, dataset=dataset.name, label_names=tuple(local.label_names),
+                                   provenance=provenance(local, dataset))
+    metrics = compute_metrics(predictions, seed=seed)
+    write_metrics(out, metrics)
+    return metrics
+
+
+def write_metrics(out: str | os.PathLike[str], metrics: Metrics) -> None:
+    """Write confusion_matrix.png, then metrics.json: last, so its presence says the evaluation finished."""
+    plot_confusion_matrix(metrics, Path(out) / "confusion_matrix.png")
+    write_json(Path(out) / "metrics.json", metrics.to_dict())
+
+
 def write_evaluation(out: str | os.PathLike[str], predictions: Predictions, metrics: Metrics) -> dict[str, Path]:
     """Write predictions.csv, confusion_matrix.png and metrics.json (last) into ``out``."""
     out = Path(out)
     paths = {name: out / name for name in ("predictions.csv", "confusion_matrix.png", "metrics.json")}
     with atomic_open(paths["predictions.csv"]) as handle:
         predictions.to_frame().to_csv(handle, index=False, lineterminator="\n")
-    plot_confusion_matrix(metrics, paths["confusion_matrix.png"])
-    write_json(paths["metrics.json"], metrics.to_dict())
+    write_metrics(out, metrics)
     return paths

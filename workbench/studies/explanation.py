@@ -23,7 +23,7 @@ from ..errors import ParameterError
 from ..explainers import check_method, explain
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
-from ..models.ray_engine import RayModel, RayOptions, as_ray_options
+from ..models.ray_engine import RayModel, RayOptions, split_pool
 from ..records import Attribution, Classifier, Dataset, DiagnosticsSummary, ExplanationStudy, Faithfulness, ReadingSummary, Stability
 from ..statistics.faithfulness import agreement, score_faithfulness, seed_stability
 
@@ -61,24 +61,31 @@ def explain_dataset(
     """
     methods = study_methods(methods, stability_seeds)
     dataset = as_dataset(dataset)
-    model = as_model(model, options)
-    ray_options = as_ray_options(engine)
-    pool = model if isinstance(model, RayModel) else RayModel(model, ray_options) if ray_options else None
-    model = pool.local if pool else model
+    model, ray_options = split_pool(as_model(model, options), engine)
     rows = pick_documents(dataset, n)
     ids, texts = tuple(dataset.ids[i] for i in rows), tuple(dataset.texts[i] for i in rows)
-    common = {"num_samples": num_samples, "cache": cache}
     return run_study(
         model, dataset.name, ids, texts, methods, seed=seed, stability_seeds=stability_seeds,
-        explain_with=(lambda method, s: pool.map_rows(_explain_rows, [texts, ids], method=method, seed=s, **common)) if pool else (
-            lambda method, s: explain(model, texts, method=method, seed=s, ids=ids, progress=progress, **common)),
+        explain_with=explainer_on(explain, model, [texts], ids, ray_options, progress=progress, num_samples=num_samples, cache=cache),
         faithfulness_of=lambda records: score_faithfulness(model, records, texts, seed=seed),
     )
 
 
-def _explain_rows(model: Classifier, texts: list[str], ids: list[str], **kwargs: Any) -> list[Attribution]:
-    """``explain`` on one Ray worker's batch of documents (a module-level function, so Ray can pickle it by name)."""
-    return explain(model, texts, ids=ids, progress=False, **kwargs)
+def explainer_on(explain_fn: Callable[..., list[Attribution]], model: Any, columns: Sequence[Sequence[str]], ids: Sequence[str],
+                 engine: RayOptions | None, *, progress: bool | None = None, **common: Any) -> Callable[[str, int], list[Attribution]]:
+    """``(method, seed) -> records``: ``explain_fn(model, *columns, ids=ids, method=, seed=, **common)`` here, or with ``engine``
+    spread over a Ray actor pool a batch of documents per actor call (records in input order; each document's explanation
+    depends on its text and the seed, not its batch, so they are the local engine's)."""
+    if engine is None:
+        return lambda method, seed: explain_fn(model, *columns, ids=ids, method=method, seed=seed, progress=progress, **common)
+    pool = RayModel(model, engine)
+    return lambda method, seed: pool.map_rows(_explain_rows, [*columns, ids], explain_fn=explain_fn, method=method, seed=seed, **common)
+
+
+def _explain_rows(model: Any, *columns: list[str], explain_fn: Callable[..., list[Attribution]], **kwargs: Any) -> list[Attribution]:
+    """``explain_fn`` on one Ray worker's batch of documents, ids last (a module-level function, so Ray can pickle it by name)."""
+    *texts, ids = columns
+    return explain_fn(model, *texts, ids=ids, progress=False, **kwargs)
 
 
 def study_methods(methods: Sequence[str], stability_seeds: int) -> list[str]:

@@ -19,9 +19,10 @@ from ..data import as_dataset
 from ..explainers.generation import check_generator, token_explainer
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
+from ..models.ray_engine import RayModel, RayOptions, split_pool
 from ..records.generation import GenerationSettings
 from ..records.generation_dataset import GenerationDataset
-from ..records.token_attribution import TokenStudy
+from ..records.token_attribution import TokenAttribution, TokenStudy
 from ..statistics.token_faithfulness import token_faithfulness
 from .answering import check_task
 from ..words import whole_text
@@ -32,8 +33,11 @@ DEFAULT_METHODS = ("occlusion", "integrated-gradients")
 
 def explain_generations(model, data: str | GenerationDataset, *, methods: Sequence[str] = DEFAULT_METHODS, n: int = 5, seed: int = 0,
                         num_samples: int | None = None, settings: GenerationSettings = GenerationSettings(), options: LoadOptions | None = None,
-                        progress: bool | None = None) -> TokenStudy:
+                        progress: bool | None = None, engine: str | RayOptions = "local") -> TokenStudy:
     """Explain ``n`` documents' generated outputs with each of ``methods`` and score each method's faithfulness.
+
+    ``engine="ray"`` (or RayOptions, or a RayModel as the model) generates and explains the
+    documents on a Ray actor pool, a batch of documents per actor call; faithfulness is scored here.
 
     Examples
     --------
@@ -41,25 +45,41 @@ def explain_generations(model, data: str | GenerationDataset, *, methods: Sequen
     >>> study.faithfulness["occlusion"].beats_random
     True
     """
-    from tqdm.auto import tqdm
-
-    generator = as_model(model, options)
+    generator, ray_options = split_pool(as_model(model, options), engine)
     dataset = as_dataset(data)
     check_task(generator, dataset)
     check_generator(generator)
-    explainers = {method: token_explainer(method, generator, num_samples=num_samples, settings=settings) for method in dict.fromkeys(methods)}
+    methods = tuple(dict.fromkeys(methods))
+    for method in methods:  # an unknown method is one line before anything is generated
+        token_explainer(method, generator, num_samples=num_samples, settings=settings)
     rows = pick_documents(dataset, n)
-    outputs = generator.generate_ids([whole_text(dataset.texts[i]) for i in rows], settings)
+    ids, texts = [dataset.ids[i] for i in rows], [dataset.texts[i] for i in rows]
+    pool = RayModel(generator, ray_options) if ray_options else None
+    outputs = pool.map_rows("generate_ids", [[whole_text(t) for t in texts]], settings=settings, progress=False) if pool else \
+        generator.generate_ids([whole_text(t) for t in texts], settings)
+    common = {"num_samples": num_samples, "settings": settings}
     records, seconds = {}, {}
-    for method, explainer in explainers.items():
+    for method in methods:
         start = time.perf_counter()
-        records[method] = tuple(explainer.explain(dataset.ids[i], dataset.texts[i], ids)
-                                for i, ids in zip(rows, tqdm(outputs, desc=method, unit="doc", disable=not progress)))
+        records[method] = tuple(pool.map_rows(explain_tokens, [ids, texts, outputs], method=method, **common) if pool else
+                                explain_tokens(generator, ids, texts, outputs, method=method, progress=progress, **common))
         seconds[method] = time.perf_counter() - start
-    return TokenStudy(model=generator.ref, data=dataset.name, ids=tuple(dataset.ids[i] for i in rows),
-                      references=tuple(dataset.references[i] for i in rows), methods=tuple(explainers), records=records,
-                      faithfulness={m: token_faithfulness(generator, records[m], seed=seed) for m in explainers}, seconds=seconds,
+    return TokenStudy(model=generator.ref, data=dataset.name, ids=tuple(ids), references=tuple(dataset.references[i] for i in rows), methods=methods,
+                      records=records, faithfulness={m: token_faithfulness(generator, records[m], seed=seed) for m in methods}, seconds=seconds,
                       generation=settings, seed=seed)
+
+
+def explain_tokens(generator, ids: Sequence[str], texts: Sequence[str], outputs: Sequence[Sequence[int]], *, method: str, num_samples: int | None = None,
+                   settings: GenerationSettings = GenerationSettings(), progress: bool | None = False) -> list[TokenAttribution]:
+    """Each text's output (its generated token ids) explained token by token with ``method``; one record per text, in order.
+
+    A module-level function, so a Ray actor can run it on its batch of documents.
+    """
+    from tqdm.auto import tqdm
+
+    explainer = token_explainer(method, generator, num_samples=num_samples, settings=settings)
+    return [explainer.explain(str(doc_id), text, [int(t) for t in output])
+            for doc_id, text, output in zip(ids, texts, tqdm(outputs, desc=method, unit="doc", disable=not progress))]
 
 
 def write_token_study(out: str | os.PathLike[str], study: TokenStudy) -> dict[str, Path]:

@@ -16,12 +16,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..data import align_labels, as_dataset
+from ..data import align_labels, as_dataset, column_strings
+from ..errors import DataError
 from ..io import atomic_open
 from ..models import LoadOptions, as_model
-from ..models.ray_engine import RayModel, RayOptions, as_ray_options, labelled_columns, map_model
+from ..models.ray_engine import RayModel, RayOptions, as_ray_options, labelled_columns, map_model, split_pool
 from ..provenance import provenance
-from ..records import Classifier, Dataset, Predictions
+from ..records import Classifier, Dataset, Predictions, Provenance
 from ..shards import ShardedOutput, output_lock
 from ..text_source import TextSource
 
@@ -69,21 +70,24 @@ def predict(model: str | Classifier, dataset: Any, *, options: LoadOptions | Non
     )
 
 
-def stream_predictions(model: Classifier, source: TextSource, path: str | os.PathLike[str], *, engine: RayOptions | None = None,
+def stream_predictions(model: Classifier, source: TextSource, path: str | os.PathLike[str], *, engine: str | RayOptions | None = None,
                        progress: bool | None = None, resume: bool = False, shard_rows: int = SHARD_ROWS) -> int:
     """Write predictions (``.csv`` or ``.parquet`` by the suffix of ``path``) shard by shard; return the row count.
 
     ``source`` is read a shard at a time (``TextSource``), so memory stays that of one shard
     however long the data. Rows go in shards of ``shard_rows`` into ``PATH.shards/``
     (``shards.ShardedOutput``: each shard atomic, a progress record, a lock against a second
-    writer). With ``engine`` (RayOptions) the shards are predicted by a Ray Data actor pool
-    reading the file with Ray's own readers; without, by this process. Started again with
-    ``resume``, finished shards are skipped (and logged) and not recomputed; at the end the
-    shards are joined into ``path`` atomically, byte-identical to an uninterrupted run's file,
-    and the shard folder is removed.
+    writer). With ``engine`` (``"ray"`` or RayOptions, or a RayModel as the model) the shards are
+    predicted by a Ray Data actor pool, the file read on Ray (``ray_engine.read_table``); without,
+    by this process. Started again with ``resume``, finished shards are skipped (and logged) and not
+    recomputed; at the end the shards are joined into ``path`` atomically, byte-identical to an
+    uninterrupted run's file, and the shard folder is removed. ``progress``: one bar over the rows.
     """
     import shutil
 
+    from tqdm.auto import tqdm
+
+    model, engine = split_pool(model, engine)
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     folder = path.with_name(path.name + ".shards")
@@ -93,16 +97,50 @@ def stream_predictions(model: Classifier, source: TextSource, path: str | os.Pat
         shards = ShardedOutput(folder, run, shard_rows=shard_rows, suffix=suffix, resume=resume)
         for index in sorted(shards.done):
             logger.info("shard %d (rows %d-%d) was done earlier; skipped", index, index * shard_rows, index * shard_rows + shards.rows.get(index, shard_rows) - 1)
-        chunks = _ray_chunks(model, source, shards, engine) if engine else _local_chunks(model, source, shards, progress)
-        for index, chunk in chunks:
-            write = _csv_shard(chunk, header=index == 0) if suffix == "csv" else _parquet_shard(chunk)
-            shards.write(index, write, rows=len(chunk.ids))
-            logger.info("shard %d (rows %d-%d) written", index, index * shard_rows, index * shard_rows + len(chunk.ids) - 1)
+        chunks = _ray_chunks(model, source, shards, engine) if engine else _local_chunks(model, source, shards)
+        # one bar over the run's rows (those of shards done earlier counted from the start)
+        with tqdm(total=source.num_rows, initial=sum(shards.rows.values()), desc="predict", unit="row", disable=None if progress is None else not progress) as bar:
+            for index, chunk in chunks:
+                write = _csv_shard(chunk, header=index == 0) if suffix == "csv" else _parquet_shard(chunk)
+                shards.write(index, write, rows=len(chunk.ids))
+                logger.info("shard %d (rows %d-%d) written", index, index * shard_rows, index * shard_rows + len(chunk.ids) - 1)
+                bar.update(len(chunk.ids))
         parts = [shards.path(index) for index in range(max(shards.done) + 1 if shards.done else 0)]
         with atomic_open(path, "wb") as handle:
             (_join_csv if suffix == "csv" else _join_parquet)(parts, handle)
     shutil.rmtree(folder, ignore_errors=True)
     return sum(shards.rows.values())
+
+
+def read_predictions(path: str | os.PathLike[str], *, model: str = "", dataset: str = "", label_names: tuple[str, ...] | None = None,
+                     provenance: Provenance | None = None) -> Predictions:
+    """The Predictions in a predictions file (``.csv`` or ``.parquet``: ``workbench predict``'s or ``evaluate``'s columns).
+
+    Metrics that need every prediction (the bootstrap) read them back from the written file, not
+    from the run's memory; a file predicted shard by shard from a corpus larger than memory is
+    scored this way. CSV probabilities are parsed round-trip (pandas writes the shortest repr),
+    so they are the very floats that were written and the metrics equal the in-memory ones.
+    ``label_names`` default to the ``p_<label>`` columns in file order; a file with no gold labels
+    (all ``label`` cells empty) gives ``labels=None``.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+            frame[["id", "label"]] = frame[["id", "label"]].astype(str)
+        else:
+            frame = pd.read_csv(path, dtype={"id": str, "label": str, "prediction": str}, keep_default_na=False, float_precision="round_trip")
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path} could not be read as predictions: {str(exc).strip().splitlines()[0]}; give a file `workbench predict` wrote") from None
+    names = tuple(label_names or [str(c)[2:] for c in frame.columns if str(c).startswith("p_")])
+    missing = [c for c in ("id", "label", *(f"p_{n}" for n in names)) if c not in frame.columns]
+    if missing or not names:
+        raise DataError(f"{path} lacks the predictions columns {missing or ['p_<label>']}; give a file `workbench predict` wrote")
+    labels = tuple(frame["label"])
+    return Predictions(model=model, dataset=dataset or str(path), ids=tuple(frame["id"]), labels=labels if any(labels) else None,
+                       label_names=names, proba=frame[[f"p_{n}" for n in names]].to_numpy(dtype=float), provenance=provenance)
 
 
 def _csv_shard(chunk: Predictions, *, header: bool) -> Callable[[BinaryIO], Any]:
@@ -136,17 +174,17 @@ def _join_parquet(parts: list[Path], handle: BinaryIO) -> None:
         writer.close()
 
 
-def _local_chunks(model: Classifier, source: TextSource, shards: ShardedOutput, progress: bool | None) -> Iterator[tuple[int, Predictions]]:
+def _local_chunks(model: Classifier, source: TextSource, shards: ShardedOutput) -> Iterator[tuple[int, Predictions]]:
     """The pending shards predicted in this process, one ``(index, Predictions)`` at a time."""
     for index, chunk in enumerate(source.chunks(shards.shard_rows)):
         if not shards.is_done(index):
-            yield index, _chunk_predictions(model, source, chunk.ids, chunk.labels, model.predict_proba(chunk.texts, progress=progress))
+            yield index, _chunk_predictions(model, source, chunk.ids, chunk.labels, model.predict_proba(chunk.texts, progress=False))
 
 
 def _ray_chunks(model: Classifier, source: TextSource, shards: ShardedOutput, engine: RayOptions) -> Iterator[tuple[int, Predictions]]:
     """The pending shards predicted by a Ray Data actor pool, one ``(index, Predictions)`` at a time, in order.
 
-    A file is read with Ray's own reader (a loaded dataset goes in with ``from_items``).
+    A file is read on Ray (``read_table``; a loaded dataset goes in with ``from_items``).
     Resuming, the rows of finished shards are filtered out by row number before the model sees
     them; whole shards go, so the rows left still fall in shard-sized runs and each batch of
     ``shard_rows`` is one pending shard.
@@ -162,20 +200,20 @@ def _ray_chunks(model: Classifier, source: TextSource, shards: ShardedOutput, en
         table = ray.data.from_items([{"text": d.texts[i], "id": d.ids[i], **({"label": d.labels[i]} if labels else {})} for i in range(len(d))])
     else:
         text, ids, labels = source.text_column, source.id_column if source.has_ids else None, source.label_column if source.has_labels else None
-        table = read_table(source.location, source.format, [c for c in (text, ids, labels) if c])
+        table = read_table(source.location, source.format, [c for c in (text, ids, labels) if c], rows=engine.batch_rows)
     total = source.num_rows if source.num_rows is not None else table.count()
     pending = [i for i in range(-(-total // shards.shard_rows)) if not shards.is_done(i)]
     if shards.done:
         table = table.zip(ray.data.range(total).rename_columns({"id": "_row"}))
         table = table.filter(functools.partial(_pending_row, frozenset(pending), shards.shard_rows))
-    keep = [c for c in (ids, labels) if c]
+    keep = [c for c in (text, ids, labels) if c]  # the texts come back too, to refuse a blank one as the local reader does
     out = map_model(model, table, functools.partial(probability_columns, text_column=text, keep=keep), engine)
     columns = [f"p_{name}" for name in model.label_names]
     for index, batch in zip(pending, out.iter_batches(batch_size=shards.shard_rows, batch_format="numpy")):
-        n = len(batch[columns[0]])
-        row_ids = tuple(str(v) for v in batch[ids]) if ids else tuple(str(index * shards.shard_rows + i) for i in range(n))
-        yield index, _chunk_predictions(model, source, row_ids, tuple(str(v) for v in batch[labels]) if labels else None,
-                                        np.column_stack([batch[c] for c in columns]))
+        start = index * shards.shard_rows
+        cells = {c: column_strings(batch[c], source.name, c, role, start=start) for c, role in ((text, "text"), (ids, "id"), (labels, "label")) if c}
+        row_ids = cells[ids] if ids else tuple(str(start + i) for i in range(len(cells[text])))
+        yield index, _chunk_predictions(model, source, row_ids, cells[labels] if labels else None, np.column_stack([batch[c] for c in columns]))
 
 
 def _pending_row(pending: frozenset[int], shard_rows: int, row: dict) -> bool:
