@@ -6,8 +6,9 @@ only one chunk at a time: a :class:`TextSource` checks the file and its columns 
 same one-line errors as ``load_dataset``) and then yields :class:`TextChunk` records of a fixed
 number of rows, read with pyarrow's streaming readers (Parquet row groups, CSV blocks) or
 pandas' chunked JSON-lines reader. Checked: pyarrow has no streaming JSON reader
-(``pyarrow.json.read_json`` reads the whole file), hence pandas for JSON lines; Ray Data's
-readers are what the Ray engine uses (``models.ray_engine``), and this is the local engine's.
+(``pyarrow.json.read_json`` reads the whole file), hence pandas for JSON lines. This is the
+local engine's reader; the Ray engine reads CSV and JSON lines with Ray Data's readers and
+Parquet through :func:`row_group_batches` (``models.ray_engine.read_table``).
 
 Without an id column, row numbers (from 0) are the ids, as in ``load_dataset``. Ids are not
 checked for repeats here: that needs every id in memory, which is what streaming avoids.
@@ -19,7 +20,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,11 +53,7 @@ def open_location(location: str):  # -> a local path (pyarrow reads it natively)
 
 
 def open_parquet(location: str, **options: Any):  # -> pyarrow.parquet.ParquetFile
-    """A Parquet file by path or URI (``options`` go to ``ParquetFile``); a one-line DataError for a file that is not Parquet.
-
-    A reader per row group, opened with ``pre_buffer=False``, keeps memory flat: one reader over a
-    whole file keeps what it has read (measured here: about 0.75 MB more per 8,192 rows).
-    """
+    """A Parquet file by path or URI (``options`` go to ``ParquetFile``); a one-line DataError for a file that is not Parquet."""
     import pyarrow.parquet as pq
 
     try:
@@ -65,6 +62,18 @@ def open_parquet(location: str, **options: Any):  # -> pyarrow.parquet.ParquetFi
         raise
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a file that is not Parquet
         raise DataError(f"{location} could not be read as parquet: {str(exc).splitlines()[0]}; check the file's format") from None
+
+
+def row_group_batches(location: str, columns: list[str], rows: int, groups: Iterable[int]) -> Iterator[Any]:
+    """``columns`` of the Parquet row groups ``groups``, ``rows`` at a time (pyarrow RecordBatches), in order.
+
+    Each row group gets a fresh reader opened with ``pre_buffer=False``, which keeps memory flat:
+    one reader over a whole file keeps what it has read (measured here: about 0.75 MB more per
+    8,192 rows). The local reader (``TextSource``) and the Ray engine's (``ray_engine.read_table``)
+    both read Parquet through here.
+    """
+    for group in groups:
+        yield from open_parquet(location, pre_buffer=False).iter_batches(batch_size=rows, columns=columns, row_groups=[group])
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ class TextSource:
         self.has_ids = id_column in columns
         self.num_rows = self._metadata.num_rows if self.format == "parquet" else None
         if self.remote:  # hashing a remote file would read it twice; its size and time of change stand for it
-            filesystem, path = self._remote()
+            filesystem, path = uri_filesystem(self.location)
             info = filesystem.get_file_info(path)
             self.fingerprint = hashlib.sha256(f"{self.location}|{info.size}|{info.mtime_ns}".encode()).hexdigest()
         else:
@@ -118,18 +127,12 @@ class TextSource:
         """Whether the file is a URI (``s3://``, ``gs://``, ``hdfs://``, ``file://``) that pyarrow's file systems open."""
         return self.dataset is None and "://" in self.location
 
-    def _remote(self):  # -> (pyarrow.fs.FileSystem, path)
-        return uri_filesystem(self.location)
-
-    def _open(self):  # -> a local path (pyarrow reads it natively) or a pyarrow file from the URI's file system
-        return open_location(self.location)
-
     def _check_file(self) -> str:
         if not self.remote:
             return check_data_file(self.path, STREAMING_FORMATS)
         from pyarrow import fs
 
-        filesystem, path = self._remote()
+        filesystem, path = uri_filesystem(self.location)
         if filesystem.get_file_info(path).type == fs.FileType.NotFound:
             raise DataError(f"data file not found: {self.location}; check the URI")
         fmt = STREAMING_FORMATS.get(self.path.suffix.lower())
@@ -139,10 +142,7 @@ class TextSource:
 
     @functools.cached_property
     def _metadata(self):  # -> pyarrow.parquet.FileMetaData: the Parquet footer, read once (schema, rows, row groups)
-        return self._parquet().metadata
-
-    def _parquet(self, **options: Any):  # -> pyarrow.parquet.ParquetFile
-        return open_parquet(self.location, **options)
+        return open_parquet(self.location).metadata
 
     def _columns(self) -> list[str]:
         if self.format == "parquet":
@@ -151,10 +151,10 @@ class TextSource:
             from pyarrow import csv
 
             try:
-                return list(csv.open_csv(self._open(), parse_options=csv.ParseOptions(newlines_in_values=True)).schema.names)
+                return list(csv.open_csv(open_location(self.location), parse_options=csv.ParseOptions(newlines_in_values=True)).schema.names)
             except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError
                 raise DataError(f"{self.name} could not be read as csv: {str(exc).strip().splitlines()[0]}; check the file's format") from None
-        with open(self.path, "rb") if not self.remote else self._open() as handle:
+        with open(self.path, "rb") if not self.remote else open_location(self.location) as handle:
             head = b""
             while b"\n" not in head and (block := handle.read(1 << 16)):
                 head += block
@@ -168,13 +168,12 @@ class TextSource:
         wanted = [c for c in (self.text_column, self.label_column, self.id_column if self.has_ids else None) if c is not None]
         try:
             if self.format == "parquet":
-                for group in range(self._metadata.num_row_groups):
-                    yield from self._parquet(pre_buffer=False).iter_batches(batch_size=READ_ROWS, columns=wanted, row_groups=[group])
+                yield from row_group_batches(self.location, wanted, READ_ROWS, range(self._metadata.num_row_groups))
             elif self.format == "csv":
                 import pyarrow as pa
                 from pyarrow import csv
 
-                reader = csv.open_csv(self._open(), parse_options=csv.ParseOptions(newlines_in_values=True),
+                reader = csv.open_csv(open_location(self.location), parse_options=csv.ParseOptions(newlines_in_values=True),
                                       convert_options=csv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted},
                                                                          strings_can_be_null=False))
                 yield from reader
@@ -183,7 +182,7 @@ class TextSource:
                 import pyarrow as pa
 
                 blank = lambda v: v is None or (isinstance(v, float) and v != v)  # noqa: E731
-                with pd.read_json(self._open(), lines=True, dtype=False, chunksize=READ_ROWS, encoding="utf-8") as reader:
+                with pd.read_json(open_location(self.location), lines=True, dtype=False, chunksize=READ_ROWS, encoding="utf-8") as reader:
                     for frame in reader:
                         yield pa.record_batch({c: pa.array([None if blank(v) else str(v) for v in frame[c]], pa.string()) for c in wanted})
         except (ValueError, OSError, UnicodeDecodeError) as exc:  # pyarrow's ArrowInvalid is a ValueError

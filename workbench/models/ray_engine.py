@@ -201,11 +201,10 @@ def _row_group_blocks(path: str, columns: list[str], rows: int, batch: Any) -> I
     """The rows of ``batch``'s row groups (a pyarrow table of group numbers), ``rows`` at a time, as pyarrow tables."""
     import pyarrow as pa
 
-    from ..text_source import open_parquet
+    from ..text_source import row_group_batches
 
-    for group in batch["group"].to_pylist():
-        for block in open_parquet(path, pre_buffer=False).iter_batches(batch_size=rows, columns=columns, row_groups=[group]):
-            yield pa.Table.from_batches([block])
+    for block in row_group_batches(path, columns, rows, batch["group"].to_pylist()):
+        yield pa.Table.from_batches([block])
 
 
 def probability_columns(model: Any, batch: dict[str, np.ndarray], *, text_column: str = "text", keep: Sequence[str] = ()) -> dict[str, np.ndarray]:
