@@ -159,8 +159,9 @@ def map_model(model: Any, dataset: Any, fn: Callable[[Any, dict[str, np.ndarray]
         raise ParameterError(f"{options.workers} Ray workers of {options.cpus_per_worker:g} CPUs leave {max(free, 0):g} of the cluster's "
                              f"{ray.cluster_resources().get('CPU', 0):g} CPUs for reading, and Ray Data hangs without one (ray-project/ray#44687); "
                              "use fewer --ray-workers or --ray-cpus")
-    # A file is one block to Ray's reader, which one actor would take whole: cut it into blocks of a batch each, streaming
-    return dataset.repartition(target_num_rows_per_block=options.batch_rows).map_batches(
+    # A file can be one block to Ray's reader, which one actor would take whole: cut the stream into blocks of exactly a batch
+    # each (strict: the blocks, hence each actor call's rows and padding, depend on row positions only, not on the input's blocks)
+    return dataset.repartition(target_num_rows_per_block=options.batch_rows, strict=True).map_batches(
         _Worker,
         fn_constructor_args=(model.ref, getattr(model, "load_options", None), fn, max(1, int(options.cpus_per_worker))),
         batch_size=options.batch_rows,

@@ -8,6 +8,7 @@ that of one shard however long the data, and a killed run resumes where it stopp
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -207,7 +208,10 @@ def _ray_chunks(model: Classifier, source: TextSource, shards: ShardedOutput, en
         table = table.zip(ray.data.range(total).rename_columns({"id": "_row"}))
         table = table.filter(functools.partial(_pending_row, frozenset(pending), shards.shard_rows))
     keep = [c for c in (text, ids, labels) if c]  # the texts come back too, to refuse a blank one as the local reader does
-    out = map_model(model, table, functools.partial(probability_columns, text_column=text, keep=keep), engine)
+    # Batches that divide a shard: a resumed run's pool sees each pending row in the batch an uninterrupted run gives it, so the
+    # same padding and the same bytes (finished shards are filtered out whole)
+    rows = max(b for b in range(1, min(engine.batch_rows, shards.shard_rows) + 1) if shards.shard_rows % b == 0)
+    out = map_model(model, table, functools.partial(probability_columns, text_column=text, keep=keep), dataclasses.replace(engine, batch_rows=rows))
     columns = [f"p_{name}" for name in model.label_names]
     for index, batch in zip(pending, out.iter_batches(batch_size=shards.shard_rows, batch_format="numpy")):
         start = index * shards.shard_rows
