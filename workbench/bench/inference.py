@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..io import write_json
+from ..provenance import machine
 from ..studies.cost import stream_in_child
 
 SHORT_WORDS = 60
@@ -177,16 +178,11 @@ def _growth(model_ref: str, data_ref: str, device: str, scale: int) -> dict[str,
 
 
 def environment(model) -> dict[str, Any]:
-    """The machine and software a benchmark ran on: versions, threads, CPU flags, device, limits."""
+    """The machine and software a benchmark ran on: versions, threads, the processor and its instruction sets, device, limits."""
     import importlib.metadata as md
 
     import torch
 
-    cpu_flags = ""
-    try:
-        cpu_flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
-    except (OSError, StopIteration):
-        pass
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -194,10 +190,8 @@ def environment(model) -> dict[str, Any]:
         "transformers": md.version("transformers"),
         "threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
-        "avx512": "avx512f" in cpu_flags,
-        "avx512_vnni": "avx512_vnni" in cpu_flags,
-        "avx512_bf16": "avx512_bf16" in cpu_flags,
-        "avx2": "avx2" in cpu_flags,
+        "processor": machine(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "device": model.device.type,
         "cuda_device": torch.cuda.get_device_name() if model.device.type == "cuda" else None,
         "attention": getattr(model.model.config, "_attn_implementation", None),

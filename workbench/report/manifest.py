@@ -1,7 +1,8 @@
 """Provenance for a report's manifest.json: the environment, the code version and the inputs.
 
 A report is re-runnable and trustworthy only if it says exactly what ran: the Python and
-package versions (``importlib.metadata``), the platform and device, the git commit of the
+package versions (``importlib.metadata``), the platform, the processor and its instruction
+sets (fp32 results' last digits depend on them), the device, the git commit of the
 notebook's repository and whether it had uncommitted changes, and SHA-256 hashes of the model
 files and of the data. Checked: ``torch.utils.collect_env`` prints a similar summary but as
 text and without the explainability packages, so the fields are gathered here.
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io import sha256_file
-from ..provenance import package_versions
+from ..provenance import machine, package_versions
 
 
 def git_state(folder: str | os.PathLike[str]) -> dict[str, Any]:
@@ -54,6 +55,7 @@ def environment(notebook: str | os.PathLike[str]) -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
+        "processor": machine(),
         "packages": package_versions(),
         "device": device_info(),
         "git": git_state(Path(notebook).resolve().parent),

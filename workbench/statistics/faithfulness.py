@@ -64,11 +64,24 @@ AGAINST_RANDOM = ("comprehensiveness", "aopc_comprehensiveness")  # the scores a
 SIGNIFICANCE = 0.05
 AGREEMENT_MEASURES = ("spearman", "kendall", "top_k_overlap")  # per text, then averaged over texts
 STABLE_TOP_K = 0.6  # see ``unstable``: three of the top five words must survive a change of seed
+RANK_DIGITS = 12  # the significant digits a ranking reads: far above float64's rounding, far below any real difference
+
+
+def rank_scores(scores: Sequence[float]) -> np.ndarray:
+    """Scores as every ranking here reads them: rounded to ``RANK_DIGITS`` significant digits.
+
+    Scores that are equal but for float rounding must tie on every machine. shap's Partition explainer gives the
+    words of a group it never splits one equal Owen value, summed in an order that moves its last bits (gaps of
+    1e-18 seen); unrounded, another CPU's rounding ordered such words otherwise, and one document's SHAP
+    sufficiency moved from 0.49 to 0.0 across machines. Rounded, they tie, and a tie goes to the earlier word.
+    """
+    values = np.asarray(scores, dtype=np.float64).tolist()
+    return np.array([float(f"{value:.{RANK_DIGITS}g}") for value in values], dtype=np.float64)
 
 
 def top_words(scores: Sequence[float], k: int) -> np.ndarray:
-    """Indices of the ``k`` highest scores; ties go to the earlier word (deterministic)."""
-    return np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")[:k]
+    """Indices of the ``k`` highest scores (as :func:`rank_scores` reads them); ties go to the earlier word, on every machine."""
+    return np.argsort(-rank_scores(scores), kind="stable")[:k]
 
 
 def rationale_size(n_words: int, fraction: float) -> int:
@@ -248,8 +261,8 @@ def mean_defined(values) -> float | None:
 def agreement(a: Sequence[Attribution], b: Sequence[Attribution], *, k: int = TOP_K, names: tuple[str, str] | None = None) -> Agreement:
     """Rank agreement of two attributions of the same texts, matched by id.
 
-    Per text, over the words both read: Spearman's rho and Kendall's tau of the word scores
-    (scipy.stats; undefined when either side is constant, and then left out of the means) and
+    Per text, over the words both read: Spearman's rho and Kendall's tau of the word scores as
+    :func:`rank_scores` reads them (scipy.stats, which ranks ties by their mean; undefined when either side is constant, and then left out of the means) and
     the share of the top ``k`` words the two have in common. Returns the means and the number
     of texts compared; ``a`` and ``b`` name the two sides in the record.
     """
@@ -266,8 +279,8 @@ def agreement(a: Sequence[Attribution], b: Sequence[Attribution], *, k: int = TO
         n = min(left.visible, right.visible)  # models with other limits read different prefixes: compare what both read
         if n < 2:
             continue
-        x, y = left.scores[:n], right.scores[:n]
-        constant = len(set(x)) < 2 or len(set(y)) < 2
+        x, y = rank_scores(left.scores[:n]), rank_scores(right.scores[:n])
+        constant = len(set(x.tolist())) < 2 or len(set(y.tolist())) < 2
         top = min(k, n)
         rows.append({
             "spearman": None if constant else float(spearmanr(x, y).statistic),

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..records.token_attribution import TokenAttribution, TokenFaithfulness
 from ..words import mask_words, text_seed, word_spans
+from .faithfulness import top_words
 from .metrics import bootstrap_ci
 
 FRACTIONS = (0.1, 0.2, 0.3)
@@ -50,7 +51,7 @@ def _document(model, record: TokenAttribution, seed: int, fractions: Sequence[fl
     total, read = len(word_spans(record.source)), len(record.source_words)
     variants, cells = [], []  # cells[v] = (token, top or random)
     for t, scores in enumerate(record.scores):
-        order = sorted(range(read), key=lambda j: (-scores[j], j))
+        order = top_words(scores[:read], read).tolist()
         for f, fraction in enumerate(fractions):
             k = min(read, max(1, round(fraction * read)))
             rng = np.random.default_rng([seed, text_seed(record.source) % 2**32, t, f])

@@ -1,0 +1,553 @@
+"""Regression fixtures of the demo commands: what they run, where the fixtures came from, and how two outputs compare.
+
+``python -m tests.regression DIR`` runs every command of ``RUNS`` into ``DIR``, keeps the data files each wrote
+(JSON, JSON lines, CSV; pages and figures are checked elsewhere) and writes ``source.json`` beside them: the processor
+and its instruction sets, torch's kernel level and threads, the library versions, the commit and each demo model's
+recipe hash and fingerprint. ``tests/fixtures/regression`` was written so.
+
+``compare_run`` holds a fresh output folder against a fixture folder, file by file and key by key:
+
+* discrete values (ids, labels, counts, words, parameters) must be equal;
+* floats must agree within the tolerance of their kind (``PROBABILITY``, ``METRIC``, ``ATTRIBUTION``; the docstring of
+  ``test_regression`` says how each was measured);
+* a discrete result that rests on floats (a predicted label, an answer, a generated token, the order of the words'
+  scores) may differ only at a near tie: where the scores it was chosen by are within their tolerance of each other.
+  Such a flip is reported, not failed, and what was computed from it (a run's metrics, a document's faithfulness, a
+  method's averages and rank agreement) is set aside, since it moves by more than rounding; everything else is compared.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).parent / "fixtures" / "regression"
+SOURCE = "source.json"
+DATA_FILES = (".json", ".jsonl", ".csv")
+EXPLAIN = "--no-cache --no-progress"
+RUNS: dict[str, list[str]] = {  # a fixture folder's name: the workbench command that writes it (its --out added)
+    name: command.split()
+    for name, command in {
+        "evaluate-minilm-bbc": "evaluate --model demo:minilm-bbc --data bbc-news:test --no-progress",
+        "evaluate-tfidf-logreg": "evaluate --model demo:tfidf-logreg --data bbc-news:test --no-progress",
+        "explain-minilm-bbc": "explain --model demo:minilm-bbc --data bbc-news:test --method lime --method shap "
+        f"--method integrated-gradients --method gradient-x-input --method occlusion --n 3 --num-samples 100 {EXPLAIN}",
+        "explain-tfidf-logreg": "explain --model demo:tfidf-logreg --data bbc-news:test --method lime --method shap "
+        f"--method occlusion --n 3 --num-samples 100 {EXPLAIN}",
+        "compare": "compare demo:minilm-bbc demo:tfidf-logreg --data bbc-news:test --explain-n 2 --num-samples 100 "
+        "--no-memory --probe-n 20 --no-progress",
+        "evaluate-minilm-qa": "evaluate --model demo:minilm-qa --data bbc-qa:test --no-progress",
+        "explain-minilm-qa": "explain --model demo:minilm-qa --data bbc-qa:test --method gradient-x-input "
+        f"--method integrated-gradients --method occlusion --n 2 {EXPLAIN}",
+        "evaluate-headline-bbc": "evaluate --model demo:headline-bbc --data bbc-headlines:test --max-new-tokens 32 --no-progress",
+        "explain-headline-bbc": "explain --model demo:headline-bbc --data bbc-headlines:test --method occlusion "
+        f"--method integrated-gradients --n 2 --max-new-tokens 32 {EXPLAIN}",
+    }.items()
+}
+DEMOS = ("minilm-bbc", "tfidf-logreg", "minilm-qa", "headline-bbc")  # the demo models the runs use
+# The cost fields that measure this machine: time, and the size of the model file it built (skops' zip: a byte apart)
+MEASURED = ("docs_per_s", "latency", "size_on_disk_bytes")
+NOT_COMPARED = ("provenance",)  # the model fingerprint differs wherever the demo was trained on another machine
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """``fresh`` agrees with ``fixture`` when ``|fresh - fixture| <= abs + rel * |fixture|`` (numpy.isclose's rule).
+
+    Two values chosen between (two labels' probabilities, two words' scores) are a near tie when they are within
+    twice that of each other: each may have moved by one tolerance.
+    """
+
+    rel: float
+    abs: float
+
+    def holds(self, fixture: float, fresh: float) -> bool:
+        return abs(fresh - fixture) <= self.abs + self.rel * abs(fixture)
+
+    def tie(self, a: float, b: float) -> bool:
+        return abs(a - b) <= 2 * (self.abs + self.rel * max(abs(a), abs(b)))
+
+
+# The figures and how they were measured: test_regression's docstring.
+PROBABILITY = Tolerance(rel=0.0, abs=5e-5)  # a probability of one text, or a difference of two (faithfulness)
+METRIC = Tolerance(rel=1e-5, abs=1e-7)  # a figure over a whole split: log loss, Brier, ECE, F1 of QA
+ATTRIBUTION = Tolerance(rel=2e-5, abs=5e-6)  # a word's score, in the probability's units; integrated gradients' checks
+
+
+@dataclass
+class Outcome:
+    """What a comparison found: values that differ beyond their tolerance, and near ties that flipped."""
+
+    problems: list[str] = field(default_factory=list)
+    ties: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SetAside:
+    """What near ties moved in one run: rows whose discrete output flipped, documents and methods whose word order did."""
+
+    rows: int = 0
+    documents: set[tuple[str, str]] = field(default_factory=set)  # (id, method): its rationales or its output changed
+    methods: set[str] = field(default_factory=set)  # methods whose word order changed somewhere: their rank agreement
+
+
+def close(
+    fixture: Any, fresh: Any, where: str, tolerance: Tolerance, outcome: Outcome, skip: Sequence[str] = ()
+) -> None:
+    """Walk two JSON values: dicts by key (``fresh`` may have more keys), lists by position, floats within ``tolerance``."""
+    if isinstance(fixture, dict):
+        if not isinstance(fresh, dict):
+            outcome.problems.append(f"{where}: a dict became {fresh!r}")
+            return
+        for key, value in fixture.items():
+            if key in skip:
+                continue
+            if key not in fresh:
+                outcome.problems.append(f"{where}/{key} is missing")
+            else:
+                close(value, fresh[key], f"{where}/{key}", tolerance, outcome, skip)
+    elif isinstance(fixture, list):
+        if not isinstance(fresh, list) or len(fresh) != len(fixture):
+            outcome.problems.append(
+                f"{where}: {len(fixture)} items became {len(fresh) if isinstance(fresh, list) else repr(fresh)}"
+            )
+            return
+        for i, (a, b) in enumerate(zip(fixture, fresh)):
+            close(a, b, f"{where}[{i}]", tolerance, outcome, skip)
+    elif isinstance(fixture, float) and isinstance(fresh, float):
+        if not tolerance.holds(fixture, fresh):
+            outcome.problems.append(
+                f"{where}: {fixture!r} became {fresh!r} (|difference| {abs(fresh - fixture):.3g}, "
+                f"tolerance {tolerance.abs:g} + {tolerance.rel:g} x |value|)"
+            )
+    elif fixture != fresh or type(fixture) is not type(fresh):
+        outcome.problems.append(f"{where}: {fixture!r} became {fresh!r}")
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def same_rows(old: list[dict], new: list[dict], where: str, outcome: Outcome) -> bool:
+    """Whether two files hold the same rows (by id, in order); a problem otherwise."""
+    if [r["id"] for r in old] == [r["id"] for r in new]:
+        return True
+    outcome.problems.append(f"{where}: the rows changed ({len(old)} rows became {len(new)}, or their ids or order)")
+    return False
+
+
+def flip(outcome: Outcome, set_aside: SetAside, where: str, old: Any, new: Any, margin: float, tie: bool) -> None:
+    """Record a discrete output that changed: a near tie when ``tie``, a problem otherwise."""
+    if tie:
+        set_aside.rows += 1
+        outcome.ties.append(f"{where}: {old!r} became {new!r} at a near tie (margin {margin:.3g})")
+    else:
+        outcome.problems.append(
+            f"{where}: {old!r} became {new!r}, but the fixture's margin {margin:.3g} is no near tie"
+        )
+
+
+def compare_predictions(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+    """A classifier's predictions CSV: ids and labels exact, ``p_*`` within ``PROBABILITY``, a changed prediction only at
+    a near tie of the fixture's two highest probabilities."""
+    old, new = read_csv(fixture), read_csv(fresh)
+    if not same_rows(old, new, where, outcome) or (old and list(old[0]) != list(new[0])):
+        return
+    for a, b in zip(old, new):
+        row = f"{where}: {a['id']}"
+        numbers = {k: float(v) for k, v in a.items() if k.startswith("p_")}
+        close(
+            {k: v for k, v in a.items() if k not in numbers},
+            {k: v for k, v in b.items() if k not in numbers},
+            row,
+            PROBABILITY,
+            outcome,
+            skip=("prediction",),
+        )
+        close(numbers, {k: float(b[k]) for k in numbers}, row, PROBABILITY, outcome)
+        if a["prediction"] != b["prediction"]:
+            first, second = sorted(numbers.values(), reverse=True)[:2]
+            flip(
+                outcome,
+                set_aside,
+                f"{row} prediction",
+                a["prediction"],
+                b["prediction"],
+                first - second,
+                PROBABILITY.tie(first, second),
+            )
+
+
+def compare_answers(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+    """A QA model's predictions.jsonl: an answer (text and offsets) exact, its score within ``PROBABILITY``; another answer
+    only at a near tie: both were the best span on their machine, so their scores must be within a tie of each other."""
+    old, new = read_jsonl(fixture), read_jsonl(fresh)
+    if not same_rows(old, new, where, outcome):
+        return
+    for a, b in zip(old, new):
+        row = f"{where}: {a['id']}"
+        if (a["prediction"], a["start"], a["end"]) == (b["prediction"], b["start"], b["end"]):
+            close(a, b, row, PROBABILITY, outcome)
+        else:
+            close(a["answers"], b["answers"], f"{row} answers", PROBABILITY, outcome)
+            flip(
+                outcome,
+                set_aside,
+                f"{row} answer",
+                a["prediction"],
+                b["prediction"],
+                abs(a["score"] - b["score"]),
+                PROBABILITY.tie(a["score"], b["score"]),
+            )
+
+
+@cache
+def generator(ref: str):
+    from workbench.models import load_model
+
+    return load_model(ref, device="cpu")
+
+
+def parting_margin(model, source: str, a: Sequence[int], b: Sequence[int]) -> float:
+    """How far apart the model's probabilities of two greedy outputs' tokens are where the outputs first part.
+
+    Both share every token before that step, so the model read the same input there, and each output chose its token as
+    the most likely one: on one machine ``a``'s, on the other ``b``'s. Teacher-forced, as ``Generator.token_probabilities``
+    scores a generated text; an output that ended sooner chose its end-of-sequence token there.
+    """
+    end = min(model.eos_ids)
+    a, b = [*a, end], [*b, end]
+    t = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
+    return abs(
+        float(
+            model.token_probabilities([source], a[: t + 1])[0, t]
+            - model.token_probabilities([source], b[: t + 1])[0, t]
+        )
+    )
+
+
+def compare_generations(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+    """A generator's predictions.jsonl: outputs exact, their scores within ``METRIC``; another output only at a near tie
+    where the two first part, measured through the model (the file keeps the text, not the tokens' probabilities)."""
+    from workbench.data import load_dataset
+
+    old, new = read_jsonl(fixture), read_jsonl(fresh)
+    if not same_rows(old, new, where, outcome):
+        return
+    metrics = read_json(fixture.with_name("metrics.json"))
+    sources: dict[str, str] = {}
+    for a, b in zip(old, new):
+        row = f"{where}: {a['id']}"
+        close(
+            {k: a[k] for k in ("references", "reference")},
+            {k: b[k] for k in ("references", "reference")},
+            row,
+            METRIC,
+            outcome,
+        )
+        if a["prediction"] == b["prediction"]:
+            close(a, b, row, METRIC, outcome)
+            continue
+        model = generator(metrics["model"])
+        if not sources:
+            dataset = load_dataset(metrics["data"])
+            sources = dict(zip(dataset.ids, dataset.texts))
+        ids = [
+            model.tokenizer(text, add_special_tokens=False)["input_ids"] for text in (a["prediction"], b["prediction"])
+        ]
+        if [model.decode(i) for i in ids] != [a["prediction"], b["prediction"]]:
+            outcome.problems.append(
+                f"{row}: {a['prediction']!r} became {b['prediction']!r}; the texts do not re-tokenize, so no tie is shown"
+            )
+            continue
+        margin = parting_margin(model, sources[a["id"]], *ids)
+        flip(
+            outcome,
+            set_aside,
+            f"{row} prediction",
+            a["prediction"],
+            b["prediction"],
+            margin,
+            PROBABILITY.tie(margin, 0.0),
+        )
+
+
+def swaps(fixture: Sequence[float], fresh: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Pairs of words whose order differs between two score vectors: the fixture's gaps at near ties, and at real gaps.
+
+    Orders are read as every ranking of the workbench reads them (``rank_scores``: equal but for float rounding is a tie).
+    """
+    import numpy as np
+
+    from workbench.statistics.faithfulness import rank_scores
+
+    x, y = rank_scores(fixture), rank_scores(fresh)
+    i, j = np.nonzero(np.triu(np.sign(x[:, None] - x[None, :]) != np.sign(y[:, None] - y[None, :]), 1))
+    ties = [ATTRIBUTION.tie(x[p], x[q]) for p, q in zip(i, j)]
+    gaps = np.abs(x[i] - x[j]).tolist()
+    return [g for g, t in zip(gaps, ties) if t], [g for g, t in zip(gaps, ties) if not t]
+
+
+def compare_order(
+    rows_old: Sequence[Sequence[float]],
+    rows_new: Sequence[Sequence[float]],
+    record: str,
+    method: str,
+    key: tuple[str, str],
+    outcome: Outcome,
+    set_aside: SetAside,
+) -> None:
+    """The order of each row of word scores, the same but for near ties; a near tie sets the document and method aside."""
+    ties, real = [], []
+    for a, b in zip(rows_old, rows_new):
+        t, r = swaps(a, b)
+        ties += t
+        real += r
+    if real:
+        outcome.problems.append(
+            f"{record}: {len(real)} pairs of words changed order at fixture gaps up to {max(real):.3g}: no near ties"
+        )
+    if ties:
+        set_aside.methods.add(method)
+        set_aside.documents.add(key)
+        outcome.ties.append(
+            f"{record}: {len(ties)} pairs of words changed order at near ties (fixture gaps up to {max(ties):.3g})"
+        )
+
+
+def compare_attributions(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+    """attributions.jsonl (classifiers, question answering) record by record: words and parameters exact, output and base
+    within ``PROBABILITY``, scores within ``ATTRIBUTION`` in the same order but for near ties; another target (label or
+    answer) only at a near tie of its probability with the fixture's."""
+    old, new = read_jsonl(fixture), read_jsonl(fresh)
+    if [(r["id"], r["method"]) for r in old] != [(r["id"], r["method"]) for r in new]:
+        outcome.problems.append(f"{where}: the documents or methods changed")
+        return
+    for a, b in zip(old, new):
+        record, key = f"{where}: {a['id']} {a['method']}", (a["id"], a["method"])
+        if a["target"] != b["target"]:
+            set_aside.documents.add(key)
+            set_aside.methods.add(a["method"])
+            flip(
+                outcome,
+                set_aside,
+                f"{record} target",
+                a["target"],
+                b["target"],
+                abs(a["output"] - b["output"]),
+                PROBABILITY.tie(a["output"], b["output"]),
+            )
+            continue
+        close(a, b, record, PROBABILITY, outcome, skip=("scores", "diagnostics"))
+        close(a["diagnostics"], b["diagnostics"], f"{record} diagnostics", ATTRIBUTION, outcome)
+        close(a["scores"], b["scores"], f"{record} scores", ATTRIBUTION, outcome)
+        if len(a["scores"]) == len(b["scores"]):
+            compare_order([a["scores"]], [b["scores"]], record, a["method"], key, outcome, set_aside)
+
+
+def compare_token_attributions(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+    """token_attributions.jsonl: the generated tokens exact but for a near tie where they first part (``parting_margin``),
+    their probabilities within ``PROBABILITY``, scores within ``ATTRIBUTION`` and in order."""
+    old, new = read_jsonl(fixture), read_jsonl(fresh)
+    if [(r["id"], r["method"]) for r in old] != [(r["id"], r["method"]) for r in new]:
+        outcome.problems.append(f"{where}: the documents or methods changed")
+        return
+    for a, b in zip(old, new):
+        record, key = f"{where}: {a['id']} {a['method']}", (a["id"], a["method"])
+        if a["generated_ids"] != b["generated_ids"]:
+            set_aside.documents.add(key)
+            margin = parting_margin(generator(a["model"]), a["source"], a["generated_ids"], b["generated_ids"])
+            flip(
+                outcome,
+                set_aside,
+                f"{record} generated",
+                a["prediction"],
+                b["prediction"],
+                margin,
+                PROBABILITY.tie(margin, 0.0),
+            )
+            continue
+        close(a, b, record, PROBABILITY, outcome, skip=("scores", "prefix_scores", "diagnostics"))
+        for name in ("scores", "prefix_scores", "diagnostics"):
+            close(a[name], b[name], f"{record} {name}", ATTRIBUTION, outcome)
+        read = len(a["source_words"])
+        compare_order(
+            [row[:read] for row in a["scores"]],
+            [row[:read] for row in b["scores"]],
+            record,
+            a["method"],
+            key,
+            outcome,
+            set_aside,
+        )
+
+
+def compare_faithfulness(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+    """faithfulness.json within ``PROBABILITY`` (its scores are differences of probabilities), setting aside what near
+    ties moved: a document whose word order or output changed, its method's averages, a reordered method's rank agreement."""
+    old, new = read_json(fixture), read_json(fresh)
+    token = old.get("task") == "generation"
+    documents_key = "per_document" if token else "documents"
+    for method, scores in old["faithfulness"].items():
+        if method not in new["faithfulness"]:
+            outcome.problems.append(f"{where}: {method} is missing")
+            continue
+        pairs = list(zip(scores[documents_key], new["faithfulness"][method][documents_key]))
+        kept = [(a, b) for a, b in pairs if (a["id"], method) not in set_aside.documents]
+        if len(kept) == len(pairs):
+            close(scores, new["faithfulness"][method], f"{where}: {method}", PROBABILITY, outcome)
+        else:
+            close(
+                [a for a, _ in kept], [b for _, b in kept], f"{where}: {method} {documents_key}", PROBABILITY, outcome
+            )
+            outcome.ties.append(
+                f"{where}: {method}'s averages not compared: near ties moved {len(pairs) - len(kept)} of its documents"
+            )
+
+    def rest(faithfulness: dict) -> dict:
+        kept = {k: v for k, v in faithfulness.items() if k != "faithfulness"}
+        if not token:
+            kept["agreement"] = [a for a in faithfulness["agreement"] if not {a["a"], a["b"]} & set_aside.methods]
+            kept["stability"] = {m: s for m, s in faithfulness["stability"].items() if m not in set_aside.methods}
+        return kept
+
+    close(rest(old), rest(new), where, PROBABILITY, outcome)
+
+
+def row_comparison(path: Path):
+    """The comparison of a file of rows (one per text, question or document and method), by its name; None for the rest."""
+    if path.suffix == ".csv":  # a classifier's predictions: evaluate's predictions.csv, compare's predictions/MODEL.csv
+        return compare_predictions
+    if path.name == "predictions.jsonl":
+        return compare_answers if "start" in read_jsonl(path)[0] else compare_generations
+    return {"attributions.jsonl": compare_attributions, "token_attributions.jsonl": compare_token_attributions}.get(path.name)
+
+
+def data_files(folder: Path) -> list[str]:
+    """The data files under ``folder`` (relative paths, sorted): what a fixture keeps."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.suffix in DATA_FILES)
+
+
+def compare_run(name: str, fixture: Path, fresh: Path) -> Outcome:
+    """Hold run ``name``'s fresh outputs in ``fresh`` against the fixture's in ``fixture``: the rows first, then what was
+    computed from them, which near ties that flipped set aside."""
+    outcome, set_aside = Outcome(), SetAside()
+    files = data_files(fixture)
+    for path in (p for p in files if not (fresh / p).is_file()):
+        outcome.problems.append(f"{name}/{path} is missing")
+    files = [p for p in files if (fresh / p).is_file()]
+    for path in files:
+        comparison = row_comparison(fixture / path)
+        if comparison:
+            comparison(fixture / path, fresh / path, f"{name}/{path}", outcome, set_aside)
+    for path in files:
+        old, new, where = fixture / path, fresh / path, f"{name}/{path}"
+        if path == "faithfulness.json":
+            compare_faithfulness(old, new, where, outcome, set_aside)
+        elif path in ("metrics.json", "compare.json") and set_aside.rows:
+            outcome.ties.append(f"{where} not compared: {set_aside.rows} outputs flipped at near ties")
+        elif path == "metrics.json":
+            close(read_json(old), read_json(new), where, METRIC, outcome, skip=NOT_COMPARED)
+        elif path == "compare.json":
+            old_json, new_json = read_json(old), read_json(new)
+            close(
+                old_json.pop("metrics"), new_json.pop("metrics"), f"{where}/metrics", METRIC, outcome, skip=NOT_COMPARED
+            )
+            close(old_json, new_json, where, PROBABILITY, outcome, skip=(*MEASURED, *NOT_COMPARED))
+    return outcome
+
+
+def where_computed(models: Sequence[str] = DEMOS) -> dict[str, Any]:
+    """The machine, libraries, commit and demo models that compute a run here (what ``source.json`` records)."""
+    import torch
+
+    from workbench.demos.registry import DEMOS as RECIPES
+    from workbench.demos.registry import recipe_hash
+    from workbench.models import load_model
+    from workbench.provenance import machine, package_versions
+    from workbench.report.manifest import git_state
+
+    versions = package_versions()
+    return {
+        "processor": machine(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch_threads": torch.get_num_threads(),
+        "python": sys.version.split()[0],
+        "packages": {
+            name: versions[name]
+            for name in (
+                "torch",
+                "transformers",
+                "tokenizers",
+                "numpy",
+                "scipy",
+                "scikit-learn",
+                "shap",
+                "lime",
+                "captum",
+            )
+        },
+        "git": git_state(Path(__file__).parent),
+        "models": {
+            f"demo:{name}": {
+                "recipe": recipe_hash(RECIPES[name]),
+                "fingerprint": load_model(f"demo:{name}").fingerprint,
+            }
+            for name in models
+        },
+    }
+
+
+def describe(source: Mapping[str, Any]) -> str:
+    """One paragraph on where a run was computed, for a failing test's message."""
+    processor = source["processor"]
+    packages = ", ".join(f"{k} {v}" for k, v in source["packages"].items() if k in ("torch", "transformers"))
+    models = "; ".join(f"{ref} {m['fingerprint'][:12]}" for ref, m in source["models"].items())
+    return (
+        f"{processor['cpu']} ({', '.join(processor['isa'] or ['flags unknown'])}; torch kernels {source['torch_cpu_capability']}, "
+        f"{source['torch_threads']} threads), {packages}, commit {(source['git']['commit'] or 'unknown')[:12]}"
+        f"{' (dirty)' if source['git']['dirty'] else ''}; model fingerprints: {models}"
+    )
+
+
+def run(name: str, out: Path, env: Mapping[str, str] | None = None) -> Path:
+    """Run command ``name`` in a fresh ``workbench`` process (``env`` replaces its environment) into ``out/NAME``."""
+    script = Path(sys.executable).with_name("workbench")
+    done = subprocess.run([str(script), *RUNS[name], "--out", str(out / name)], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"workbench {' '.join(RUNS[name])} failed: {done.stderr.strip()}")
+    return out / name
+
+
+def write_fixtures(out: Path) -> None:
+    """Run every command of ``RUNS`` into ``out``, keep the data files and write ``source.json``."""
+    for name in RUNS:
+        folder = run(name, out)
+        for path in sorted(folder.rglob("*"), reverse=True):  # files before the folders that hold them
+            if path.is_file() and path.suffix not in DATA_FILES:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    (out / SOURCE).write_text(json.dumps(where_computed(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tests.regression DIR   (writes the regression fixtures into DIR)")
+    write_fixtures(Path(sys.argv[1]))
