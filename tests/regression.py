@@ -46,7 +46,8 @@ RUNS: dict[str, list[str]] = {  # a fixture folder's name: the workbench command
         "evaluate-minilm-qa": "evaluate --model demo:minilm-qa --data bbc-qa:test --no-progress",
         "explain-minilm-qa": "explain --model demo:minilm-qa --data bbc-qa:test --method gradient-x-input "
         f"--method integrated-gradients --method occlusion --n 2 {EXPLAIN}",
-        "evaluate-headline-bbc": "evaluate --model demo:headline-bbc --data bbc-headlines:test --max-new-tokens 32 --no-progress",
+        "evaluate-headline-bbc": "evaluate --model demo:headline-bbc --data bbc-headlines:test --max-new-tokens 32 "
+        "--no-progress",
         "explain-headline-bbc": "explain --model demo:headline-bbc --data bbc-headlines:test --method occlusion "
         f"--method integrated-gradients --n 2 --max-new-tokens 32 {EXPLAIN}",
     }.items()
@@ -91,7 +92,7 @@ class Outcome:
 
 @dataclass
 class SetAside:
-    """What near ties moved in one run: rows whose discrete output flipped, documents and methods whose word order did."""
+    """What near ties moved in one run: outputs that flipped, documents and methods whose word order changed."""
 
     rows: int = 0
     documents: set[tuple[str, str]] = field(default_factory=set)  # (id, method): its rationales or its output changed
@@ -101,7 +102,7 @@ class SetAside:
 def close(
     fixture: Any, fresh: Any, where: str, tolerance: Tolerance, outcome: Outcome, skip: Sequence[str] = ()
 ) -> None:
-    """Walk two JSON values: dicts by key (``fresh`` may have more keys), lists by position, floats within ``tolerance``."""
+    """Walk two JSON values: dicts by key (``fresh`` may add keys), lists by position, floats within ``tolerance``."""
     if isinstance(fixture, dict):
         if not isinstance(fresh, dict):
             outcome.problems.append(f"{where}: a dict became {fresh!r}")
@@ -152,9 +153,10 @@ def same_rows(old: list[dict], new: list[dict], where: str, outcome: Outcome) ->
     return False
 
 
-def flip(outcome: Outcome, set_aside: SetAside, where: str, old: Any, new: Any, margin: float, tie: bool) -> None:
-    """Record a discrete output that changed: a near tie when ``tie``, a problem otherwise."""
-    if tie:
+def flip(outcome: Outcome, set_aside: SetAside, where: str, old: Any, new: Any, margin: float) -> None:
+    """A discrete output that changed: a near tie when the two values it was chosen by are ``margin`` apart, at most
+    twice ``PROBABILITY`` (each may have moved by one); a problem otherwise."""
+    if PROBABILITY.tie(margin, 0.0):
         set_aside.rows += 1
         outcome.ties.append(f"{where}: {old!r} became {new!r} at a near tie (margin {margin:.3g})")
     else:
@@ -164,8 +166,8 @@ def flip(outcome: Outcome, set_aside: SetAside, where: str, old: Any, new: Any, 
 
 
 def compare_predictions(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
-    """A classifier's predictions CSV: ids and labels exact, ``p_*`` within ``PROBABILITY``, a changed prediction only at
-    a near tie of the fixture's two highest probabilities."""
+    """A classifier's predictions CSV: ids and labels exact, ``p_*`` within ``PROBABILITY``, a changed prediction
+    only at a near tie of the fixture's two highest probabilities."""
     old, new = read_csv(fixture), read_csv(fresh)
     if not same_rows(old, new, where, outcome) or (old and list(old[0]) != list(new[0])):
         return
@@ -183,20 +185,12 @@ def compare_predictions(fixture: Path, fresh: Path, where: str, outcome: Outcome
         close(numbers, {k: float(b[k]) for k in numbers}, row, PROBABILITY, outcome)
         if a["prediction"] != b["prediction"]:
             first, second = sorted(numbers.values(), reverse=True)[:2]
-            flip(
-                outcome,
-                set_aside,
-                f"{row} prediction",
-                a["prediction"],
-                b["prediction"],
-                first - second,
-                PROBABILITY.tie(first, second),
-            )
+            flip(outcome, set_aside, f"{row} prediction", a["prediction"], b["prediction"], first - second)
 
 
 def compare_answers(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
-    """A QA model's predictions.jsonl: an answer (text and offsets) exact, its score within ``PROBABILITY``; another answer
-    only at a near tie: both were the best span on their machine, so their scores must be within a tie of each other."""
+    """A QA model's predictions.jsonl: an answer (text and offsets) exact, its score within ``PROBABILITY``; another
+    answer only at a near tie: each was the best span on its machine, so their scores are within a tie of each other."""
     old, new = read_jsonl(fixture), read_jsonl(fresh)
     if not same_rows(old, new, where, outcome):
         return
@@ -206,15 +200,7 @@ def compare_answers(fixture: Path, fresh: Path, where: str, outcome: Outcome, se
             close(a, b, row, PROBABILITY, outcome)
         else:
             close(a["answers"], b["answers"], f"{row} answers", PROBABILITY, outcome)
-            flip(
-                outcome,
-                set_aside,
-                f"{row} answer",
-                a["prediction"],
-                b["prediction"],
-                abs(a["score"] - b["score"]),
-                PROBABILITY.tie(a["score"], b["score"]),
-            )
+            flip(outcome, set_aside, f"{row} answer", a["prediction"], b["prediction"], abs(a["score"] - b["score"]))
 
 
 @cache
@@ -227,9 +213,9 @@ def generator(ref: str):
 def parting_margin(model, source: str, a: Sequence[int], b: Sequence[int]) -> float:
     """How far apart the model's probabilities of two greedy outputs' tokens are where the outputs first part.
 
-    Both share every token before that step, so the model read the same input there, and each output chose its token as
-    the most likely one: on one machine ``a``'s, on the other ``b``'s. Teacher-forced, as ``Generator.token_probabilities``
-    scores a generated text; an output that ended sooner chose its end-of-sequence token there.
+    Both share every token before that step, so the model read the same input there, and each output chose its token
+    as the most likely one: on one machine ``a``'s, on the other ``b``'s. Teacher-forced, as
+    ``Generator.token_probabilities`` scores a generated text; an output that ended sooner chose its end there.
     """
     end = min(model.eos_ids)
     a, b = [*a, end], [*b, end]
@@ -273,25 +259,17 @@ def compare_generations(fixture: Path, fresh: Path, where: str, outcome: Outcome
         ]
         if [model.decode(i) for i in ids] != [a["prediction"], b["prediction"]]:
             outcome.problems.append(
-                f"{row}: {a['prediction']!r} became {b['prediction']!r}; the texts do not re-tokenize, so no tie is shown"
+                f"{row}: {a['prediction']!r} became {b['prediction']!r}; they do not re-tokenize, so no tie is shown"
             )
             continue
         margin = parting_margin(model, sources[a["id"]], *ids)
-        flip(
-            outcome,
-            set_aside,
-            f"{row} prediction",
-            a["prediction"],
-            b["prediction"],
-            margin,
-            PROBABILITY.tie(margin, 0.0),
-        )
+        flip(outcome, set_aside, f"{row} prediction", a["prediction"], b["prediction"], margin)
 
 
 def swaps(fixture: Sequence[float], fresh: Sequence[float]) -> tuple[list[float], list[float]]:
     """Pairs of words whose order differs between two score vectors: the fixture's gaps at near ties, and at real gaps.
 
-    Orders are read as every ranking of the workbench reads them (``rank_scores``: equal but for float rounding is a tie).
+    Orders are read as every ranking of the workbench reads them (``rank_scores``: equal but for rounding is a tie).
     """
     import numpy as np
 
@@ -313,7 +291,7 @@ def compare_order(
     outcome: Outcome,
     set_aside: SetAside,
 ) -> None:
-    """The order of each row of word scores, the same but for near ties; a near tie sets the document and method aside."""
+    """The order of each row of word scores, the same but for near ties, which set the document and method aside."""
     ties, real = [], []
     for a, b in zip(rows_old, rows_new):
         t, r = swaps(a, b)
@@ -331,76 +309,46 @@ def compare_order(
         )
 
 
-def compare_attributions(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
-    """attributions.jsonl (classifiers, question answering) record by record: words and parameters exact, output and base
-    within ``PROBABILITY``, scores within ``ATTRIBUTION`` in the same order but for near ties; another target (label or
-    answer) only at a near tie of its probability with the fixture's."""
+def compare_explanations(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+    """attributions.jsonl (classifiers, question answering) or token_attributions.jsonl (generation), record by record:
+    words and parameters exact, the explained output's probabilities within ``PROBABILITY``, scores within
+    ``ATTRIBUTION`` and in the same order but for near ties. What was explained (a label, an answer, the generated
+    tokens) may differ only at a near tie: of the two outputs' probabilities, or where two generations first part."""
     old, new = read_jsonl(fixture), read_jsonl(fresh)
     if [(r["id"], r["method"]) for r in old] != [(r["id"], r["method"]) for r in new]:
         outcome.problems.append(f"{where}: the documents or methods changed")
         return
+    tokens = bool(old) and "generated_ids" in old[0]
+    chosen, scored = (
+        ("generated_ids", ("scores", "prefix_scores", "diagnostics"))
+        if tokens
+        else ("target", ("scores", "diagnostics"))
+    )
     for a, b in zip(old, new):
         record, key = f"{where}: {a['id']} {a['method']}", (a["id"], a["method"])
-        if a["target"] != b["target"]:
+        if a[chosen] != b[chosen]:
             set_aside.documents.add(key)
             set_aside.methods.add(a["method"])
-            flip(
-                outcome,
-                set_aside,
-                f"{record} target",
-                a["target"],
-                b["target"],
-                abs(a["output"] - b["output"]),
-                PROBABILITY.tie(a["output"], b["output"]),
+            margin = (
+                parting_margin(generator(a["model"]), a["source"], a[chosen], b[chosen])
+                if tokens
+                else abs(a["output"] - b["output"])
             )
+            shown = "prediction" if tokens else "target"
+            flip(outcome, set_aside, f"{record} {shown}", a[shown], b[shown], margin)
             continue
-        close(a, b, record, PROBABILITY, outcome, skip=("scores", "diagnostics"))
-        close(a["diagnostics"], b["diagnostics"], f"{record} diagnostics", ATTRIBUTION, outcome)
-        close(a["scores"], b["scores"], f"{record} scores", ATTRIBUTION, outcome)
-        if len(a["scores"]) == len(b["scores"]):
-            compare_order([a["scores"]], [b["scores"]], record, a["method"], key, outcome, set_aside)
-
-
-def compare_token_attributions(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
-    """token_attributions.jsonl: the generated tokens exact but for a near tie where they first part (``parting_margin``),
-    their probabilities within ``PROBABILITY``, scores within ``ATTRIBUTION`` and in order."""
-    old, new = read_jsonl(fixture), read_jsonl(fresh)
-    if [(r["id"], r["method"]) for r in old] != [(r["id"], r["method"]) for r in new]:
-        outcome.problems.append(f"{where}: the documents or methods changed")
-        return
-    for a, b in zip(old, new):
-        record, key = f"{where}: {a['id']} {a['method']}", (a["id"], a["method"])
-        if a["generated_ids"] != b["generated_ids"]:
-            set_aside.documents.add(key)
-            margin = parting_margin(generator(a["model"]), a["source"], a["generated_ids"], b["generated_ids"])
-            flip(
-                outcome,
-                set_aside,
-                f"{record} generated",
-                a["prediction"],
-                b["prediction"],
-                margin,
-                PROBABILITY.tie(margin, 0.0),
-            )
-            continue
-        close(a, b, record, PROBABILITY, outcome, skip=("scores", "prefix_scores", "diagnostics"))
-        for name in ("scores", "prefix_scores", "diagnostics"):
+        close(a, b, record, PROBABILITY, outcome, skip=scored)
+        for name in scored:
             close(a[name], b[name], f"{record} {name}", ATTRIBUTION, outcome)
-        read = len(a["source_words"])
-        compare_order(
-            [row[:read] for row in a["scores"]],
-            [row[:read] for row in b["scores"]],
-            record,
-            a["method"],
-            key,
-            outcome,
-            set_aside,
-        )
+        read = len(a["source_words"]) if tokens else len(a["scores"])
+        rows = [(x[:read], y[:read]) for x, y in zip(*(r["scores"] if tokens else [r["scores"]] for r in (a, b)))]
+        if all(len(x) == len(y) for x, y in rows):
+            compare_order([x for x, _ in rows], [y for _, y in rows], record, a["method"], key, outcome, set_aside)
 
 
 def compare_faithfulness(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
     """faithfulness.json within ``PROBABILITY`` (its scores are differences of probabilities), setting aside what near
-    ties moved: a document whose word order or output changed, its method's averages, a reordered method's rank agreement."""
+    ties moved: a document whose word order or output changed, its method's averages, a reordered method's agreement."""
     old, new = read_json(fixture), read_json(fresh)
     token = old.get("task") == "generation"
     documents_key = "per_document" if token else "documents"
@@ -431,12 +379,12 @@ def compare_faithfulness(fixture: Path, fresh: Path, where: str, outcome: Outcom
 
 
 def row_comparison(path: Path):
-    """The comparison of a file of rows (one per text, question or document and method), by its name; None for the rest."""
+    """The comparison of a file of rows (a text, question or document, or one per method), by its name; else None."""
     if path.suffix == ".csv":  # a classifier's predictions: evaluate's predictions.csv, compare's predictions/MODEL.csv
         return compare_predictions
     if path.name == "predictions.jsonl":
         return compare_answers if "start" in read_jsonl(path)[0] else compare_generations
-    return {"attributions.jsonl": compare_attributions, "token_attributions.jsonl": compare_token_attributions}.get(path.name)
+    return compare_explanations if path.name in ("attributions.jsonl", "token_attributions.jsonl") else None
 
 
 def data_files(folder: Path) -> list[str]:
@@ -445,8 +393,8 @@ def data_files(folder: Path) -> list[str]:
 
 
 def compare_run(name: str, fixture: Path, fresh: Path) -> Outcome:
-    """Hold run ``name``'s fresh outputs in ``fresh`` against the fixture's in ``fixture``: the rows first, then what was
-    computed from them, which near ties that flipped set aside."""
+    """Hold run ``name``'s fresh outputs in ``fresh`` against the fixture's in ``fixture``: the rows first, then what
+    was computed from them, which near ties that flipped set aside."""
     outcome, set_aside = Outcome(), SetAside()
     files = data_files(fixture)
     for path in (p for p in files if not (fresh / p).is_file()):
@@ -520,7 +468,8 @@ def describe(source: Mapping[str, Any]) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in source["packages"].items() if k in ("torch", "transformers"))
     models = "; ".join(f"{ref} {m['fingerprint'][:12]}" for ref, m in source["models"].items())
     return (
-        f"{processor['cpu']} ({', '.join(processor['isa'] or ['flags unknown'])}; torch kernels {source['torch_cpu_capability']}, "
+        f"{processor['cpu']} ({', '.join(processor['isa'] or ['flags unknown'])}; "
+        f"torch kernels {source['torch_cpu_capability']}, "
         f"{source['torch_threads']} threads), {packages}, commit {(source['git']['commit'] or 'unknown')[:12]}"
         f"{' (dirty)' if source['git']['dirty'] else ''}; model fingerprints: {models}"
     )
