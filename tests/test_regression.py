@@ -1,4 +1,4 @@
-"""The demo commands give byte-identical files when re-run on one machine, and the fixtures' numbers within fp32 rounding on any.
+"""The demo commands re-run byte for byte on one machine and give the fixtures' numbers within fp32 rounding on any.
 
 The project promises the same bytes from the same command on the same machine, and the same numbers within fp32
 rounding on another: these tests check exactly that. Each ``evaluate`` and ``explain`` of ``regression.RUNS``
@@ -49,17 +49,21 @@ def source() -> dict:
     from workbench.demos.registry import DEMOS, recipe_hash
 
     source = read_json(FIXTURES / SOURCE)
-    stale = [ref for ref, model in source["models"].items() if model["recipe"] != recipe_hash(DEMOS[ref.removeprefix("demo:")])]
-    assert not stale, f"the recipes of {stale} changed since the fixtures were written: rewrite them (`python -m tests.regression DIR`)"
+    current = {f"demo:{name}": recipe_hash(recipe) for name, recipe in DEMOS.items()}
+    stale = [ref for ref, model in source["models"].items() if model["recipe"] != current[ref]]
+    assert not stale, (
+        f"the recipes of {stale} changed since the fixtures were written: `python -m tests.regression DIR`"
+    )
     return source
 
 
 def check(name: str, fresh: Path, source: dict) -> None:
-    """Hold ``fresh`` against the fixture of run ``name``: print the near ties, fail on anything beyond its tolerance."""
+    """Hold ``fresh`` against the fixture of run ``name``: print the near ties, fail on what is beyond tolerance."""
     outcome = compare_run(name, FIXTURES / name, fresh)
     for tie in outcome.ties:
         print(f"near tie: {tie}")
-    shown = "\n  ".join(outcome.problems[:20]) + (f"\n  ... {len(outcome.problems) - 20} more" if len(outcome.problems) > 20 else "")
+    more = len(outcome.problems) - 20
+    shown = "\n  ".join(outcome.problems[:20]) + (f"\n  ... {more} more" if more > 0 else "")
     assert not outcome.problems, (
         f"{name} moved beyond its tolerance:\n  {shown}\n"
         f"fixtures computed on: {describe(source)}\nthis machine:         {describe(where_computed())}"
@@ -80,7 +84,7 @@ def test_a_rerun_is_byte_identical_and_the_fixture_holds_within_tolerance(cli, t
     first, second = tmp_path / "first", tmp_path / "second"
     assert files(first) == files(second) and set(data_files(FIXTURES / name)) <= set(files(first))
     for path in files(first):
-        assert (first / path).read_bytes() == (second / path).read_bytes(), f"{name}: {path} differs between two runs here"
+        assert (first / path).read_bytes() == (second / path).read_bytes(), f"{name}: {path} differs between two runs"
     check(name, first, source)
 
 
@@ -107,7 +111,7 @@ def copy_fixture(tmp_path: Path, name: str, as_name: str | None = None) -> Path:
 
 
 def edit_csv(path: Path, row: int, column: str, change) -> tuple[str, str]:
-    """Apply ``change`` to one cell of a CSV (data row ``row``, from 1), keeping every other byte; returns (old, new)."""
+    """Apply ``change`` to one cell of a CSV (data row ``row``, from 1), keeping the other bytes; returns (old, new)."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     header, cells = lines[0].rstrip("\n").split(","), lines[row].rstrip("\n").split(",")
     old = cells[header.index(column)]
@@ -131,7 +135,8 @@ def test_a_probability_moved_past_its_tolerance_fails_and_one_within_it_passes(t
     beyond = copy_fixture(tmp_path / "beyond", name)
     old, new = edit_csv(beyond / "predictions.csv", 7, "p_tech", lambda v: repr(float(v) + 2 * PROBABILITY.abs))
     [problem] = compare_run(name, FIXTURES / name, beyond).problems
-    assert problem.startswith(f"{name}/predictions.csv: ") and f"/p_tech: {float(old)!r} became {float(new)!r}" in problem
+    assert problem.startswith(f"{name}/predictions.csv: ")
+    assert f"/p_tech: {float(old)!r} became {float(new)!r}" in problem
 
 
 def test_a_discrete_output_stays_exact_unless_the_fixture_had_a_near_tie(tmp_path):
@@ -141,10 +146,19 @@ def test_a_discrete_output_stays_exact_unless_the_fixture_had_a_near_tie(tmp_pat
     [problem] = compare_run(name, FIXTURES / name, flipped).problems
     assert f"prediction: {old!r} became {new!r}, but the fixture's margin" in problem and "is no near tie" in problem
     tie, fresh = copy_fixture(tmp_path, name, "tie"), copy_fixture(tmp_path, name, "fresh")
-    for folder, label in ((tie, "business"), (fresh, "politics")):  # a fixture row at a tie, and a fresh row that chose the other
-        edit_csv(folder / "predictions.csv", 1, "prediction", lambda v: label)
-        for column, value in (("p_business", "0.45"), ("p_politics", "0.45"), ("p_entertainment", "0.05"), ("p_sports", "0.03"), ("p_tech", "0.02")):
-            edit_csv(folder / "predictions.csv", 1, column, lambda v: value)
+    cells = {
+        "p_business": "0.45",
+        "p_politics": "0.45",
+        "p_entertainment": "0.05",
+        "p_sports": "0.03",
+        "p_tech": "0.02",
+    }
+    for folder, label in (
+        (tie, "business"),
+        (fresh, "politics"),
+    ):  # a fixture row at a tie; a fresh one chose the other
+        for column, value in {**cells, "prediction": label}.items():
+            edit_csv(folder / "predictions.csv", 1, column, lambda _, value=value: value)
     outcome = compare_run(name, tie, fresh)
     assert outcome.problems == [] and "'business' became 'politics' at a near tie (margin 0)" in outcome.ties[0]
     assert "metrics.json not compared: 1 outputs flipped at near ties" in outcome.ties[1]
@@ -155,6 +169,8 @@ def test_an_attribution_moved_past_its_tolerance_fails(tmp_path):
     moved = copy_fixture(tmp_path, name)
     records = [json.loads(line) for line in (moved / "attributions.jsonl").read_text(encoding="utf-8").splitlines()]
     records[0]["scores"][0] += 2 * (ATTRIBUTION.abs + ATTRIBUTION.rel * abs(records[0]["scores"][0]))
-    (moved / "attributions.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records), encoding="utf-8")
+    lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
+    (moved / "attributions.jsonl").write_text(lines, encoding="utf-8")
     problems = compare_run(name, FIXTURES / name, moved).problems
-    assert problems and problems[0].startswith(f"{name}/attributions.jsonl: {records[0]['id']} {records[0]['method']} scores[0]: ")
+    record = f"{records[0]['id']} {records[0]['method']}"
+    assert problems and problems[0].startswith(f"{name}/attributions.jsonl: {record} scores[0]: ")
