@@ -30,10 +30,12 @@ SOURCES = [
 
 def beam_score(generator: Generator, source: str, ids: list[int], settings: GenerationSettings) -> float:
     """The score beam search ranks a finished output by: its tokens' log-probabilities (the end-of-sequence token's too,
-    where it ended early) summed and divided by its length to the power ``length_penalty`` (unset: 1), as transformers does."""
+    where it ended early) summed and divided by its length to the power ``length_penalty`` (unset: 1), as transformers
+    does."""
     tokens = [*ids, min(generator.eos_ids)] if len(ids) < settings.max_new_tokens else list(ids)
     penalty = generator.model.generation_config.length_penalty
-    return float(np.log(generator.token_probabilities([source], tokens)[0]).sum() / len(tokens) ** (1.0 if penalty is None else penalty))
+    log_probability = np.log(generator.token_probabilities([source], tokens)[0]).sum()
+    return float(log_probability / len(tokens) ** (1.0 if penalty is None else penalty))
 
 
 def assert_same_but_for_near_ties(generator: Generator, sources, ours, reference, settings: GenerationSettings) -> None:
@@ -43,11 +45,13 @@ def assert_same_but_for_near_ties(generator: Generator, sources, ours, reference
     greedy outputs are then as likely where they first part (``regression.parting_margin``), beam outputs score alike.
     """
     for source, a, b in zip(sources, ours, reference, strict=True):
-        if a != b:
-            beams = settings.num_beams > 1
-            margin = abs(beam_score(generator, source, a, settings) - beam_score(generator, source, b, settings)) if beams \
-                else parting_margin(generator, source, a, b)
-            assert PROBABILITY.tie(margin, 0.0), f"{source!r}: {a} and {b} part at a margin of {margin:.3g}, no near tie"
+        if a == b:
+            continue
+        if settings.num_beams > 1:
+            margin = abs(beam_score(generator, source, a, settings) - beam_score(generator, source, b, settings))
+        else:
+            margin = parting_margin(generator, source, a, b)
+        assert PROBABILITY.tie(margin, 0.0), f"{source!r}: {a} and {b} part at a margin of {margin:.3g}, no near tie"
 
 
 def one_at_a_time(generator: Generator, texts, settings: GenerationSettings) -> list[list[int]]:
@@ -81,14 +85,17 @@ def test_outputs_that_part_are_equal_only_at_a_near_tie(tiny_generators):
     generator = load_model(str(tiny_generators["t5"]), device="cpu")
     settings = GenerationSettings(max_new_tokens=6)
     [ids] = generator.generate_ids(SOURCES[:1], settings)
-    first = [generator.token_probabilities(SOURCES[:1], [token])[0, 0] for token in range(generator.model.config.vocab_size)]
+    vocabulary = range(generator.model.config.vocab_size)
+    first = [generator.token_probabilities(SOURCES[:1], [token])[0, 0] for token in vocabulary]
     top, runner_up = np.argsort(first)[::-1][:2].tolist()
-    assert ids[0] == top and parting_margin(generator, SOURCES[0], ids, [runner_up]) == pytest.approx(first[top] - first[runner_up], abs=1e-12)
+    assert ids[0] == top
+    assert parting_margin(generator, SOURCES[0], ids, [runner_up]) == pytest.approx(first[top] - first[runner_up], abs=1e-12)
     assert_same_but_for_near_ties(generator, SOURCES[:1], [ids], [list(ids)], settings)
     with pytest.raises(AssertionError, match="no near tie"):
         assert_same_but_for_near_ties(generator, SOURCES[:1], [ids], [[runner_up]], settings)
     with pytest.raises(AssertionError, match="no near tie"):
-        assert_same_but_for_near_ties(generator, SOURCES[:1], [ids], [[runner_up]], GenerationSettings(max_new_tokens=6, num_beams=2))
+        beams = GenerationSettings(max_new_tokens=6, num_beams=2)
+        assert_same_but_for_near_ties(generator, SOURCES[:1], [ids], [[runner_up]], beams)
 
 
 @pytest.mark.gpu
@@ -102,7 +109,8 @@ def test_generation_on_cuda_agrees_with_cpu(tiny_generators, name):
     cpu = load_model(str(tiny_generators[name]), device="cpu")
     settings = GenerationSettings(max_new_tokens=10, num_beams=2)
     exact = load_model(str(tiny_generators[name]), device="cuda", precision="fp32", token_budget=96)
-    assert_same_but_for_near_ties(cpu, SOURCES, exact.generate_ids(SOURCES, settings), cpu.generate_ids(SOURCES, settings), settings)
+    on_cpu = cpu.generate_ids(SOURCES, settings)
+    assert_same_but_for_near_ties(cpu, SOURCES, exact.generate_ids(SOURCES, settings), on_cpu, settings)
     fast = load_model(str(tiny_generators[name]), device="cuda")
     assert fast.autocast in (torch.bfloat16, torch.float16)
     outputs = fast.generate_ids(SOURCES, GenerationSettings(max_new_tokens=10))

@@ -23,7 +23,7 @@ PACKAGES = (
 )
 
 
-# The vector instruction sets that decide which code path MKL, oneDNN and ATen run, so the order in which fp32 sums are added
+# The vector instruction sets that decide which code paths MKL, oneDNN and ATen run, so the order fp32 sums are added in
 ISA_FLAGS = (
     "sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
     "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve", "sve2",
@@ -31,12 +31,12 @@ ISA_FLAGS = (
 
 
 def machine(cpuinfo: str | os.PathLike[str] = "/proc/cpuinfo") -> dict[str, Any]:
-    """The processor that computed a result: its model name, the vector instruction sets of ``ISA_FLAGS`` it has, its cores.
+    """The processor that computes a result: its model name, the instruction sets of ``ISA_FLAGS`` it has, its cores.
 
     fp32 kernels add in an order that depends on the instruction sets they find, so the last digits of a model's outputs
-    depend on the processor: a result that is compared across machines carries this beside the package versions. Read
-    from ``/proc/cpuinfo`` (Linux, x86 and Arm); elsewhere the model is ``platform.processor()`` and the flags are unknown
-    (None). Checked: py-cpuinfo reads the same file on Linux, at the cost of a dependency; ``platform.processor()`` is
+    depend on the processor: a result that is compared across machines carries this beside the package versions.
+    Read from ``/proc/cpuinfo`` (Linux, x86 and Arm); elsewhere the model is ``platform.processor()`` and the flags
+    are unknown (None). Checked: py-cpuinfo reads the same file on Linux, at the cost of a dependency; ``platform.processor()`` is
     empty on Linux.
     """
     try:

@@ -80,7 +80,7 @@ def rank_scores(scores: Sequence[float]) -> np.ndarray:
 
 
 def top_words(scores: Sequence[float], k: int) -> np.ndarray:
-    """Indices of the ``k`` highest scores (as :func:`rank_scores` reads them); ties go to the earlier word, on every machine."""
+    """Indices of the ``k`` highest scores as :func:`rank_scores` reads them; a tie goes to the earlier word."""
     return np.argsort(-rank_scores(scores), kind="stable")[:k]
 
 
@@ -262,8 +262,9 @@ def agreement(a: Sequence[Attribution], b: Sequence[Attribution], *, k: int = TO
     """Rank agreement of two attributions of the same texts, matched by id.
 
     Per text, over the words both read: Spearman's rho and Kendall's tau of the word scores as
-    :func:`rank_scores` reads them (scipy.stats, which ranks ties by their mean; undefined when either side is constant, and then left out of the means) and
-    the share of the top ``k`` words the two have in common. Returns the means and the number
+    :func:`rank_scores` reads them (scipy.stats, which gives ties their mean rank; undefined when
+    either side is constant, and then left out of the means) and the share of the top ``k``
+    words the two have in common. Returns the means and the number
     of texts compared; ``a`` and ``b`` name the two sides in the record.
     """
     from scipy.stats import kendalltau, spearmanr
