@@ -36,8 +36,8 @@ def machine(cpuinfo: str | os.PathLike[str] = "/proc/cpuinfo") -> dict[str, Any]
     fp32 kernels add in an order that depends on the instruction sets they find, so the last digits of a model's outputs
     depend on the processor: a result that is compared across machines carries this beside the package versions.
     Read from ``/proc/cpuinfo`` (Linux, x86 and Arm); elsewhere the model is ``platform.processor()`` and the flags
-    are unknown (None). Checked: py-cpuinfo reads the same file on Linux, at the cost of a dependency; ``platform.processor()`` is
-    empty on Linux.
+    are unknown (None). Checked: py-cpuinfo reads the same file on Linux, at the cost of a dependency;
+    ``platform.processor()`` is empty on Linux.
     """
     try:
         lines = Path(cpuinfo).read_text(encoding="utf-8", errors="replace").splitlines()

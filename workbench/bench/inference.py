@@ -178,7 +178,7 @@ def _growth(model_ref: str, data_ref: str, device: str, scale: int) -> dict[str,
 
 
 def environment(model) -> dict[str, Any]:
-    """The machine and software a benchmark ran on: versions, threads, processor and instruction sets, device, limits."""
+    """The machine and software a benchmark ran on: versions, threads, processor and its ISA, device, limits."""
     import importlib.metadata as md
 
     import torch
