@@ -62,7 +62,7 @@ def test_top_words_and_rationale_size():
 
 
 def test_scores_equal_but_for_float_rounding_tie_and_the_earlier_word_wins():
-    """shap's Owen values of words it never splits are equal sums added in other orders: rounding must not rank them."""
+    """Owen values of words shap never splits are equal sums added in other orders: rounding must not rank them."""
     summed = 0.1 + 0.2  # 0.30000000000000004: 0.3 but for rounding
     assert summed > 0.3 and top_words([0.3, summed, 0.1], 1).tolist() == [0]
     assert top_words([summed, 0.3, 0.1], 1).tolist() == [0]
