@@ -43,9 +43,9 @@ RUNS: dict[str, list[str]] = {  # a fixture folder's name: the workbench command
         f"--method occlusion --n 3 --num-samples 100 {EXPLAIN}",
         "compare": "compare demo:minilm-bbc demo:tfidf-logreg --data bbc-news:test --explain-n 2 --num-samples 100 "
         "--no-memory --probe-n 20 --no-progress",
-        "evaluate-minilm-qa": "evaluate --model demo:minilm-qa --data bbc-qa:test --no-progress",
-        "explain-minilm-qa": "explain --model demo:minilm-qa --data bbc-qa:test --method gradient-x-input "
-        f"--method integrated-gradients --method occlusion --n 2 {EXPLAIN}",
+        "evaluate-minilm-qa": "evaluate --model demo:minilm-qa --data bbc-qa:validation --no-progress",
+        "explain-minilm-qa": "explain --model demo:minilm-qa --data bbc-qa:validation --method gradient-x-input "
+        f"--method integrated-gradients --n 3 {EXPLAIN}",
         "evaluate-headline-bbc": "evaluate --model demo:headline-bbc --data bbc-headlines:test --max-new-tokens 32 "
         "--no-progress",
         "explain-headline-bbc": "explain --model demo:headline-bbc --data bbc-headlines:test --method occlusion "

@@ -33,6 +33,7 @@ from .regression import (
     data_files,
     describe,
     read_json,
+    read_jsonl,
     run,
     where_computed,
 )
@@ -174,3 +175,42 @@ def test_an_attribution_moved_past_its_tolerance_fails(tmp_path):
     problems = compare_run(name, FIXTURES / name, moved).problems
     record = f"{records[0]['id']} {records[0]['method']}"
     assert problems and problems[0].startswith(f"{name}/attributions.jsonl: {record} scores[0]: ")
+
+
+def test_another_answer_passes_only_at_a_near_tie_of_the_two_scores(tmp_path):
+    """Each answer was the best span on its machine, so a changed answer is a near tie only if it scored as the other."""
+    from workbench.io import write_jsonl
+
+    name = "evaluate-minilm-qa"
+    changed = copy_fixture(tmp_path, name)
+    rows = read_jsonl(changed / "predictions.jsonl")
+    rows[0].update(prediction="another span", start=0, end=12)
+    write_jsonl(changed / "predictions.jsonl", rows)
+    outcome = compare_run(name, FIXTURES / name, changed)
+    assert outcome.problems == [] and "became 'another span' at a near tie (margin 0)" in outcome.ties[0]
+    assert "metrics.json not compared: 1 outputs flipped" in outcome.ties[1]
+    rows[0]["score"] += 3 * PROBABILITY.abs
+    write_jsonl(changed / "predictions.jsonl", rows)
+    [problem] = compare_run(name, FIXTURES / name, changed).problems
+    assert "became 'another span', but the fixture's margin" in problem and "is no near tie" in problem
+
+
+@pytest.mark.integration
+def test_changed_generations_are_measured_through_the_model_and_fail_at_a_real_margin(tmp_path):
+    """A headline, or an explained output's tokens, that part from the fixture's where the model is far from a tie."""
+    from workbench.io import write_jsonl
+
+    for name, file in (
+        ("evaluate-headline-bbc", "predictions.jsonl"),
+        ("explain-headline-bbc", "token_attributions.jsonl"),
+    ):
+        changed = copy_fixture(tmp_path, name)
+        rows = read_jsonl(changed / file)
+        old = rows[0]["prediction"]
+        if "generated_ids" in rows[0]:
+            rows[0]["generated_ids"] = rows[0]["generated_ids"][:1] + rows[0]["generated_ids"][:-1]
+        else:
+            rows[0]["prediction"] = " ".join(old.split()[:1] * 2 + old.split()[1:])  # the first word said twice
+        write_jsonl(changed / file, rows)
+        [problem] = compare_run(name, FIXTURES / name, changed).problems
+        assert "but the fixture's margin" in problem and "is no near tie" in problem, problem
