@@ -8,8 +8,8 @@ recipe hash and fingerprint. ``tests/fixtures/regression`` was written so.
 ``compare_run`` holds a fresh output folder against a fixture folder, file by file and key by key:
 
 * discrete values (ids, labels, counts, words, parameters) must be equal;
-* floats must agree within the tolerance of their kind (``PROBABILITY``, ``METRIC``, ``ATTRIBUTION``; the docstring of
-  ``test_regression`` says how each was measured);
+* floats must agree within the tolerance of their kind (``PROBABILITY``, ``METRIC``, ``COMPLETENESS``;
+  ``test_regression``'s docstring says how each was measured);
 * a discrete result that rests on floats (a predicted label, an answer, a generated token, the order of the words'
   scores) may differ only at a near tie: where the scores it was chosen by are within their tolerance of each other.
   Such a flip is reported, not failed, and what was computed from it (a run's metrics, a document's faithfulness, a
@@ -77,9 +77,9 @@ class Tolerance:
 
 
 # The figures and how they were measured: test_regression's docstring.
-PROBABILITY = Tolerance(rel=0.0, abs=5e-5)  # a probability of one text, or a difference of two (faithfulness)
+PROBABILITY = Tolerance(rel=0.0, abs=5e-5)  # a probability, a difference of two, a share of one (a word's score)
 METRIC = Tolerance(rel=1e-5, abs=1e-7)  # a figure over a whole split: log loss, Brier, ECE, F1 of QA
-ATTRIBUTION = Tolerance(rel=2e-5, abs=5e-6)  # a word's score, in the probability's units; integrated gradients' checks
+COMPLETENESS = Tolerance(rel=0.0, abs=5e-4)  # integrated gradients' |delta| / |gap|, which a small gap magnifies
 
 
 @dataclass
@@ -277,7 +277,7 @@ def swaps(fixture: Sequence[float], fresh: Sequence[float]) -> tuple[list[float]
 
     x, y = rank_scores(fixture), rank_scores(fresh)
     i, j = np.nonzero(np.triu(np.sign(x[:, None] - x[None, :]) != np.sign(y[:, None] - y[None, :]), 1))
-    ties = [ATTRIBUTION.tie(x[p], x[q]) for p, q in zip(i, j)]
+    ties = [PROBABILITY.tie(x[p], x[q]) for p, q in zip(i, j)]
     gaps = np.abs(x[i] - x[j]).tolist()
     return [g for g, t in zip(gaps, ties) if t], [g for g, t in zip(gaps, ties) if not t]
 
@@ -311,8 +311,9 @@ def compare_order(
 
 def compare_explanations(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
     """attributions.jsonl (classifiers, question answering) or token_attributions.jsonl (generation), record by record:
-    words and parameters exact, the explained output's probabilities within ``PROBABILITY``, scores within
-    ``ATTRIBUTION`` and in the same order but for near ties. What was explained (a label, an answer, the generated
+    words and parameters exact; the explained output's probabilities and the scores (shares or differences of them)
+    within ``PROBABILITY``, integrated gradients' relative completeness error within ``COMPLETENESS``; the scores in the
+    same order but for near ties. What was explained (a label, an answer, the generated
     tokens) may differ only at a near tie: of the two outputs' probabilities, or where two generations first part."""
     old, new = read_jsonl(fixture), read_jsonl(fresh)
     if [(r["id"], r["method"]) for r in old] != [(r["id"], r["method"]) for r in new]:
@@ -339,7 +340,10 @@ def compare_explanations(fixture: Path, fresh: Path, where: str, outcome: Outcom
             continue
         close(a, b, record, PROBABILITY, outcome, skip=scored)
         for name in scored:
-            close(a[name], b[name], f"{record} {name}", ATTRIBUTION, outcome)
+            close(a[name], b[name], f"{record} {name}", PROBABILITY, outcome, skip=("relative_error",))
+        if "relative_error" in a["diagnostics"]:
+            at = f"{record} diagnostics/relative_error"
+            close(a["diagnostics"]["relative_error"], b["diagnostics"].get("relative_error"), at, COMPLETENESS, outcome)
         read = len(a["source_words"]) if tokens else len(a["scores"])
         rows = [(x[:read], y[:read]) for x, y in zip(*(r["scores"] if tokens else [r["scores"]] for r in (a, b)))]
         if all(len(x) == len(y) for x, y in rows):
