@@ -88,19 +88,41 @@ def tiny_csv(tmp_path) -> Path:
     return write_csv(tmp_path / "tiny.csv", TINY_ROWS)
 
 
-@pytest.fixture
-def cli():
+def invoke(*args: str | Path):
     """Invoke the workbench CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
     from typer.testing import CliRunner
 
     from workbench.cli import app
 
-    runner = CliRunner()
+    return CliRunner().invoke(app, [str(a) for a in args])
 
-    def invoke(*args: str):
-        return runner.invoke(app, [str(a) for a in args])
 
+@pytest.fixture
+def cli():
+    """The workbench CLI, in-process: ``cli("evaluate", ...)`` returns click's Result."""
     return invoke
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``demo_run(name)`` runs the demo command ``regression.RUNS[name]`` once a session and returns its output folder.
+
+    test_regression holds that run against its fixture and runs it again for its bytes; the integration tests that
+    check the same command's figures read it too, rather than each running it again (a minute a command here). The
+    folder is shared: read it, never write into it.
+    """
+    from .regression import RUNS
+
+    root, done = tmp_path_factory.mktemp("demo-runs"), {}
+
+    def run(name: str) -> Path:
+        if name not in done:
+            result = invoke(*RUNS[name], "--out", root / name)
+            assert result.exit_code == 0, result.output
+            done[name] = root / name
+        return done[name]
+
+    return run
 
 
 def _seeded_sharp(model):

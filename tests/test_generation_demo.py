@@ -39,12 +39,10 @@ def recomputed(lines: list[dict]) -> dict[str, float]:
     return {**figures, "bleu": bleu.score, "chrf": sacrebleu.corpus_chrf(predictions, streams).score, "length_ratio": bleu.sys_len / bleu.ref_len}
 
 
-def test_demo_figures_equal_the_libraries_and_the_comparison_names_the_winner_with_its_interval(cli, tmp_path):
-    result = cli("evaluate", "--model", "demo:headline-bbc", "--data", "bbc-headlines:test", "--out", tmp_path / "evaluate", "--max-new-tokens", "32",
-                 "--no-progress")
-    assert result.exit_code == 0, result.output
-    metrics = json.loads((tmp_path / "evaluate" / "metrics.json").read_text())
-    lines = [json.loads(line) for line in (tmp_path / "evaluate" / "predictions.jsonl").read_text().splitlines()]
+def test_demo_figures_equal_the_libraries_and_the_comparison_names_the_winner_with_its_interval(cli, tmp_path, demo_run):
+    evaluated = demo_run("evaluate-headline-bbc")  # `workbench evaluate --model demo:headline-bbc --max-new-tokens 32`
+    metrics = json.loads((evaluated / "metrics.json").read_text())
+    lines = [json.loads(line) for line in (evaluated / "predictions.jsonl").read_text().splitlines()]
     assert metrics["n"] == len(lines) == 445
     for name, value in recomputed(lines).items():
         assert metrics[name] == pytest.approx(value, abs=1e-12), name

@@ -25,10 +25,8 @@ def test_split():
     return load_dataset("bbc-news:test")
 
 
-def test_minilm_evaluates_above_097_and_every_figure_equals_sklearn(cli, tmp_path):
-    out = tmp_path / "minilm"
-    result = cli("evaluate", "--model", "demo:minilm-bbc", "--data", "bbc-news:test", "--out", out)
-    assert result.exit_code == 0, result.output
+def test_minilm_evaluates_above_097_and_every_figure_equals_sklearn(demo_run):
+    out = demo_run("evaluate-minilm-bbc")  # `workbench evaluate --model demo:minilm-bbc --data bbc-news:test`
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n"] == 445
     assert metrics["accuracy"] >= 0.97
@@ -37,16 +35,15 @@ def test_minilm_evaluates_above_097_and_every_figure_equals_sklearn(cli, tmp_pat
     assert_metrics_match_predictions(metrics, pd.read_csv(out / "predictions.csv", dtype={"id": str}))
 
 
-def test_the_evaluate_report_with_its_defaults_gives_the_command_lines_metrics(cli, tmp_path):
+def test_the_evaluate_report_with_its_defaults_gives_the_command_lines_metrics(demo_run, tmp_path):
     """notebooks/evaluate.ipynb under papermill, on the real model, writes the same metrics.json as `workbench evaluate`."""
     from workbench.report import run_report
 
     from .test_report import EVALUATE
 
     report = run_report(EVALUATE, tmp_path / "report")
-    result = cli("evaluate", "--model", "demo:minilm-bbc", "--data", "bbc-news:test", "--out", tmp_path / "cli", "--no-progress")
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "report" / "metrics.json").read_bytes() == (tmp_path / "cli" / "metrics.json").read_bytes()
+    command = demo_run("evaluate-minilm-bbc")  # `workbench evaluate --model demo:minilm-bbc --data bbc-news:test`
+    assert (tmp_path / "report" / "metrics.json").read_bytes() == (command / "metrics.json").read_bytes()
     assert report.manifest["parameters"] == {"model": "demo:minilm-bbc", "data": "bbc-news:test", "seed": 0}
     [model] = report.manifest["inputs"]["models"]
     assert model["ref"] == "demo:minilm-bbc" and len(model["files"]["model.safetensors"]) == 64
