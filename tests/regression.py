@@ -231,7 +231,7 @@ def parting_margin(model, source: str, a: Sequence[int], b: Sequence[int]) -> fl
 def compare_generations(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
     """A generator's predictions.jsonl: outputs exact, their scores within ``METRIC``; another output only at a near tie
     where the two first part, measured through the model (the file keeps the text, not the tokens' probabilities)."""
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
 
     old, new = read_jsonl(fixture), read_jsonl(fresh)
     if not same_rows(old, new, where, outcome):
@@ -429,8 +429,8 @@ def where_computed(models: Sequence[str] = DEMOS) -> dict[str, Any]:
     """The machine, libraries, commit and demo models that compute a run here (what ``source.json`` records)."""
     import torch
 
-    from workbench.demos.registry import DEMOS as RECIPES
-    from workbench.demos.registry import recipe_hash
+    from workbench.models.demos import DEMOS as RECIPES
+    from workbench.models.demos import recipe_hash
     from workbench.models import load_model
     from workbench.provenance import machine, package_versions
     from workbench.report.manifest import git_state

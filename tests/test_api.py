@@ -23,8 +23,9 @@ def test_unknown_attribute_raises_attribute_error():
         workbench.nope  # noqa: B018
 
 
-LIGHT_CORE = ["workbench", "workbench.records", "workbench.errors", "workbench.io", "workbench.words", "workbench.reading", "workbench.data",
-              "workbench.provenance", "workbench.models", "workbench.models.options", "workbench.demos.registry", "workbench.statistics.metrics",
+LIGHT_CORE = ["workbench", "workbench.records", "workbench.errors", "workbench.io", "workbench.words", "workbench.reading", "workbench.datasets",
+              "workbench.datasets.streaming",
+              "workbench.provenance", "workbench.models", "workbench.models.options", "workbench.models.demos", "workbench.statistics.metrics",
               "workbench.statistics.faithfulness", "workbench.statistics.paired", "workbench.statistics.perturbations", "workbench.render.html",
               "workbench.render.pages", "workbench.render.display", "workbench.explainers", "workbench.explainers.cache",
               "workbench.studies.prediction", "workbench.studies.evaluation", "workbench.studies.comparison", "workbench.report", "workbench.report.parameters", "workbench.cli"]

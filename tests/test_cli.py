@@ -188,7 +188,7 @@ def test_engine_options_on_the_command_line(cli, tmp_path, tiny_model_dir, tiny_
 
 
 def test_int8_on_a_scikit_learn_model_is_refused(cli, tmp_path, tiny_csv):
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
     from workbench.demos.build import fit_tfidf_logreg
     from workbench.models.scikit_learn import save_sklearn
 
@@ -249,7 +249,7 @@ def test_explain_bad_options_exit_2_and_write_nothing(cli, tmp_path, tiny_sharp_
 
 
 def test_explain_gradients_on_a_scikit_learn_model_is_a_user_error(cli, tmp_path, tiny_csv):
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
     from workbench.demos.build import fit_tfidf_logreg
     from workbench.models.scikit_learn import save_sklearn
 

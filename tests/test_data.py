@@ -7,7 +7,7 @@ import json
 import pytest
 from sklearn.model_selection import train_test_split
 
-from workbench.data import align_labels, bbc_news_folder, load_dataset
+from workbench.datasets.loading import align_labels, bbc_news_folder, load_dataset
 from workbench.errors import DataError
 
 from .conftest import TINY_ROWS, write_csv

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from workbench.demos import build, registry
+from workbench.demos import build
+from workbench.models import demos
 from workbench.errors import ModelError
 
 
@@ -19,19 +20,19 @@ def home(tmp_path, monkeypatch):
 
 def test_unbuilt_demo_says_how_to_build_it(home):
     with pytest.raises(ModelError, match="demo model 'tfidf-logreg' is not built; build it with `workbench models build-demo`"):
-        registry.demo_folder("tfidf-logreg")
+        demos.demo_folder("tfidf-logreg")
 
 
 def test_recipe_hash_follows_the_recipe():
-    recipe = registry.DEMOS["minilm-bbc"]
+    recipe = demos.DEMOS["minilm-bbc"]
     changed = dataclasses.replace(recipe, finetune=dataclasses.replace(recipe.finetune, epochs=3))
-    assert registry.recipe_hash(recipe) == registry.recipe_hash(registry.DEMOS["minilm-bbc"])
-    assert registry.recipe_hash(recipe) != registry.recipe_hash(changed)
+    assert demos.recipe_hash(recipe) == demos.recipe_hash(demos.DEMOS["minilm-bbc"])
+    assert demos.recipe_hash(recipe) != demos.recipe_hash(changed)
 
 
 def test_build_is_cached_and_stale_recipes_rebuild(home):
     info = build.build_demo("tfidf-logreg", progress=False)
-    folder = registry.demo_folder("tfidf-logreg")
+    folder = demos.demo_folder("tfidf-logreg")
     assert folder == home / "models" / "tfidf-logreg"
     assert sorted(p.name for p in folder.iterdir()) == ["model.skops", "recipe.json", "workbench-model.json"]
     assert info["validation_accuracy"] > 0.9
@@ -41,8 +42,8 @@ def test_build_is_cached_and_stale_recipes_rebuild(home):
     assert (folder / "model.skops").stat().st_mtime_ns == stamp
     recipe = json.loads((folder / "recipe.json").read_text())
     (folder / "recipe.json").write_text(json.dumps({**recipe, "hash": "old"}))
-    assert not registry.is_current("tfidf-logreg")
+    assert not demos.is_current("tfidf-logreg")
     with pytest.raises(ModelError, match="is out of date"):
-        registry.demo_folder("tfidf-logreg")
+        demos.demo_folder("tfidf-logreg")
     build.build_demo("tfidf-logreg", progress=False)
-    assert registry.is_current("tfidf-logreg")
+    assert demos.is_current("tfidf-logreg")

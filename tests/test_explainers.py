@@ -13,7 +13,7 @@ from workbench.errors import ModelError, ParameterError
 from workbench.explainers import METHODS, explain
 from workbench.studies.explanation import explain_dataset, pick_documents, write_study
 from workbench.explainers.cache import ExplanationCache
-from workbench.data import load_dataset
+from workbench.datasets import load_dataset
 from workbench.models import load_model
 from workbench.demos.build import fit_tfidf_logreg
 from workbench.models.scikit_learn import save_sklearn

@@ -257,7 +257,7 @@ def test_evaluate_a_generator_and_recompute_every_figure_from_its_predictions(cl
 
 
 def test_column_options_name_the_source_and_reference_columns(cli, tmp_path, tiny_generators):
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
 
     rows = [{"key": r["id"], "article": r["source"], "summary": r["reference"]} for r in GENERATION_ROWS]
     data = generation_file(tmp_path / "d.jsonl", rows)

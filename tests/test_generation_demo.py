@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from workbench.data import load_dataset
+from workbench.datasets import load_dataset
 from workbench.models import load_model
 from workbench.records.generation import GenerationSettings
 

@@ -82,7 +82,7 @@ def test_unknown_architecture_is_refused(tiny_model_dir, tmp_path):
 
 
 def test_a_base_encoder_without_classifier_head_is_refused():
-    from workbench.demos.registry import base_model_folder
+    from workbench.models.demos import base_model_folder
 
     with pytest.raises(ModelError, match="holds BertModel, not a sequence-classification model"):
         load_model(str(base_model_folder()))
@@ -116,7 +116,7 @@ def _sklearn_folder(tmp_path, pipeline):
 
 
 def test_tfidf_model_round_trips_through_skops(tmp_path):
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
     from workbench.demos.build import fit_tfidf_logreg
 
     from .conftest import write_csv

@@ -45,7 +45,7 @@ def tiny_qa_dir(tmp_path_factory) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
 
-    from workbench.demos.registry import base_model_folder
+    from workbench.models.demos import base_model_folder
 
     folder = tmp_path_factory.mktemp("tiny-qa")
     tokenizer = AutoTokenizer.from_pretrained(base_model_folder(), model_max_length=128)
@@ -216,7 +216,7 @@ def test_a_model_and_data_of_different_tasks_is_exit_2(cli, tmp_path, tiny_qa_di
 def test_two_question_answering_models_compared_on_the_same_questions(tmp_path, tiny_qa_dir):
     from statsmodels.stats.contingency_tables import mcnemar
 
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
     from workbench.models import load_model
     from workbench.models.lexical_qa import save_lexical_qa
     from workbench.statistics.qa_metrics import compute_qa_metrics

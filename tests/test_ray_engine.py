@@ -43,7 +43,7 @@ def big_table(n: int, *, ids: bool = True) -> pd.DataFrame:
 
 
 def test_ray_predictions_and_metrics_equal_the_local_engines(tiny_model_dir):
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
     from workbench.statistics.metrics import compute_metrics
     from workbench.studies.prediction import predict
 
@@ -69,7 +69,7 @@ def write_rows(path: Path, frame: pd.DataFrame) -> Path:
 def test_streamed_predictions_are_the_same_on_either_engine(tmp_path, tiny_model_dir, name, ids, shard_rows, out_suffix):
     """Ray's readers and pool, and the local streaming reader, write the same rows and probabilities; labels matched by name, row numbers as ids."""
     from workbench.studies.prediction import stream_predictions
-    from workbench.text_source import TextSource
+    from workbench.datasets.streaming import TextSource
 
     data = write_rows(tmp_path / name, big_table(230, ids=ids))
     model = load_model(str(tiny_model_dir))
@@ -90,7 +90,7 @@ def test_streamed_predictions_are_the_same_on_either_engine(tmp_path, tiny_model
 def test_a_blank_text_is_refused_on_ray_as_locally(tmp_path, tiny_model_dir):
     from workbench.errors import DataError
     from workbench.studies.prediction import stream_predictions
-    from workbench.text_source import TextSource
+    from workbench.datasets.streaming import TextSource
 
     frame = big_table(20)
     frame.loc[13, "text"] = "  "
@@ -115,7 +115,7 @@ def test_a_ray_dataset_goes_in_and_one_comes_back(tiny_model_dir):
 
 def test_ray_explanations_equal_the_local_engines(tiny_model_dir):
     """Each document's explanation is seeded by its text, so spreading documents over actors changes no score."""
-    from workbench.data import load_dataset
+    from workbench.datasets import load_dataset
     from workbench.studies.explanation import explain_dataset
 
     dataset = load_dataset(str(write_rows(tiny_model_dir.parent / "explain.csv", big_table(12))))

@@ -75,7 +75,7 @@ RERUN = [name for name, command in RUNS.items() if command[0] in ("evaluate", "e
 @pytest.fixture(scope="module")
 def source() -> dict:
     """The fixtures' source.json, once the demo recipes are checked to be the ones that wrote them."""
-    from workbench.demos.registry import DEMOS, recipe_hash
+    from workbench.models.demos import DEMOS, recipe_hash
 
     source = read_json(FIXTURES / SOURCE)
     current = {f"demo:{name}": recipe_hash(recipe) for name, recipe in DEMOS.items()}

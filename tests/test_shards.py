@@ -113,7 +113,7 @@ def test_text_sources_read_paths_and_uris_alike_and_refuse_bad_files_in_one_line
     import pandas as pd
 
     from workbench.errors import DataError
-    from workbench.text_source import TextSource
+    from workbench.datasets.streaming import TextSource
 
     data = tmp_path / "d.csv"
     pd.DataFrame({"text": [f"text {i}\nwith a line break" for i in range(25)], "label": ["a", "b"] * 12 + ["a"], "id": range(25)}).to_csv(data, index=False)

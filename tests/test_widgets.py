@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from workbench.data import load_dataset
+from workbench.datasets import load_dataset
 from workbench.models import load_model
 from workbench.render.html import escape
 from workbench.widgets import Explorer
@@ -72,7 +72,7 @@ def test_explain_runs_in_the_background_and_shows_words_and_faithfulness(explore
 
 
 def test_methods_the_model_cannot_run_are_not_offered(tmp_path):
-    from workbench.demos import is_current
+    from workbench.models.demos import is_current
 
     if not is_current("tfidf-logreg"):
         pytest.skip("demo:tfidf-logreg is not built (make test builds it)")

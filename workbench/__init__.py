@@ -19,7 +19,7 @@ The public surface is a few verbs, the records they exchange, and the errors::
 
 Names load lazily, so ``import workbench`` imports neither torch nor transformers and changes
 nothing in the process. The layers, from the bottom: errors, io, words, reading, records,
-data, provenance; models, demos.registry; statistics; explainers; render; studies; report,
+datasets, provenance; models; statistics; explainers; render; studies; report,
 bench, demos.build; widgets and cli (see docs/ARCHITECTURE.md).
 """
 
@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING, Any
 logging.getLogger("workbench").addHandler(logging.NullHandler())
 
 _EXPORTS = {
-    "load_dataset": "data",
+    "load_dataset": "datasets",
     "load_model": "models",
     "LoadOptions": "models",
     "RayOptions": "models.ray_engine",
     "RayModel": "models.ray_engine",
-    "TextSource": "text_source",
+    "TextSource": "datasets.streaming",
     "stream_predictions": "studies.prediction",
     "read_predictions": "studies.prediction",
     "predict": "studies.prediction",
@@ -92,7 +92,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from .data import load_dataset
+    from .datasets import load_dataset
     from .errors import DataError, ModelError, ParameterError, WorkbenchError
     from .explainers import explain, explain_answers
     from .models import LoadOptions, load_model
@@ -114,9 +114,9 @@ if TYPE_CHECKING:
     from .studies.generating import predict_generations, write_generation_evaluation
     from .studies.generation_comparison import compare_generations, write_generation_comparison
     from .studies.generation_explanation import explain_generations, write_token_study
+    from .datasets.streaming import TextSource
     from .models.ray_engine import RayModel, RayOptions
     from .studies.prediction import predict, read_predictions, stream_predictions
-    from .text_source import TextSource
     from .studies.explanation import explain_dataset, write_study
     from .widgets import Explorer
 

@@ -141,7 +141,7 @@ class Inputs:
 
     def dataset(self):  # -> Dataset
         """The dataset (its errors surface before any model loads)."""
-        from .data import load_dataset
+        from .datasets.loading import load_dataset
 
         return load_dataset(self.data, **self.columns)
 
@@ -299,7 +299,7 @@ def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="File for id,
     """Predict a dataset (labels optional), streaming: rows are read and written a shard at a time, so a file larger than memory
     works, and a killed run finishes with --resume."""
     from .studies.prediction import stream_predictions
-    from .text_source import TextSource
+    from .datasets.streaming import TextSource
 
     if out.is_dir() or out.suffix.lower() not in (".csv", ".parquet"):
         raise ParameterError(f"--out {out} must be a .csv or .parquet file path")
@@ -573,7 +573,7 @@ def index(
 @data_app.command("list")
 def data_list() -> None:
     """List the built-in datasets with their split sizes."""
-    from .data import list_datasets
+    from .datasets.loading import list_datasets
 
     for row in list_datasets():
         typer.echo(f"{row['name']}: {row['documents']} documents (train {row['train']}, validation {row['validation']}, test {row['test']}) - {row['description']}")
@@ -582,7 +582,7 @@ def data_list() -> None:
 @models_app.command("list")
 def models_list() -> None:
     """List the demo models and whether each is built."""
-    from .demos.registry import list_demos
+    from .models.demos import list_demos
 
     for row in list_demos():
         state = "built" if row["built"] else "not built"
@@ -604,7 +604,7 @@ def models_build_demo(
 ) -> None:
     """Build the demo models offline (about 10 minutes on 2 CPU cores); current ones are kept."""
     from .demos.build import build_demo
-    from .demos.registry import DEMOS, is_current
+    from .models.demos import DEMOS, is_current
 
     selected = [n.removeprefix("demo:") for n in names] if names else list(DEMOS)
     unknown = [n for n in selected if n not in DEMOS]

@@ -65,7 +65,7 @@ def reference_pipeline(folder: Path, questions: list[str], contexts: list[str], 
 def run_qa_benchmark(model_ref: str = "demo:minilm-qa", data_ref: str = "bbc-qa:test", *, questions: int = 64, repeats: int = 3,
                      device: str = "cpu", out: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Questions per second of the workbench and of the pipeline (per question and batched), their ratios and agreement; ``out/answers.json``."""
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
     from ..models import load_model
     from ..models.question_answering import QuestionAnswerer
     from ..studies.explanation import pick_documents

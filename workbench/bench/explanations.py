@@ -103,7 +103,7 @@ def run_explanation_benchmark(
     quality on ``quality_documents`` (0: skip); write ``out/explanations.json``."""
     from transformers import pipeline
 
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
     from ..models import load_model
 
     dataset = load_dataset(data_ref)

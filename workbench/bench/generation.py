@@ -79,7 +79,7 @@ def run_generation_benchmark(model_ref: str = "demo:headline-bbc", data_ref: str
     attribution seconds per document against Inseq; ``out/generation.json``."""
     import torch
 
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
     from ..explainers.generation import token_explainer
     from ..models import load_model
     from ..models.engine import pad_batch

@@ -214,7 +214,7 @@ def run_inference_benchmark(
     import torch
     from transformers import pipeline
 
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
     from ..models import load_model
     from ..models.transformer import TransformerClassifier
 

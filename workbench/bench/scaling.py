@@ -88,7 +88,7 @@ def throughput(model_ref: str, data_ref: str, *, documents: int, words: int, rep
     import pyarrow.parquet as pq
     import torch
 
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
 
     articles = [first_words(t, words) for t in load_dataset(data_ref).texts]
     texts = [articles[i % len(articles)] for i in range(documents)]
@@ -132,7 +132,7 @@ def throughput(model_ref: str, data_ref: str, *, documents: int, words: int, rep
 
 def _short_rows(n: int, seed: int = 0) -> list[str]:
     """``n`` seeded texts of 4 to 12 words from the BBC vocabulary (support-ticket length)."""
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
 
     vocabulary = sorted({w for t in load_dataset("bbc-news:train").texts[:200] for w in t.split() if w.isalpha()})
     rng = np.random.default_rng(seed)
@@ -148,7 +148,7 @@ def _memory_model(folder: Path) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from ..demos.registry import base_model_folder
+    from ..models.demos import base_model_folder
 
     tokenizer = AutoTokenizer.from_pretrained(base_model_folder())
     torch.manual_seed(0)

@@ -1,7 +1,7 @@
 """Build the demo models offline from PyPI packages; an interrupted build leaves nothing behind.
 
 A build writes into a temporary folder beside the final one and renames it into place, with a
-``recipe.json`` holding the recipe's hash (``registry.recipe_hash``), the build time and the
+``recipe.json`` holding the recipe's hash (``models.demos.recipe_hash``), the build time and the
 validation accuracy.
 """
 
@@ -15,10 +15,10 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..data import load_dataset
+from ..datasets.loading import load_dataset
 from ..io import write_json
 from ..records import Dataset
-from .registry import RECIPE_FILE, base_model_folder, folder, is_current, recipe, recipe_hash
+from ..models.demos import RECIPE_FILE, base_model_folder, folder, is_current, recipe, recipe_hash
 
 
 def fit_tfidf_logreg(dataset: Dataset, *, seed: int = 0, c: float = 10.0, max_features: int | None = None):  # -> Pipeline

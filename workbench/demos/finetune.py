@@ -16,7 +16,7 @@ from pathlib import Path
 from ..records import Dataset
 from ..records.generation_dataset import GenerationDataset
 from ..records.qa_dataset import QADataset
-from .registry import FinetuneConfig
+from ..models.demos import FinetuneConfig
 
 logger = logging.getLogger(__name__)
 

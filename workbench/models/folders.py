@@ -37,7 +37,7 @@ CONVERT_HINT = (
 def resolve_model_folder(ref: str) -> Path:
     """The folder a model reference points at, with a one-line error when there is none."""
     if ref.startswith(DEMO_PREFIX):
-        from ..demos.registry import demo_folder
+        from .demos import demo_folder
 
         return demo_folder(ref[len(DEMO_PREFIX) :])
     folder = Path(ref).expanduser()

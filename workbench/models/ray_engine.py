@@ -184,7 +184,7 @@ def read_table(path: str, fmt: str, columns: Sequence[str], *, rows: int = 512) 
     """
     ray = _ray()
     if fmt == "parquet":
-        from ..text_source import open_parquet
+        from ..datasets.streaming import open_parquet
 
         groups = open_parquet(path).metadata.num_row_groups
         return ray.data.from_items([{"group": g} for g in range(groups)], override_num_blocks=max(groups, 1)).map_batches(
@@ -202,7 +202,7 @@ def _row_group_blocks(path: str, columns: list[str], rows: int, batch: Any) -> I
     """The rows of ``batch``'s row groups (a pyarrow table of group numbers), ``rows`` at a time, as pyarrow tables."""
     import pyarrow as pa
 
-    from ..text_source import row_group_batches
+    from ..datasets.streaming import row_group_batches
 
     for block in row_group_batches(path, columns, rows, batch["group"].to_pylist()):
         yield pa.Table.from_batches([block])

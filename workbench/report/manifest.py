@@ -76,7 +76,7 @@ def model_provenance(ref: str) -> dict[str, Any]:
 
 def data_provenance(ref: str) -> dict[str, Any]:
     """The task, rows, labels (classification) and the SHA-256 of a dataset's content (and of its file, for a data file)."""
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
 
     dataset = load_dataset(ref)
     record: dict[str, Any] = {"ref": ref, "task": dataset.task, "rows": len(dataset), "sha256": dataset.sha256}

@@ -78,7 +78,7 @@ def as_reference(name: str, value: Any) -> Any:
     if isinstance(value, list):
         return [as_reference(name, item) for item in value]
     if isinstance(value, Dataset):
-        from ..data import BUILTINS
+        from ..datasets.loading import BUILTINS
 
         if value.name.partition(":")[0] in BUILTINS or Path(value.name).is_file():
             return value.name

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..data import as_dataset
+from ..datasets.loading import as_dataset
 from ..explainers import explain_answers
 from ..models import LoadOptions, as_model
 from ..models.ray_engine import RayOptions, split_pool

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..data import as_dataset, load_columns
+from ..datasets.loading import as_dataset, load_columns
 from ..errors import ParameterError
 from ..explainers import check_method, explain
 from ..io import atomic_open, write_json

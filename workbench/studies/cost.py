@@ -58,7 +58,7 @@ def peak_rss_mb() -> float:
 
 def stream_child(model_ref: str, data_ref: str, options: dict[str, Any], scale: int, text_column: str = "text") -> dict[str, float]:
     """Stream ``scale`` copies of the dataset through the model in this process; time and peaks."""
-    from ..data import load_dataset
+    from ..datasets.loading import load_dataset
     from ..models import LoadOptions, load_model
 
     dataset = load_dataset(data_ref, text_column=text_column, label_column=None)

@@ -15,14 +15,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..data import align_labels
+from ..datasets.loading import align_labels
 from ..io import atomic_open, write_json
 from ..models import LoadOptions
 from ..models.ray_engine import RayOptions, split_pool
 from ..provenance import provenance
 from ..records import Classifier, Dataset, Metrics, Predictions
 from ..statistics.metrics import compute_metrics
-from ..text_source import TextSource
+from ..datasets.streaming import TextSource
 from .prediction import SHARD_ROWS, predict, read_predictions, stream_predictions
 
 

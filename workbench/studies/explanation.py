@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data import as_dataset
+from ..datasets.loading import as_dataset
 from ..errors import ParameterError
 from ..explainers import check_method, explain
 from ..io import atomic_open, write_json, write_jsonl

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..data import as_dataset
+from ..datasets.loading import as_dataset
 from ..explainers.generation import check_generator, token_explainer
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..data import align_labels, as_dataset, column_strings
+from ..datasets.loading import align_labels, as_dataset, column_strings
 from ..errors import DataError
 from ..io import atomic_open
 from ..models import LoadOptions, as_model
@@ -25,7 +25,7 @@ from ..models.ray_engine import RayModel, RayOptions, as_ray_options, labelled_c
 from ..provenance import provenance
 from ..records import Classifier, Dataset, Predictions, Provenance
 from ..shards import ShardedOutput, output_lock
-from ..text_source import TextSource
+from ..datasets.streaming import TextSource
 
 logger = logging.getLogger(__name__)
 SHARD_ROWS = 10_000  # rows per shard of `workbench predict`: a killed run loses at most this much work

@@ -9,8 +9,8 @@ never in two.
 from __future__ import annotations
 
 from .bbc import bbc_articles, bbc_split_rows, check_split
-from .errors import DataError
-from .records.generation_dataset import GenerationDataset
+from ..errors import DataError
+from ..records.generation_dataset import GenerationDataset
 
 
 def headline_and_body(article_id: str, text: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from .bbc import bbc_articles, bbc_news_folder, bbc_split_rows, check_split
-from .records.qa_dataset import QADataset
+from ..records.qa_dataset import QADataset
 from .squad import qa_dataset
 
 QUESTION_WORDS = 10  # the quotation's first words that the question repeats

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import DataError
+from ..errors import DataError
 
 SPLITS = ("train", "validation", "test")
 

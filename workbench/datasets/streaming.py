@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data import BUILTINS, FILE_FORMATS, check_data_file, column_strings, load_dataset
-from .errors import DataError
-from .io import sha256_file
-from .records import Dataset
+from .loading import BUILTINS, FILE_FORMATS, check_data_file, column_strings, load_dataset
+from ..errors import DataError
+from ..io import sha256_file
+from ..records import Dataset
 
 STREAMING_FORMATS = {suffix: fmt for suffix, fmt in FILE_FORMATS.items() if fmt != "squad"}  # SQuAD's nested JSON is read whole
 READ_ROWS = 8192  # rows pyarrow / pandas read at a time, before re-cutting into chunks

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
-from .records.qa_dataset import GoldAnswer, QADataset
+from ..errors import DataError
+from ..records.qa_dataset import GoldAnswer, QADataset
 
 QA_COLUMNS = ("id", "question", "context", "answers")
 

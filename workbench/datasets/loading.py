@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from .bbc import SPLITS, bbc_articles, bbc_news_folder, bbc_split_rows, check_split
-from .errors import DataError
-from .records import Dataset
-from .records.generation_dataset import GenerationDataset
-from .records.qa_dataset import QADataset
+from ..errors import DataError
+from ..records import Dataset
+from ..records.generation_dataset import GenerationDataset
+from ..records.qa_dataset import QADataset
 
 FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".json": "squad"}
 
@@ -58,7 +58,7 @@ def load_dataset(
         ``bbc-news``, ``bbc-news:SPLIT`` or a path to a ``.csv``, ``.jsonl`` or ``.parquet`` file;
         a file with ``question`` and ``context`` columns, or SQuAD's nested ``.json``, is a
         question-answering dataset (``squad``); a file with a ``source`` column is generation data
-        (``generation_data``: ``reference`` or ``references`` beside it).
+        (``generation_files``: ``reference`` or ``references`` beside it).
     split : str, optional
         ``train``, ``validation`` or ``test`` for a built-in dataset (instead of ``:SPLIT``).
     text_column, label_column, id_column : str
@@ -152,7 +152,7 @@ def column_strings(values: Iterable[Any], where: str | os.PathLike[str], column:
 
 def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str, source_column: str = "source",
                reference_column: str | None = None) -> Dataset | QADataset | GenerationDataset:
-    from .generation_data import generation_rows, is_generation_table
+    from .generation_files import generation_rows, is_generation_table
     from .squad import is_squad_file, load_squad_json, qa_rows
 
     if is_squad_file(path):

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
-from .records.generation_dataset import GenerationDataset
+from ..errors import DataError
+from ..records.generation_dataset import GenerationDataset
 
 REFERENCE_COLUMNS = ("reference", "references")
 
