@@ -65,13 +65,15 @@ def test_demo_figures_equal_the_libraries_and_the_comparison_names_the_winner_wi
             assert "not significant" in judgement, name
 
 
-def test_token_explanations_of_the_demo_beat_random_words():
-    """Deleting a token's top source words costs it more probability than deleting random words (re-running the same
-    explanation byte for byte is test_regression's)."""
-    from workbench.studies.generation_explanation import explain_generations
-
-    settings = GenerationSettings(max_new_tokens=32)
-    study = explain_generations("demo:headline-bbc", "bbc-headlines:test", n=3, seed=0, settings=settings, progress=False)
-    for method, scores in study.faithfulness.items():
-        assert scores.beats_random and scores.advantage_ci.low > 0 and scores.comprehensiveness > scores.random, method
-    assert all(r.diagnostics["converged"] == len(r.generated_ids) for r in study.records["integrated-gradients"])
+def test_token_explanations_of_the_demo_beat_random_words(demo_run):
+    """Deleting a token's top source words costs it more probability than deleting random words, for occlusion and
+    integrated gradients (which converges on every token). Read from `workbench explain --model demo:headline-bbc --n 2`,
+    the run test_regression reruns byte for byte and holds against its fixture."""
+    out = demo_run("explain-headline-bbc")
+    faithfulness = json.loads((out / "faithfulness.json").read_text())["faithfulness"]
+    assert sorted(faithfulness) == ["integrated-gradients", "occlusion"]
+    for method, scores in faithfulness.items():
+        assert scores["beats_random"] and scores["advantage_ci"]["low"] > 0 and scores["comprehensiveness"] > scores["random"], method
+    records = [json.loads(line) for line in (out / "token_attributions.jsonl").read_text().splitlines()]
+    gradients = [r for r in records if r["method"] == "integrated-gradients"]
+    assert len(gradients) == 2 and all(r["diagnostics"]["converged"] == len(r["generated_ids"]) for r in gradients)

@@ -56,14 +56,16 @@ def test_minilm_qa_beats_the_lexical_baseline_on_bbc_qa_test_by_a_significant_ma
 
 @pytest.mark.integration
 def test_explanations_of_the_demo_answers_beat_random_words():
-    """Deleting the words occlusion and integrated gradients rank first costs the answer more than deleting random words."""
+    """Deleting the words integrated gradients ranks first costs the answer more than deleting random words. Occlusion
+    gave the same AOPC here but took 143 s for these three questions (integrated gradients 32 s), so occlusion's answer
+    explanations are checked on the tiny model (test_question_answering) until occlusion runs at the engine's speed."""
     from workbench.studies.answer_explanation import explain_questions
 
-    study = explain_questions("demo:minilm-qa", "bbc-qa:test", methods=["occlusion", "integrated-gradients"], n=3, stability_seeds=0, cache=False,
+    study = explain_questions("demo:minilm-qa", "bbc-qa:test", methods=["integrated-gradients"], n=3, stability_seeds=0, cache=False,
                               progress=False)
-    for method, scores in study.faithfulness.items():
-        assert scores.method.aopc_comprehensiveness > scores.random.aopc_comprehensiveness + 0.05, method
-        assert scores.against_random["aopc_comprehensiveness"].clears, method
-    for record in study.attributions["occlusion"]:
+    scores = study.faithfulness["integrated-gradients"]
+    assert scores.method.aopc_comprehensiveness > scores.random.aopc_comprehensiveness + 0.05
+    assert scores.against_random["aopc_comprehensiveness"].clears
+    for record in study.attributions["integrated-gradients"]:
         assert 0 < record.output <= 1 and record.reading["answer"]["words"] is not None
     assert study.diagnostics["integrated-gradients"].converged == 3

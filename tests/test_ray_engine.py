@@ -242,15 +242,14 @@ def flat(value, prefix: str = "") -> dict:
 
 
 @pytest.mark.integration
-def test_evaluate_on_ray_writes_the_local_engines_files_on_the_demo(tmp_path):
-    """`workbench evaluate --engine ray` on bbc-news:test: the same metrics.json numbers, the same predictions.csv (to 1e-6)."""
+def test_evaluate_on_ray_writes_the_local_engines_files_on_the_demo(tmp_path, demo_run):
+    """`workbench evaluate --engine ray` on bbc-news:test: the same metrics.json numbers, the same predictions.csv (to 1e-6)
+    as the same command on the local engine (the session's run of it, ``demo_run``)."""
+    done = subprocess.run(cli_command("evaluate", "--model", "demo:minilm-bbc", "--data", "bbc-news:test", "--no-progress", "--engine", "ray",
+                                      "--ray-workers", "2", "--out", str(tmp_path / "ray")), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
     runs = {}
-    for engine in ("local", "ray"):
-        out = tmp_path / engine
-        pool = ["--engine", "ray", "--ray-workers", "2"] if engine == "ray" else []
-        done = subprocess.run(cli_command("evaluate", "--model", "demo:minilm-bbc", "--data", "bbc-news:test", "--no-progress", *pool, "--out", str(out)),
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
+    for engine, out in (("local", demo_run("evaluate-minilm-bbc")), ("ray", tmp_path / "ray")):
         metrics = json.loads((out / "metrics.json").read_text())
         metrics.pop("provenance")
         runs[engine] = metrics, pd.read_csv(out / "predictions.csv")
