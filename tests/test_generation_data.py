@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from workbench.datasets import load_dataset
 from workbench.datasets.bbc import bbc_articles
 from workbench.datasets.bbc_headlines import headline_and_body
-from workbench.datasets import load_dataset
 from workbench.errors import DataError
 
 

@@ -3,14 +3,13 @@ demos that `make test` builds with `workbench models build-demo`)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from workbench.datasets import load_dataset
 from workbench.models import load_model
 from workbench.records.generation import GenerationSettings
 
+from .regression import read_json, read_jsonl
 from .test_generation import assert_same_but_for_near_ties, one_at_a_time
 
 pytestmark = pytest.mark.integration
@@ -41,8 +40,7 @@ def recomputed(lines: list[dict]) -> dict[str, float]:
 
 def test_demo_figures_equal_the_libraries_and_the_comparison_names_the_winner_with_its_interval(cli, tmp_path, demo_run):
     evaluated = demo_run("evaluate-headline-bbc")  # `workbench evaluate --model demo:headline-bbc --max-new-tokens 32`
-    metrics = json.loads((evaluated / "metrics.json").read_text())
-    lines = [json.loads(line) for line in (evaluated / "predictions.jsonl").read_text().splitlines()]
+    metrics, lines = read_json(evaluated / "metrics.json"), read_jsonl(evaluated / "predictions.jsonl")
     assert metrics["n"] == len(lines) == 445
     for name, value in recomputed(lines).items():
         assert metrics[name] == pytest.approx(value, abs=1e-12), name
@@ -50,9 +48,9 @@ def test_demo_figures_equal_the_libraries_and_the_comparison_names_the_winner_wi
     result = cli("compare", "--models", "demo:headline-bbc", "demo:lead-sentence", "--data", "bbc-headlines:test", "--out", tmp_path / "compare",
                  "--max-new-tokens", "32", "--no-progress")
     assert result.exit_code == 0, result.output
-    compare = json.loads((tmp_path / "compare" / "compare.json").read_text())
+    compare = read_json(tmp_path / "compare" / "compare.json")
     assert compare["metrics"]["demo:headline-bbc"]["rouge1"] == metrics["rouge1"]
-    lead = [json.loads(line) for line in (tmp_path / "compare" / compare["predictions"]["demo:lead-sentence"]).read_text().splitlines()]
+    lead = read_jsonl(tmp_path / "compare" / compare["predictions"]["demo:lead-sentence"])
     for name, value in recomputed(lead).items():
         assert compare["metrics"]["demo:lead-sentence"][name] == pytest.approx(value, abs=1e-12), name
     [pair] = compare["pairwise"]
@@ -70,10 +68,10 @@ def test_token_explanations_of_the_demo_beat_random_words(demo_run):
     integrated gradients (which converges on every token). Read from `workbench explain --model demo:headline-bbc --n 2`,
     the run test_regression reruns byte for byte and holds against its fixture."""
     out = demo_run("explain-headline-bbc")
-    faithfulness = json.loads((out / "faithfulness.json").read_text())["faithfulness"]
+    faithfulness = read_json(out / "faithfulness.json")["faithfulness"]
     assert sorted(faithfulness) == ["integrated-gradients", "occlusion"]
     for method, scores in faithfulness.items():
         assert scores["beats_random"] and scores["advantage_ci"]["low"] > 0 and scores["comprehensiveness"] > scores["random"], method
-    records = [json.loads(line) for line in (out / "token_attributions.jsonl").read_text().splitlines()]
+    records = read_jsonl(out / "token_attributions.jsonl")
     gradients = [r for r in records if r["method"] == "integrated-gradients"]
     assert len(gradients) == 2 and all(r["diagnostics"]["converged"] == len(r["generated_ids"]) for r in gradients)

@@ -15,6 +15,7 @@ from workbench import evaluate, load_dataset, load_model
 from workbench.bench.inference import pipeline_proba
 
 from .conftest import write_csv
+from .regression import read_json, read_jsonl
 from .test_cli import assert_metrics_match_predictions
 
 pytestmark = pytest.mark.integration
@@ -89,12 +90,12 @@ def test_explanations_of_the_real_model_beat_random_deletions(demo_run):
     --model demo:minilm-bbc --n 3 --num-samples 100` with all five methods, the run test_regression reruns byte for byte
     and holds against its fixture."""
     out = demo_run("explain-minilm-bbc")
-    study = json.loads((out / "faithfulness.json").read_text())
+    study = read_json(out / "faithfulness.json")
     assert sorted(study["faithfulness"]) == ["gradient-x-input", "integrated-gradients", "lime", "occlusion", "shap"]
     for method, scores in study["faithfulness"].items():
         # the model is near-certain on these documents, so deletions only bite at the larger fractions: AOPC shows it
         assert scores["method"]["aopc_comprehensiveness"] > scores["random"]["aopc_comprehensiveness"] + 0.02, method
-    records = [json.loads(line) for line in (out / "attributions.jsonl").read_text().splitlines()]
+    records = read_jsonl(out / "attributions.jsonl")
     shap = [r for r in records if r["method"] == "shap"]
     assert len(shap) == 3 and all(sum(r["scores"]) == pytest.approx(r["output"] - r["base"], abs=1e-4) for r in shap)
     assert {pair["n"] for pair in study["agreement"]} == {3}

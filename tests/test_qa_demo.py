@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from workbench.datasets.bbc_qa import quotation_questions
 from workbench.datasets import load_dataset
+from workbench.datasets.bbc_qa import quotation_questions
 
 
 def test_bbc_qa_splits_hold_each_article_once_and_every_answer_at_its_offset():
