@@ -9,6 +9,7 @@ import pytest
 import workbench as wb
 from workbench.errors import ParameterError
 from workbench.models import LoadOptions, load_model
+from workbench.studies.comparison import compare_predictions
 
 from .conftest import TINY_ROWS, write_csv
 
@@ -98,7 +99,7 @@ def test_every_verb_takes_references_or_loaded_records(tmp_path, tiny_model_dir,
     sharp = wb.load_model(str(tiny_sharp_dir))
     comparison = wb.compare([sharp, str(tiny_model_dir)], ds, explain_n=2, num_samples=20, measure_memory=False, progress=False)
     assert comparison.models == (str(tiny_sharp_dir), str(tiny_model_dir)) and comparison.pairwise[0].n == len(ds)
-    pure = wb.compare_predictions([comparison.predictions[m] for m in comparison.models], ds.texts)
+    pure = compare_predictions([comparison.predictions[m] for m in comparison.models], ds.texts)
     assert [p.to_dict() for p in pure.pairwise] == [p.to_dict() for p in comparison.pairwise]
     assert {m: x.to_dict() for m, x in pure.metrics.items()} == {m: x.to_dict() for m, x in comparison.metrics.items()}
     assert pure.cost == {} and pure.probes == {} and set(comparison.probes) == set(comparison.models)
@@ -115,7 +116,7 @@ def test_every_verb_takes_references_or_loaded_records(tmp_path, tiny_model_dir,
     (lambda ds, m: wb.explain_dataset(m, {"text": "x"}), "data must be a dataset reference"),
     (lambda ds, m: wb.explain(m, "one text"), "wrap a single text in a list"),
     (lambda ds, m: wb.load_model(m), "load_model\\(\\) takes a model folder or demo name"),
-    (lambda ds, m: wb.compare_predictions(["p1", "p2"], ds.texts), "takes a sequence of workbench.Predictions"),
+    (lambda ds, m: compare_predictions(["p1", "p2"], ds.texts), "takes a sequence of workbench.Predictions"),
 ])
 def test_a_wrong_type_is_a_one_line_type_error(tmp_path, tiny_sharp_dir, call, message):
     ds = wb.load_dataset(str(write_csv(tmp_path / "d.csv", TINY_ROWS)))

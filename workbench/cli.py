@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, Optional, get_type_hints
 
@@ -97,14 +97,19 @@ Method = choice("Method", tuple(METHODS))
 ModelRef = Annotated[str, typer.Option("--model", help="Model folder or demo name (demo:minilm-bbc).")]
 DataRef = Annotated[str, typer.Option("--data", help="bbc-news:SPLIT or a .csv/.jsonl/.parquet file.")]
 Progress = Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")]
-MaxAnswerLen = Annotated[int, typer.Option(min=1, help="Question answering: most tokens in an answer.")]
-DocStride = Annotated[Optional[int], typer.Option(help="Question answering: tokens of overlap between context windows (default: 128, or half a window).")]
-MaxSeqLen = Annotated[Optional[int], typer.Option(help="Question answering: tokens per window (default: the model's limit, at most 384).")]
-MaxNewTokens = Annotated[int, typer.Option(min=1, help="Generation: most new tokens per output.")]
-NumBeams = Annotated[int, typer.Option(min=1, help="Generation: beams (1: greedy).")]
-DoSample = Annotated[bool, typer.Option(help="Generation: sample (seeded by --seed) instead of greedy or beam search.")]
 Resume = Annotated[bool, typer.Option(help="Finish a killed run into the same --out: shards already written are kept.")]
 ShardRows = Annotated[int, typer.Option(min=1, help="Rows per shard of predictions (a killed run loses at most one shard of work).")]
+#: The options of one task, on every command that runs a model (evaluate, explain, compare). None: not given, so the
+#: task's own default holds and another task's model refuses a given one in one line (``tasks.check_options``).
+TASK_OPTIONS = {
+    "max_answer_len": (Optional[int], {"min": 1}, "Question answering: most tokens in an answer (default: 30)."),
+    "doc_stride": (Optional[int], {}, "Question answering: tokens of overlap between context windows (default: 128, or half a window)."),
+    "max_seq_len": (Optional[int], {}, "Question answering: tokens per window (default: the model's limit, at most 384)."),
+    "max_new_tokens": (Optional[int], {"min": 1}, f"Generation: most new tokens per output (default: {GenerationSettings.max_new_tokens})."),
+    "num_beams": (Optional[int], {"min": 1}, "Generation: beams (1: greedy) (default: 1)."),
+    "do_sample": (Optional[bool], {}, "Generation: sample (seeded by --seed) instead of greedy or beam search (default: no)."),
+}
+GENERATION_OPTIONS = ("max_new_tokens", "num_beams", "do_sample")
 DATA_OPTIONS = {"text_column": "Text column of a data file.", "label_column": "Label column of a data file.", "id_column": "Optional id column of a data file.",
                 "source_column": "Generation data: the source column (its presence makes a file generation data).",
                 "reference_column": "Generation data: the reference column, one text or a list [default: reference or references]."}
@@ -133,6 +138,7 @@ class Inputs:
     columns: dict[str, Any]
     show_progress: bool = True
     engine: Any = None  # RayOptions for --engine ray, None for the local engine
+    task_options: dict[str, Any] = field(default_factory=dict)  # the task options given: max_answer_len, ..., settings
 
     @property
     def progress(self) -> bool | None:
@@ -190,9 +196,24 @@ def _ray_options(values: dict[str, Any]) -> Any:
     return RayOptions(address=ray["address"], workers=ray["workers"], cpus_per_worker=ray["cpus"], gpus_per_worker=ray["gpus"])
 
 
-def loading_options(*, label_column: str | None = "label", model: bool = True, engine: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _task_parameters() -> list[inspect.Parameter]:
+    """One keyword parameter per task option (``TASK_OPTIONS``), None unless given."""
+    return [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind, typer.Option(help=help, **limits)])
+            for name, (kind, limits, help) in TASK_OPTIONS.items()]
+
+
+def _task_keywords(values: dict[str, Any]) -> dict[str, Any]:
+    """The given task options as the verbs' keywords: the generation ones as one ``settings`` (GenerationSettings)."""
+    given = {name: values.pop(name) for name in TASK_OPTIONS}
+    given = {name: value for name, value in given.items() if value is not None}
+    generation = {name: given.pop(name) for name in GENERATION_OPTIONS if name in given}
+    return {**given, "settings": GenerationSettings(**generation)} if generation else given
+
+
+def loading_options(*, label_column: str | None = "label", model: bool = True, engine: bool = False,
+                    task: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give a command the shared options: ``--model`` (with ``model``), ``--data``, every ``LoadOptions`` field, the data-file columns, ``--progress``,
-    and with ``engine`` ``--engine`` and the Ray options.
+    with ``engine`` ``--engine`` and the Ray options, and with ``task`` the task options (``TASK_OPTIONS``).
 
     The command receives them as one ``inputs`` (:class:`Inputs`). ``label_column`` is the
     label column's default (None: labels optional).
@@ -210,6 +231,8 @@ def loading_options(*, label_column: str | None = "label", model: bool = True, e
         shared.append(inspect.Parameter("progress", keyword, default=True, annotation=Progress))
         if engine:
             shared += _engine_parameters()
+        if task:
+            shared += _task_parameters()
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
@@ -217,8 +240,9 @@ def loading_options(*, label_column: str | None = "label", model: bool = True, e
             values = {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
             options = LoadOptions(**{f.name: values.pop(f.name) for f in fields(LoadOptions)})
             ray = _ray_options(values) if engine else None
+            keywords = _task_keywords(values) if task else {}
             inputs = Inputs(model=values.pop("model", None), data=values.pop("data"), options=options, show_progress=values.pop("progress"), columns=values,
-                            engine=ray)
+                            engine=ray, task_options=keywords)
             return command(inputs=inputs, **kwargs)
 
         parameters = shared[: len(references)] + own + shared[len(references):]  # --model and --data first in --help
@@ -235,61 +259,36 @@ def _check_folder(out: Path) -> None:
 
 
 @app.command()
-@loading_options(engine=True)
+@loading_options(engine=True, task=True)
 def evaluate(
     out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv and confusion_matrix.png.")],
     inputs: Inputs,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
-    max_answer_len: MaxAnswerLen = 30,
-    doc_stride: DocStride = None,
-    max_seq_len: MaxSeqLen = None,
-    max_new_tokens: MaxNewTokens = GenerationSettings.max_new_tokens,
-    num_beams: NumBeams = 1,
-    do_sample: DoSample = False,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals (and of sampling).")] = 0,
     resume: Resume = False,
     shard_rows: ShardRows = 10_000,
 ) -> None:
     """Evaluate a model on a labeled dataset: metrics.json and predictions (a classifier: predictions.csv, written shard by shard
     so a killed run finishes with --resume, and a confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact
     match and F1; a generator: predictions.jsonl with ROUGE, BLEU and chrF per document, and overall with intervals)."""
-    from .studies.answering import check_task
-
     _check_folder(out)
-    dataset, model = inputs.load()
-    check_task(model, dataset)
-    if resume and model.task != "classification":
-        raise ParameterError(f"--resume applies to classifiers, whose predictions are written in shards; {inputs.model} is a {model.task} model: "
-                             "leave out --resume")
-    if model.task == "generation":
-        from .statistics.generation_metrics import compute_generation_metrics
-        from .studies.generating import predict_generations, write_generation_evaluation
-
-        generations = predict_generations(model, dataset, GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=do_sample,
-                                                                             seed=seed), progress=inputs.progress)
-        scores = compute_generation_metrics(generations, seed=seed)
-        write_generation_evaluation(out, generations, scores)
-        typer.echo(f"{inputs.model} on {dataset.name}: n={scores.n} ROUGE-1={scores.rouge1:.4f} ROUGE-L={scores.rougeL:.4f} "
-                   f"BLEU={scores.bleu:.2f} chrF={scores.chrf:.2f}")
-        typer.echo(f"wrote {out}/metrics.json, predictions.jsonl")
-        return
-    if model.task == "question-answering":
-        from .statistics.qa_metrics import compute_qa_metrics
-        from .studies.answering import predict_answers, write_qa_evaluation
-
-        answers = predict_answers(model, dataset, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len, progress=inputs.progress)
-        scores = compute_qa_metrics(answers, seed=seed)
-        write_qa_evaluation(out, answers, scores)
-        typer.echo(f"{inputs.model} on {dataset.name}: n={scores.n} exact match={scores.exact_match:.2f} F1={scores.f1:.2f}")
-        typer.echo(f"wrote {out}/metrics.json, predictions.jsonl")
-        return
-    from .studies.evaluation import evaluate_into
-
+    task, model, dataset = _prepared(inputs)
     logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
-    metrics = evaluate_into(out, model, dataset, seed=seed, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
-    ci = metrics.ci["accuracy"]
-    interval = f" (95% CI {ci.low:.3f}-{ci.high:.3f})" if ci else ""
-    typer.echo(f"{inputs.model} on {dataset.name}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} macro-F1={metrics.f1_macro:.4f}")
-    typer.echo(f"wrote {out}/metrics.json, predictions.csv, confusion_matrix.png")
+    metrics = task.evaluate_into(out, model, dataset, seed=seed, progress=inputs.progress, resume=resume, shard_rows=shard_rows,
+                                 **inputs.task_options)
+    _echo(task.describe_metrics(metrics, out))
+
+
+def _prepared(inputs: Inputs, **keywords: Any) -> tuple[Any, Any, Any]:
+    """The task, model and dataset of a command, checked as the verbs check them (``verbs.prepare``)."""
+    from .verbs import prepare
+
+    dataset, model = inputs.load()
+    return prepare(model, dataset, None, {**keywords, **inputs.task_options})
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line)
 
 
 @app.command()
@@ -298,25 +297,26 @@ def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="File for id,
             resume: Resume = False, shard_rows: ShardRows = 10_000) -> None:
     """Predict a dataset (labels optional), streaming: rows are read and written a shard at a time, so a file larger than memory
     works, and a killed run finishes with --resume."""
-    from .studies.prediction import stream_predictions
     from .datasets.streaming import TextSource
+    from .tasks import task_of
 
     if out.is_dir() or out.suffix.lower() not in (".csv", ".parquet"):
         raise ParameterError(f"--out {out} must be a .csv or .parquet file path")
     from .models import load_model
 
     classifier = load_model(inputs.model, inputs.options)  # first: a model of another task is the mistake to name, whatever its data
-    if classifier.task != "classification":
-        raise ParameterError(f"{inputs.model} is a {classifier.task} model and predict writes class probabilities; use `workbench evaluate`, "
+    task = task_of(classifier)
+    if task.stream is None:
+        raise ParameterError(f"{inputs.model} is a {task.name} model and predict writes class probabilities; use `workbench evaluate`, "
                              "which writes its answers or outputs to predictions.jsonl")
     source = TextSource(inputs.data, **{k: inputs.columns[k] for k in ("text_column", "label_column", "id_column")})
     logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
-    rows = stream_predictions(classifier, source, out, engine=inputs.engine, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
+    rows = task.stream(classifier, source, out, engine=inputs.engine, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
     typer.echo(f"wrote {rows} predictions to {out}")
 
 
 @app.command()
-@loading_options(label_column=None, engine=True)
+@loading_options(label_column=None, engine=True, task=True)
 def explain(
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
     inputs: Inputs,
@@ -327,13 +327,9 @@ def explain(
                                              show_default=False)] = None,
     seed: Annotated[int, typer.Option(help="Seed of LIME and the random baseline.")] = 0,
     num_samples: Annotated[Optional[int], typer.Option(help="Model evaluations per document (LIME samples, SHAP max_evals, IG starting steps) [default: per method].")] = None,
-    stability_seeds: Annotated[int, typer.Option(help="Extra seeds that re-run LIME to measure its stability (0: skip); SHAP and the rest are deterministic.")] = 1,
+    stability_seeds: Annotated[Optional[int], typer.Option(help="Extra seeds that re-run LIME to measure its stability (0: skip); SHAP and the rest "
+                                                                "are deterministic (default: 1; generation: none).", show_default=False)] = None,
     cache: Annotated[bool, typer.Option(help="Reuse explanations cached under $WORKBENCH_HOME/explanations.")] = True,
-    max_answer_len: MaxAnswerLen = 30,
-    doc_stride: DocStride = None,
-    max_seq_len: MaxSeqLen = None,
-    max_new_tokens: MaxNewTokens = GenerationSettings.max_new_tokens,
-    num_beams: NumBeams = 1,
 ) -> None:
     """Explain documents (or a question-answering model's answers, or a generator's outputs token by token) with LIME,
     SHAP, gradients or occlusion; score faithfulness, agreement and stability.
@@ -342,56 +338,18 @@ def explain(
     each window, averaged like the prediction (window); for an answer, the words of the
     question and of the context toward the answer's span probability.
     """
-    from .studies.explanation import explain_dataset, write_study
-
     _check_folder(out)
-    dataset, model = inputs.load()
     common = {"methods": [m.value for m in method] if method else None, "n": n, "seed": seed, "num_samples": num_samples,
               "stability_seeds": stability_seeds, "cache": cache, "progress": inputs.progress}
     common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task
-    if model.task == "generation":
-        from .studies.answering import check_task
-        from .studies.generation_explanation import DEFAULT_METHODS, explain_generations, write_token_study
-
-        check_task(model, dataset)
-        tokens = explain_generations(model, dataset, methods=common.get("methods") or DEFAULT_METHODS, n=common.get("n", 5), seed=seed,
-                                     num_samples=num_samples, settings=GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams),
-                                     progress=inputs.progress)
-        write_token_study(out, tokens)
-        for name, f in tokens.faithfulness.items():
-            interval = "" if f.advantage_ci is None else f" (95% CI {f.advantage_ci.low:+.4f} to {f.advantage_ci.high:+.4f})"
-            typer.echo(f"{name:<22} comprehensiveness {f.comprehensiveness:.4f} (random {f.random:.4f}), advantage {f.advantage:+.4f}{interval}"
-                       f"{'' if f.beats_random else '; does NOT beat random words'}  {tokens.seconds[name]:.1f} s")
-        typer.echo(f"wrote {out}/token_attributions.jsonl, faithfulness.json, index.html ({len(tokens.ids)} documents)")
-        return
-    if model.task == "question-answering":
-        from .studies.answer_explanation import explain_questions
-
-        study = explain_questions(model, dataset, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len, **common)
-    else:
-        from .studies.answering import check_task
-
-        check_task(model, dataset)
-        study = explain_dataset(model, dataset, **common)
-    write_study(out, study)
-    reading = study.reading
-    if reading.documents_cut:
-        typer.echo(f"the model reads {reading.max_tokens} tokens: {reading.documents_cut} of {len(study.ids)} documents were cut, "
-                   f"and only the {reading.words_read} of {reading.words} words it read are explained")
-    for name, scores in study.faithfulness.items():
-        ours, chance = scores.method, scores.random
-        typer.echo(f"{name:<22} comprehensiveness {ours.comprehensiveness:.3f} (random {chance.comprehensiveness:.3f})  "
-                   f"sufficiency {ours.sufficiency:.3f} (random {chance.sufficiency:.3f})  AOPC {ours.aopc_comprehensiveness:.3f} (random {chance.aopc_comprehensiveness:.3f})")
-    for name, checks in study.diagnostics.items():
-        typer.echo(f"{name:<22} {checks.converged} of {checks.documents} documents within the {100 * checks.tolerance:.0f} % completeness tolerance; "
-                   f"steps up to {checks.steps_max}, largest error {100 * (checks.relative_error_max or 0):.2f} %")
-    for warning in study.warnings():
-        typer.echo(f"WARNING {warning}")
-    typer.echo(f"wrote {out}/attributions.jsonl, faithfulness.json, index.html ({len(study.ids)} documents)")
+    task, model, dataset = _prepared(inputs, **common)
+    study = task.explain_dataset(model, dataset, **common, **inputs.task_options)
+    task.write_study(out, study)
+    _echo(task.describe_study(study, out))
 
 
 @app.command()
-@loading_options(model=False)
+@loading_options(model=False, task=True)
 def compare(
     models: Annotated[list[str], typer.Argument(help="Model folders or demo names, two or more (after --models).", show_default=False)],
     out: Annotated[Path, typer.Option(help="Folder for compare.json, compare.html and predictions/.")],
@@ -399,65 +357,31 @@ def compare(
     models_flag: Annotated[bool, typer.Option("--models", help="Marks the model references that follow: --models REF REF [REF ...].")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap intervals, the typo probe and the explanations.")] = 0,
     slice_column: Annotated[list[str], typer.Option(help="A column of the data file to slice metrics by; repeat for several.")] = [],  # noqa: B006
-    probe_n: Annotated[Optional[int], typer.Option(help="Documents that get the counterfactual probes [default: all].")] = None,
-    explain_n: Annotated[int, typer.Option(help="Documents whose explanations are compared across models (0: skip).")] = 5,
-    explain_method: Annotated[Method, typer.Option(help="Explanation method for that comparison.")] = Method("lime"),
-    num_samples: Annotated[int, typer.Option(help="Model evaluations per explained document.")] = 200,
-    memory: Annotated[bool, typer.Option(help="Measure each model's peak memory in a fresh process.")] = True,
-    max_answer_len: MaxAnswerLen = 30,
-    doc_stride: DocStride = None,
-    max_seq_len: MaxSeqLen = None,
-    max_new_tokens: MaxNewTokens = GenerationSettings.max_new_tokens,
-    num_beams: NumBeams = 1,
+    probe_n: Annotated[Optional[int], typer.Option(help="Classifiers: documents that get the counterfactual probes [default: all].")] = None,
+    explain_n: Annotated[Optional[int], typer.Option(help="Classifiers: documents whose explanations are compared across models (0: skip) "
+                                                          "(default: 5).", show_default=False)] = None,
+    explain_method: Annotated[Optional[Method], typer.Option(help="Classifiers: explanation method for that comparison (default: lime).",
+                                                             show_default=False)] = None,
+    num_samples: Annotated[Optional[int], typer.Option(help="Classifiers: model evaluations per explained document (default: 200).",
+                                                       show_default=False)] = None,
+    memory: Annotated[Optional[bool], typer.Option(help="Classifiers: measure each model's peak memory in a fresh process (default: yes).",
+                                                   show_default=False)] = None,
 ) -> None:
     """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes
     (question-answering models: exact match and F1 with intervals, McNemar's test, slices, speed; generators: ROUGE,
     BLEU and chrF with intervals, paired bootstrap on ROUGE-L and chrF, slices by source length, speed)."""
-    from .studies.comparison import compare as run_compare
-    from .studies.comparison import write_comparison
+    from .tasks import check_options, task_of
 
     _check_folder(out)
     dataset = inputs.dataset()
-    if dataset.task == "generation":
-        from .studies.generation_comparison import compare_generations, write_generation_comparison
-
-        outputs = compare_generations(models, dataset, seed=seed, settings=GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams),
-                                      options=inputs.options, progress=inputs.progress)
-        write_generation_comparison(out, outputs)
-        for ref, m in outputs.metrics.items():
-            typer.echo(f"{ref:<24} ROUGE-1 {m.rouge1:.4f}  ROUGE-L {m.rougeL:.4f}  BLEU {m.bleu:.2f}  chrF {m.chrf:.2f}  "
-                       f"{outputs.documents_per_s[ref]:.1f} documents/s")
-        for pair in outputs.pairwise:
-            typer.echo(pair.verdict())
-        typer.echo(f"wrote {out}/compare.json, compare.html, predictions/")
-        return
-    if dataset.task == "question-answering":
-        from .studies.answer_comparison import compare_answers, write_answer_comparison
-
-        answers = compare_answers(models, dataset, seed=seed, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len,
-                                  options=inputs.options, progress=inputs.progress)
-        write_answer_comparison(out, answers)
-        for ref, m in answers.metrics.items():
-            typer.echo(f"{ref:<24} exact match {m.exact_match:.2f}  F1 {m.f1:.2f}  {answers.questions_per_s[ref]:.1f} questions/s")
-        for pair in answers.pairwise:
-            typer.echo(pair.verdict())
-        typer.echo(f"wrote {out}/compare.json, compare.html, predictions/")
-        return
-    comparison = run_compare(
-        models, dataset, seed=seed, slice_columns=slice_column, probe_n=probe_n, explain_n=explain_n,
-        explain_method=explain_method.value, num_samples=num_samples, measure_memory=memory, options=inputs.options,
-        progress=inputs.progress,
-    )
-    write_comparison(out, comparison)
-    for ref in comparison.models:
-        m, c = comparison.metrics[ref], comparison.cost[ref]
-        ci = m.ci["accuracy"]
-        interval = f" ({ci.low:.3f}-{ci.high:.3f})" if ci else ""
-        memory_text = f", {c.peak_memory_mb:.0f} MiB" if c.peak_memory_mb is not None else ""
-        typer.echo(f"{ref:<24} accuracy {m.accuracy:.4f}{interval}  macro-F1 {m.f1_macro:.4f}  {c.docs_per_s:.1f} docs/s{memory_text}")
-    for pair in comparison.pairwise:
-        typer.echo(pair.verdict())
-    typer.echo(f"wrote {out}/compare.json, compare.html, predictions/")
+    task = task_of(dataset)
+    chosen = {"slice_columns": slice_column or None, "probe_n": probe_n, "explain_n": explain_n, "num_samples": num_samples,
+              "explain_method": explain_method.value if explain_method else None, "measure_memory": memory}
+    keywords = {**{k: v for k, v in chosen.items() if v is not None}, **inputs.task_options}
+    check_options(task, keywords)
+    comparison = task.compare(models, dataset, seed=seed, options=inputs.options, progress=inputs.progress, **keywords)
+    task.write_comparison(out, comparison)
+    _echo(task.describe_comparison(comparison, out))
 
 
 @app.command()

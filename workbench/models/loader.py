@@ -67,9 +67,8 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
         from .lead_sentence import LeadSentence
 
         return LeadSentence(ref, folder)
-    if kind is not None and kind != "sklearn-skops":
-        raise ModelError(f"{folder} is a workbench model of unknown kind {kind!r}; rebuild it with this version of the workbench")
     if kind is not None:
+        model_task(ref)  # an unknown kind is a one-line ModelError
         check_device_name(options.device)  # scikit-learn runs on the CPU; a bad name is still an error
         default = LoadOptions()
         if options.precision not in ("auto", "fp32") or options.backend != default.backend:
@@ -88,6 +87,26 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
     from .transformer import TransformerClassifier
 
     return TransformerClassifier(ref, folder, options)
+
+
+#: The task of each workbench-made model kind (``workbench.json``'s ``kind``); transformers folders say theirs in config.json.
+KIND_TASKS = {"sklearn-skops": "classification", "lexical-qa": "question-answering", "lead-sentence": "generation"}
+
+
+def model_task(model: Any) -> str:
+    """The task of a loaded model or of a reference, read from its folder without loading its weights.
+
+    Checked before a model loads, so a report on data of another task fails in one line at once.
+    """
+    if is_loaded_model(model):
+        return str(model.task)
+    from .scikit_learn import workbench_kind
+
+    folder = resolve_model_folder(os.fspath(model))
+    kind = workbench_kind(folder)
+    if kind is not None and kind not in KIND_TASKS:
+        raise ModelError(f"{folder} is a workbench model of unknown kind {kind!r}; rebuild it with this version of the workbench")
+    return KIND_TASKS[kind] if kind is not None else folder_task(folder)
 
 
 def is_loaded_model(value: Any) -> bool:

@@ -28,6 +28,8 @@ from typing import Any
 from ..errors import NotebookError, ParameterError
 from ..io import atomic_open, write_json
 from ..records import Dataset
+from ..records.generation_dataset import GenerationDataset
+from ..records.qa_dataset import QADataset
 
 KERNEL = "workbench"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,7 +79,7 @@ def as_reference(name: str, value: Any) -> Any:
     """
     if isinstance(value, list):
         return [as_reference(name, item) for item in value]
-    if isinstance(value, Dataset):
+    if isinstance(value, (Dataset, QADataset, GenerationDataset)):
         from ..datasets.loading import BUILTINS
 
         if value.name.partition(":")[0] in BUILTINS or Path(value.name).is_file():

@@ -18,8 +18,8 @@ from ..models import LoadOptions, as_model
 from ..models.ray_engine import RayOptions, split_pool
 from ..records import ExplanationStudy
 from ..records.qa_dataset import QADataset
+from ..records.task import check_task
 from ..statistics.qa_faithfulness import score_answer_faithfulness
-from .answering import check_task
 from .explanation import explainer_on, pick_documents, run_study, study_methods
 
 # LIME's and SHAP's 500 samples are thin over a 400-word article, and each re-reads every window that holds the answer

@@ -11,20 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import DataError
 from ..io import write_json, write_jsonl
 from ..provenance import provenance
 from ..records.qa import Decoding, QAMetrics, QAPredictions
 from ..records.qa_dataset import QADataset
-
-
-def check_task(model, dataset) -> None:
-    """A one-line DataError when the model's task and the data's differ."""
-    model_task, data_task = model.task, dataset.task
-    if model_task != data_task:
-        what = {"classification": "texts with labels", "question-answering": "questions with contexts and answers",
-                "generation": "sources with reference outputs"}
-        raise DataError(f"{model.ref} is a {model_task} model but {dataset.name} holds {what[data_task]}; give data of the model's task")
+from ..records.task import check_task
 
 
 def predict_answers(model, dataset: QADataset, *, max_answer_len: int = 30, doc_stride: int | None = None, max_seq_len: int | None = None,

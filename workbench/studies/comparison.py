@@ -28,11 +28,11 @@ from ..explainers import check_method, explain
 from ..io import atomic_open, write_json
 from ..models import LoadOptions, as_model
 from ..records import Classifier, Comparison, Dataset, ExplanationAgreement, Predictions
+from ..records.task import check_task
 from ..statistics.faithfulness import agreement
 from ..statistics.metrics import compute_metrics
 from ..statistics.paired import pairwise, slices
 from ..statistics.perturbations import flip_rates
-from .answering import check_task
 from .cost import LATENCY_DOCUMENTS, measure_cost
 from .prediction import predict
 from .explanation import pick_documents
@@ -144,8 +144,8 @@ def compare(
     if explain_n:
         check_method(explain_method)
     dataset = as_dataset(data)
-    if dataset.task != "classification":
-        raise ParameterError(f"{dataset.name} holds {dataset.task} data; compare its models with studies.answer_comparison.compare_answers")
+    if not isinstance(dataset, Dataset):
+        raise ParameterError(f"{dataset.name} holds {dataset.task} data; compare its models with workbench.compare")
     if dataset.labels is None:
         raise ParameterError(f"{dataset.name} has no labels; a comparison needs a labeled dataset")
     columns = load_columns(dataset.name, slice_columns)

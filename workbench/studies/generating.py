@@ -19,7 +19,7 @@ from ..io import write_json, write_jsonl
 from ..provenance import provenance
 from ..records.generation import GenerationMetrics, GenerationPredictions, GenerationSettings
 from ..records.generation_dataset import GenerationDataset
-from .answering import check_task
+from ..records.task import check_task
 
 
 def predict_generations(model, dataset: GenerationDataset, settings: GenerationSettings = GenerationSettings(), *,

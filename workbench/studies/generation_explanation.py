@@ -23,8 +23,8 @@ from ..models.ray_engine import RayModel, RayOptions, split_pool
 from ..records.generation import GenerationSettings
 from ..records.generation_dataset import GenerationDataset
 from ..records.token_attribution import TokenAttribution, TokenStudy
+from ..records.task import check_task
 from ..statistics.token_faithfulness import token_faithfulness
-from .answering import check_task
 from ..words import whole_text
 from .explanation import pick_documents
 

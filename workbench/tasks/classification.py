@@ -1,0 +1,85 @@
+"""Text classification in the registry: class probabilities, accuracy and F1, word explanations, paired tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..explainers import explain as explain_texts
+from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, Metrics, Predictions
+from ..statistics.faithfulness import score_faithfulness as faithfulness_of_texts
+from ..statistics.metrics import compute_metrics
+from ..studies.comparison import compare, write_comparison
+from ..studies.evaluation import evaluate_into, write_evaluation
+from ..studies.explanation import explain_dataset, write_study
+from ..studies.prediction import predict as predict_probabilities, stream_predictions
+from .base import Task, aligned_rows, describe_explanation_study
+
+
+def predict(model: Any, data: Any, *, seed: int = 0, progress: bool | None = None, **options: Any) -> Any:
+    """Class probabilities of every text (``studies.prediction.predict``); ``seed`` has nothing to seed here."""
+    return predict_probabilities(model, data, progress=progress, **options)
+
+
+def score_faithfulness(
+    model: Any, data: Any, attributions: Sequence[Attribution], *, seed: int = 0, **options: Any
+) -> Faithfulness:
+    """Comprehensiveness and sufficiency against random words; ``data`` holds the explained texts (a Dataset by id)."""
+    texts = data if isinstance(data, (list, tuple)) else [data.texts[i] for i in aligned_rows(data, attributions)]
+    return faithfulness_of_texts(model, attributions, texts, seed=seed, **options)
+
+
+def describe_metrics(metrics: Metrics, out: Path) -> list[str]:
+    ci = metrics.ci["accuracy"]
+    interval = f" (95% CI {ci.low:.3f}-{ci.high:.3f})" if ci else ""
+    return [
+        f"{metrics.model} on {metrics.data}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} "
+        f"macro-F1={metrics.f1_macro:.4f}",
+        f"wrote {out}/metrics.json, predictions.csv, confusion_matrix.png",
+    ]
+
+
+def describe_comparison(comparison: Comparison, out: Path) -> list[str]:
+    lines = []
+    for ref in comparison.models:
+        m, c = comparison.metrics[ref], comparison.cost[ref]
+        ci = m.ci["accuracy"]
+        interval = f" ({ci.low:.3f}-{ci.high:.3f})" if ci else ""
+        memory = f", {c.peak_memory_mb:.0f} MiB" if c.peak_memory_mb is not None else ""
+        lines.append(
+            f"{ref:<24} accuracy {m.accuracy:.4f}{interval}  macro-F1 {m.f1_macro:.4f}  "
+            f"{c.docs_per_s:.1f} docs/s{memory}"
+        )
+    return (
+        lines
+        + [pair.verdict() for pair in comparison.pairwise]
+        + [f"wrote {out}/compare.json, compare.html, predictions/"]
+    )
+
+
+CLASSIFICATION = Task(
+    name="classification",
+    model_kind="classifier",
+    notebook="evaluate.ipynb",
+    default_method="lime",
+    records=(Predictions, Metrics, ExplanationStudy, Comparison),
+    options=(
+        "stability_seeds", "target", "text_column", "slice_columns", "probe_n", "explain_n", "explain_method",
+        "latency_documents", "measure_memory",
+    ),
+    predict=predict,
+    score=compute_metrics,
+    evaluate_into=evaluate_into,
+    write_evaluation=write_evaluation,
+    explain=explain_texts,
+    explain_dataset=explain_dataset,
+    write_study=write_study,
+    score_faithfulness=score_faithfulness,
+    compare=compare,
+    write_comparison=write_comparison,
+    stream=stream_predictions,
+    describe_metrics=describe_metrics,
+    describe_study=describe_explanation_study,
+    describe_comparison=describe_comparison,
+)

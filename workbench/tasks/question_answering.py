@@ -1,0 +1,70 @@
+"""Extractive question answering in the registry: answers, SQuAD exact match and F1, explained answers, paired tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..explainers import explain_answers
+from ..records import Attribution, Faithfulness
+from ..records.qa import QAComparison, QAMetrics, QAPredictions
+from ..records.qa_dataset import QADataset
+from ..statistics.qa_faithfulness import score_answer_faithfulness
+from ..statistics.qa_metrics import compute_qa_metrics
+from ..studies.answer_comparison import compare_answers, write_answer_comparison
+from ..studies.answer_explanation import explain_questions
+from ..studies.answering import predict_answers, write_qa_evaluation
+from ..studies.explanation import write_study
+from .base import Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole
+
+
+def predict(
+    model: Any, dataset: QADataset, *, seed: int = 0, progress: bool | None = None, **options: Any
+) -> QAPredictions:
+    """The best answer to every question (``studies.answering.predict_answers``); decoding has nothing to seed."""
+    return predict_answers(model, dataset, progress=progress, **options)
+
+
+def explain(
+    model: Any, data: QADataset, *, method: str = "occlusion", seed: int = 0, **options: Any
+) -> list[Attribution]:
+    """One Attribution per question: its words and its context's, toward the best answer's span."""
+    return explain_answers(model, data.questions, data.contexts, ids=data.ids, method=method, seed=seed, **options)
+
+
+def score_faithfulness(
+    model: Any, data: QADataset, attributions: Sequence[Attribution], *, seed: int = 0, **options: Any
+) -> Faithfulness:
+    """Faithfulness of explained answers against random words; their questions and contexts are found by id."""
+    rows = aligned_rows(data, attributions)
+    return score_answer_faithfulness(
+        model, attributions, [data.questions[i] for i in rows], [data.contexts[i] for i in rows], seed=seed, **options
+    )
+
+
+def describe_metrics(metrics: QAMetrics, out: Path) -> list[str]:
+    return [
+        f"{metrics.model} on {metrics.data}: n={metrics.n} exact match={metrics.exact_match:.2f} F1={metrics.f1:.2f}",
+        f"wrote {out}/metrics.json, predictions.jsonl",
+    ]
+
+
+def describe_comparison(comparison: QAComparison, out: Path) -> list[str]:
+    return describe_pairs(
+        comparison, comparison.questions_per_s, "questions",
+        lambda m: f"exact match {m.exact_match:.2f}  F1 {m.f1:.2f}", out,
+    )
+
+
+QUESTION_ANSWERING = Task(
+    name="question-answering", model_kind="question-answering model", notebook="qa.ipynb", default_method="occlusion",
+    records=(QAPredictions, QAMetrics, QAComparison),
+    options=("stability_seeds", "max_answer_len", "doc_stride", "max_seq_len", "handle_impossible"), predict=predict,
+    score=compute_qa_metrics,
+    evaluate_into=evaluate_whole("question-answering", predict, compute_qa_metrics, write_qa_evaluation),
+    write_evaluation=write_qa_evaluation, explain=explain, explain_dataset=explain_questions, write_study=write_study,
+    score_faithfulness=score_faithfulness, compare=compare_answers, write_comparison=write_answer_comparison,
+    stream=None, describe_metrics=describe_metrics, describe_study=describe_explanation_study,
+    describe_comparison=describe_comparison,
+)
