@@ -158,3 +158,12 @@ def test_the_top_level_is_the_verbs_the_records_and_the_errors():
         for name in wb.__all__
         if any(part in name for part in ("answer", "qa_", "generation_", "token_", "_generations"))
     ]
+
+
+def test_run_report_runs_the_default_notebook_of_the_model_s_task(tmp_path, tiny_qa_dir):  # noqa: F811
+    data = squad_file(tmp_path / "q.json", qa_rows())
+    report = wb.run_report(str(tiny_qa_dir), str(data), tmp_path / "report", seed=1,
+                           parameters={"baseline": "", "explain_n": 0})
+    assert report.html.name == "qa.html" and report.manifest["parameters"]["seed"] == 1
+    assert report.manifest["parameters"]["model"] == str(tiny_qa_dir)
+    assert (tmp_path / "report" / "predictions.jsonl").is_file()
