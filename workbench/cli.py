@@ -370,16 +370,17 @@ def compare(
     """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes
     (question-answering models: exact match and F1 with intervals, McNemar's test, slices, speed; generators: ROUGE,
     BLEU and chrF with intervals, paired bootstrap on ROUGE-L and chrF, slices by source length, speed)."""
-    from .tasks import check_options, task_of
+    from .tasks import task_of
+    from .verbs import compare as compare_models
 
     _check_folder(out)
     dataset = inputs.dataset()
-    task = task_of(dataset)
     chosen = {"slice_columns": slice_column or None, "probe_n": probe_n, "explain_n": explain_n, "num_samples": num_samples,
               "explain_method": explain_method.value if explain_method else None, "measure_memory": memory}
     keywords = {**{k: v for k, v in chosen.items() if v is not None}, **inputs.task_options}
-    check_options(task, keywords)
-    comparison = task.compare(models, dataset, seed=seed, options=inputs.options, progress=inputs.progress, **keywords)
+    comparison = compare_models(models, dataset, seed=seed, options=inputs.options, progress=inputs.progress,
+                                **keywords)
+    task = task_of(dataset)
     task.write_comparison(out, comparison)
     _echo(task.describe_comparison(comparison, out))
 

@@ -28,10 +28,6 @@ from .tasks import TASKS, Task, check_options, task_of, task_of_record
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-def _is_reference(data: Any) -> bool:
-    return isinstance(data, (str, os.PathLike))
-
-
 def prepare(
     model: Any, data: Any, options: LoadOptions | None, keywords: Mapping[str, Any], *, load: bool = True
 ) -> tuple[Task, Any, Any]:
@@ -39,7 +35,7 @@ def prepare(
 
     ``load=False`` leaves a str as it is (``explain`` takes texts, and a single text is its own one-line error).
     """
-    dataset = as_dataset(data) if load and _is_reference(data) else data
+    dataset = as_dataset(data) if load and isinstance(data, (str, os.PathLike)) else data
     model = as_model(model, options)
     if hasattr(dataset, "task"):
         check_task(model, dataset)

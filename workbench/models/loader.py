@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, ParameterError
@@ -68,7 +69,7 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
 
         return LeadSentence(ref, folder)
     if kind is not None:
-        model_task(ref)  # an unknown kind is a one-line ModelError
+        kind_task(folder, kind)  # an unknown kind is a one-line ModelError
         check_device_name(options.device)  # scikit-learn runs on the CPU; a bad name is still an error
         default = LoadOptions()
         if options.precision not in ("auto", "fp32") or options.backend != default.backend:
@@ -104,9 +105,14 @@ def model_task(model: Any) -> str:
 
     folder = resolve_model_folder(os.fspath(model))
     kind = workbench_kind(folder)
-    if kind is not None and kind not in KIND_TASKS:
+    return kind_task(folder, kind) if kind is not None else folder_task(folder)
+
+
+def kind_task(folder: Path, kind: str) -> str:
+    """The task of a workbench-made model kind; an unknown kind (from another version) is a one-line ModelError."""
+    if kind not in KIND_TASKS:
         raise ModelError(f"{folder} is a workbench model of unknown kind {kind!r}; rebuild it with this version of the workbench")
-    return KIND_TASKS[kind] if kind is not None else folder_task(folder)
+    return KIND_TASKS[kind]
 
 
 def is_loaded_model(value: Any) -> bool:

@@ -57,12 +57,11 @@ class Task:
     score_faithfulness: Callable[..., Any]
     compare: Callable[..., Any]
     write_comparison: Callable[..., Any]
-    stream: (
-        Callable[..., Any] | None
-    )  # ``workbench predict``: (model, source, path, *, engine, progress, resume, shard_rows) -> rows
-    describe_metrics: Callable[[Any], list[str]]
-    describe_study: Callable[[Any], list[str]]
-    describe_comparison: Callable[[Any], list[str]]
+    # ``workbench predict``: (model, source, path, *, engine, progress, resume, shard_rows) -> rows; None: not streamed
+    stream: Callable[..., Any] | None
+    describe_metrics: Callable[[Any, Path], list[str]]
+    describe_study: Callable[[Any, Path], list[str]]
+    describe_comparison: Callable[[Any, Path], list[str]]
 
 
 def aligned_rows(dataset: Any, records: Sequence[Any]) -> list[int]:
