@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -157,3 +158,15 @@ def test_unstable_when_fewer_than_three_of_the_top_five_survive():
     assert unstable(0.6) is False
     assert unstable(0.4) is True
     assert unstable(None) is None
+
+
+def test_one_document_s_test_against_random_words_is_plain_json():
+    """`workbench explain --n 1` writes this record: numpy numbers in it made the JSON writer fail."""
+    from workbench.io import dumps_json
+
+    text = "great fine awful and more words here now"
+    exact = record(text, [WEIGHTS.get(w, 0.0) for w in split_words(text)])
+    one = score_faithfulness(BagOfWords(), [exact], [text], seed=0)
+    test = one.against_random["comprehensiveness"]
+    assert (type(test.beats), type(test.orders), type(test.p), type(test.clears)) == (int, int, float, bool)
+    assert json.loads(dumps_json(one.to_dict()))["against_random"]["comprehensiveness"]["beats"] == 19

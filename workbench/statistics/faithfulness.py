@@ -148,10 +148,11 @@ def against_random(documents: Sequence[dict[str, Any]], *, seed: int) -> tuple[d
             tests[name] = RandomTest(advantage=float(np.mean(method - random)), clears=interval["low"] > 0, ci=interval,
                                      method_ci=_interval(method, seed), random_ci=_interval(random, seed))
         elif documents:
-            runs = documents[0]["random_runs"][name]
-            p = (1 + sum(r >= method[0] for r in runs)) / (1 + len(runs))
-            tests[name] = RandomTest(advantage=float(method[0] - random[0]), clears=p <= SIGNIFICANCE, beats=sum(r < method[0] for r in runs),
-                                     orders=len(runs), p=p)
+            # Python numbers, not numpy's: the record is written as JSON
+            runs, score = [float(r) for r in documents[0]["random_runs"][name]], float(method[0])
+            p = (1 + sum(r >= score for r in runs)) / (1 + len(runs))
+            tests[name] = RandomTest(advantage=score - float(random[0]), clears=p <= SIGNIFICANCE,
+                                     beats=sum(r < score for r in runs), orders=len(runs), p=p)
     return tests, (not all(tests[name].clears for name in AGAINST_RANDOM)) if documents else None
 
 
