@@ -47,6 +47,7 @@ browser:
 # The import-linter contracts (layers, and a light core without torch) first: they take seconds.
 test: demo-models browser
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	WORKBENCH_REQUIRE_BROWSER=$(REQUIRE_BROWSER) $(PY) -m pytest
 
 test-unit: install
@@ -64,9 +65,10 @@ report: demo-models
 	$(WB) index reports
 
 # Speed and memory against the transformers pipeline and torch's matmul peak, and LIME/SHAP
-# against their README usage (about 15 minutes); writes benchmarks/results/*.json and tables.
+# against their README usage (about 15 minutes); writes benchmarks/results/*.json and tables, and renders docs/benchmarks.md.
 bench: demo-models
 	$(PY) benchmarks/run.py
+	$(PY) -m workbench.bench.page benchmarks/results docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -70,3 +70,20 @@ def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
         assert row["s_per_doc"] > 0 and isinstance(row["no_better_than_random"], bool)
         assert ("stability" in row) == (method == "lime") and ("diagnostics" in row) == (method == "integrated-gradients")
     assert written["environment"]["cpu_count"] > 0 and "quality on 3 documents" in format_explanation_table(result)
+
+
+def test_the_benchmarks_page_is_what_the_committed_results_render(tmp_path):
+    """docs/benchmarks.md is rendered from benchmarks/results/*.json, so its figures are the results' own."""
+    from pathlib import Path
+
+    from workbench.bench.page import SECTIONS, render_page, write_page
+
+    root = Path(__file__).resolve().parent.parent
+    assert (root / "docs" / "benchmarks.md").read_text(encoding="utf-8") == render_page(root / "benchmarks" / "results")
+    inference = json.loads((root / "benchmarks" / "results" / "inference.json").read_text())
+    page = render_page(root / "benchmarks" / "results")
+    assert format_table(inference) in page and page.count("```text") == len(SECTIONS)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "inference.json").write_text(json.dumps(inference))
+    partial = write_page(tmp_path / "results", tmp_path / "page.md").read_text()
+    assert partial.count("```text") == 1 and "No `scaling.json` yet: run `make bench`." in partial

@@ -8,7 +8,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from workbench.datasets.loading import align_labels, bbc_news_folder, load_dataset
-from workbench.errors import DataError
+from workbench.errors import DataError, ParameterError
 
 from .conftest import TINY_ROWS, write_csv
 
@@ -131,3 +131,41 @@ def test_dataset_fingerprint_depends_on_content(tmp_path):
     b = load_dataset(str(write_csv(tmp_path / "b.csv", [("y", "a")])))
     assert a.sha256 != b.sha256 and len(a.sha256) == 64
     json.dumps(a.sha256)
+
+
+@pytest.mark.parametrize("ref", ["bbc-news:test", "bbc-qa:validation", "bbc-headlines:test"])
+def test_a_dataset_of_any_task_cuts_into_its_own_type_with_its_own_hash_and_loads_again_by_name(ref):
+    """len, slicing, select and limit=N, as a notebook cuts a dataset, without writing a file."""
+    whole = load_dataset(ref)
+    first = whole[:20]
+    assert type(first) is type(whole) and len(first) == 20 and first.ids == whole.ids[:20]
+    assert first.name == f"{ref}[0:20]" and first.sha256 != whole.sha256
+    assert load_dataset(ref, limit=20) == first == load_dataset(first.name)  # the name is a reference
+    picked = whole.select([7, 2, 7])
+    assert picked.ids == (whole.ids[7], whole.ids[2], whole.ids[7]) and load_dataset(picked.name) == picked
+    assert whole[-3:].ids == whole.ids[-3:] and load_dataset(whole[-3:].name) == whole[-3:]
+    assert first[5:8].ids == whole.ids[5:8] and load_dataset(first[5:8].name) == first[5:8]
+
+
+def test_a_cut_keeps_a_file_s_columns_and_its_label_names_follow_its_rows(tmp_path):
+    from workbench.datasets.loading import load_columns
+
+    path = tmp_path / "d.csv"
+    path.write_text("text,label,region\n" + "".join(f"doc {i},{'ab'[i % 2]},r{i}\n" for i in range(6)))
+    ds = load_dataset(str(path))
+    cut = ds.select([4, 0, 2])
+    assert cut.labels == ("a", "a", "a") and cut.label_names == ("a",) and ds.label_names == ("a", "b")
+    assert load_columns(cut.name, ["region"]) == {"region": ("r4", "r0", "r2")}
+
+
+@pytest.mark.parametrize("cut, error, message", [
+    (lambda ds: ds.select([8]), DataError, "has 8 rows, so row 8 is not one; select rows from 0 to 7"),
+    (lambda ds: ds[3], TypeError,
+     "cut a dataset with a slice such as ds\\[:20\\] or with ds.select\\(indices\\); got 3"),
+    (lambda ds: ds[::2], TypeError, "cut a dataset with a slice"),
+    (lambda ds: load_dataset(ds.name, limit=0), ParameterError, "limit must be 1 or more rows, got 0"),
+])
+def test_a_bad_cut_is_one_line(tiny_csv, cut, error, message):
+    with pytest.raises(error, match=message) as caught:
+        cut(load_dataset(str(tiny_csv)))
+    assert "\n" not in str(caught.value)

@@ -161,9 +161,12 @@ def test_the_top_level_is_the_verbs_the_records_and_the_errors():
 
 
 def test_run_report_runs_the_default_notebook_of_the_model_s_task(tmp_path, tiny_qa_dir):  # noqa: F811
-    data = squad_file(tmp_path / "q.json", qa_rows())
-    report = wb.run_report(str(tiny_qa_dir), str(data), tmp_path / "report", seed=1,
+    """On a cut dataset, which the notebook's kernel loads again from its name."""
+    first = wb.load_dataset(str(squad_file(tmp_path / "q.json", qa_rows())))[:3]
+    report = wb.run_report(str(tiny_qa_dir), first, tmp_path / "report", seed=1,
                            parameters={"baseline": "", "explain_n": 0})
     assert report.html.name == "qa.html" and report.manifest["parameters"]["seed"] == 1
-    assert report.manifest["parameters"]["model"] == str(tiny_qa_dir)
-    assert (tmp_path / "report" / "predictions.jsonl").is_file()
+    parameters = report.manifest["parameters"]
+    assert parameters["model"] == str(tiny_qa_dir) and parameters["data"] == first.name
+    lines = (tmp_path / "report" / "predictions.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == list(first.ids)

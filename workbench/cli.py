@@ -171,7 +171,8 @@ def _engine_parameters() -> list[inspect.Parameter]:
     Engine = choice("Engine", ENGINES)
     return [
         inspect.Parameter("engine", keyword, default=Engine("local"), annotation=Annotated[Engine, typer.Option(
-            help="Where the model runs: this process (local), or a Ray Data actor pool (ray; see README 'Scaling out').")]),
+            help="Where the model runs: this process (local), or a Ray Data actor pool "
+                 "(ray; see docs/command-line.md, 'Scaling out').")]),
         inspect.Parameter("ray_address", keyword, default=None, annotation=Annotated[Optional[str], typer.Option(
             help="--engine ray: a running cluster's address (`ray start --head` prints it) [default: start Ray on this machine].")]),
         inspect.Parameter("ray_workers", keyword, default=RayOptions.workers, annotation=Annotated[int, typer.Option(

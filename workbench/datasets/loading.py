@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .bbc import SPLITS, bbc_articles, bbc_news_folder, bbc_split_rows, check_split
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from ..records import Dataset
 from ..records.generation_dataset import GenerationDataset
 from ..records.qa_dataset import QADataset
+from ..records.rows import cut_rows, parse_cuts
 
 FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".json": "squad"}
 
@@ -49,6 +50,7 @@ def load_dataset(
     id_column: str = "id",
     source_column: str = "source",
     reference_column: str | None = None,
+    limit: int | None = None,
 ) -> Dataset | QADataset | GenerationDataset:
     """Load a dataset by reference: texts with labels, questions with contexts and answers, or sources with references.
 
@@ -64,6 +66,11 @@ def load_dataset(
     text_column, label_column, id_column : str
         Column names in a user file. ``label_column=None`` loads unlabeled texts. Without an
         ``id`` column, row numbers (from 0) become the ids.
+    limit : int, optional
+        The first ``limit`` rows only (as ``load_dataset(ref)[:limit]``).
+
+    A reference may end with the cuts a dataset's name records (``bbc-news:test[0:20]``,
+    ``d.jsonl[3,7]``): they are applied to what the rest names, so a cut dataset loads again.
 
     Examples
     --------
@@ -71,6 +78,15 @@ def load_dataset(
     >>> len(ds), ds.label_names[:2]
     (445, ('business', 'entertainment'))
     """
+    if limit is not None and limit < 1:
+        raise ParameterError(f"limit must be 1 or more rows, got {limit}; leave it out for every row")
+    base, cuts = parse_cuts(ref)
+    if cuts or limit is not None:
+        dataset = load_dataset(base, split, text_column=text_column, label_column=label_column, id_column=id_column,
+                               source_column=source_column, reference_column=reference_column)
+        for cut in cuts:
+            dataset = dataset.cut(cut)
+        return dataset if limit is None else dataset[:limit]
     name, _, ref_split = ref.partition(":")
     if name in BUILTINS:
         if ref_split and split and ref_split != split:
@@ -223,9 +239,14 @@ def load_columns(ref: str, columns: Sequence[str]) -> dict[str, tuple[str, ...]]
     """Further columns of a data file as strings in row order (blank cells as ``"(blank)"``), to slice by."""
     if not columns:
         return {}
-    if ref.partition(":")[0] in BUILTINS:
+    base, cuts = parse_cuts(ref)
+    if base.partition(":")[0] in BUILTINS:
         raise DataError(f"{ref} is a built-in dataset with no further columns; slice columns apply to data files")
-    frame = _read_table(Path(ref))
+    frame = _read_table(Path(base))
+    rows: list[int] = list(range(len(frame)))
+    for cut in cuts:
+        rows = cut_rows(rows, cut, ref)
+    frame = frame.iloc[rows]
     present = [str(c) for c in frame.columns]
     for column in columns:
         if column not in present:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
+
+from .rows import Rows
 
 
 @dataclass(frozen=True)
-class Dataset:
+class Dataset(Rows):
     """Texts with optional gold labels.
 
     ``labels`` holds label *names* (not integer codes), so datasets and models are matched by
     name; ``label_names`` is the sorted set of names present. ``sha256`` fingerprints the content
-    (ids, texts, labels) for manifests and caches.
+    (ids, texts, labels) for manifests and caches. ``len``, slicing and ``select`` cut it (``Rows``).
     """
 
     name: str
@@ -24,6 +27,7 @@ class Dataset:
     sha256: str = field(default="")
 
     task = "classification"
+    ROWS = ("ids", "texts", "labels")
 
     def __post_init__(self) -> None:
         if not self.sha256:
@@ -32,5 +36,6 @@ class Dataset:
             ).hexdigest()
             object.__setattr__(self, "sha256", digest)
 
-    def __len__(self) -> int:
-        return len(self.texts)
+    def derived(self, kept: dict[str, Any]) -> dict[str, Any]:
+        """The label names present in the rows kept, as the loaders give them."""
+        return {} if kept["labels"] is None else {"label_names": tuple(sorted(set(kept["labels"])))}

@@ -34,6 +34,11 @@ class DiagnosticsSummary(Record):
     relative_error_mean: float | None
     tolerance: float | None
 
+    @property
+    def tolerance_text(self) -> str:
+        """The tolerance as a sentence names it: "the 5 %", or "an unrecorded" when the method recorded none."""
+        return "an unrecorded" if self.tolerance is None else f"the {100 * self.tolerance:.0f} %"
+
 
 @dataclass(frozen=True)
 class ExplanationStudy(Record):
@@ -62,7 +67,8 @@ class ExplanationStudy(Record):
         """One line per reason not to trust a method's explanations in this study."""
         out = [f"{m}: no better than random words" for m, f in self.faithfulness.items() if f.no_better_than_random]
         out += [f"{m}: unstable across seeds {s.seeds}" for m, s in self.stability.items() if s.unstable]
-        out += [f"{m}: {d.documents - d.converged} of {d.documents} documents above the {100 * d.tolerance:.0f} % completeness tolerance"
+        out += [f"{m}: {d.documents - d.converged} of {d.documents} documents above {d.tolerance_text} "
+                "completeness tolerance"
                 for m, d in self.diagnostics.items() if d.converged < d.documents]
         return out
 

@@ -6,9 +6,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from .rows import Rows
+
 
 @dataclass(frozen=True)
-class GenerationDataset:
+class GenerationDataset(Rows):
     """Sources with one or more references each, for summarisation, translation and other text generation.
 
     ``texts[i]`` is source i (what a generator reads) and ``references[i]`` its reference
@@ -23,11 +25,9 @@ class GenerationDataset:
     sha256: str = field(default="")
 
     task = "generation"
+    ROWS = ("ids", "texts", "references")
 
     def __post_init__(self) -> None:
         if not self.sha256:
             content = [self.ids, self.texts, [list(r) for r in self.references]]
             object.__setattr__(self, "sha256", hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest())
-
-    def __len__(self) -> int:
-        return len(self.texts)

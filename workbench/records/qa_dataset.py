@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from .base import Record
+from .rows import Rows
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class GoldAnswer(Record):
 
 
 @dataclass(frozen=True)
-class QADataset:
+class QADataset(Rows):
     """Questions with their contexts and gold answers, as SQuAD holds them.
 
     ``answers[i]`` are the gold answers of question i; an empty tuple marks a question the
@@ -33,6 +34,7 @@ class QADataset:
     sha256: str = field(default="")
 
     task = "question-answering"
+    ROWS = ("ids", "questions", "contexts", "answers")
 
     def __post_init__(self) -> None:
         if not self.sha256:
@@ -43,6 +45,3 @@ class QADataset:
     def has_answer(self) -> tuple[bool, ...]:
         """Whether each question has a gold answer (SQuAD 2.0's HasAns; False is NoAns)."""
         return tuple(bool(gold) for gold in self.answers)
-
-    def __len__(self) -> int:
-        return len(self.questions)

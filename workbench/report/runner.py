@@ -30,6 +30,7 @@ from ..io import atomic_open, write_json
 from ..records import Dataset
 from ..records.generation_dataset import GenerationDataset
 from ..records.qa_dataset import QADataset
+from ..records.rows import parse_cuts
 
 KERNEL = "workbench"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -82,7 +83,8 @@ def as_reference(name: str, value: Any) -> Any:
     if isinstance(value, (Dataset, QADataset, GenerationDataset)):
         from ..datasets.loading import BUILTINS
 
-        if value.name.partition(":")[0] in BUILTINS or Path(value.name).is_file():
+        base = parse_cuts(value.name)[0]  # a cut dataset loads again from its name (``bbc-news:test[0:20]``)
+        if base.partition(":")[0] in BUILTINS or Path(base).is_file():
             return value.name
         raise ParameterError(f"parameter {name!r}: dataset {value.name!r} was built in memory; write it to a .jsonl or .csv file and pass its path")
     from ..models.loader import is_loaded_model

@@ -96,7 +96,7 @@ def describe_explanation_study(study: ExplanationStudy, out: Path) -> list[str]:
         )
     for name, checks in study.diagnostics.items():
         lines.append(
-            f"{name:<22} {checks.converged} of {checks.documents} documents within the {100 * checks.tolerance:.0f} % "
+            f"{name:<22} {checks.converged} of {checks.documents} documents within {checks.tolerance_text} "
             f"completeness tolerance; steps up to {checks.steps_max}, "
             f"largest error {100 * (checks.relative_error_max or 0):.2f} %"
         )

@@ -1,0 +1,77 @@
+"""``docs/benchmarks.md``, rendered from ``benchmarks/results/*.json``.
+
+The page holds the tables that ``workbench bench`` prints, each with the machine it was measured
+on, so its text and its numbers cannot drift apart: ``make bench`` renders it after measuring,
+and a test renders it again from the committed results and compares. Run it by hand with
+``python -m workbench.bench.page benchmarks/results docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..io import atomic_open
+from .answers import format_qa_table
+from .explanations import format_explanation_table
+from .generation import format_generation_table
+from .inference import format_table
+from .scaling import format_scaling_table
+
+#: Each results file, its section title and the table ``workbench bench`` prints for it.
+SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
+    ("inference.json", "Inference: the engine against the transformers pipeline and the matmul peak", format_table),
+    ("explanations.json", "Explanations: LIME and SHAP against their README usage; every method's quality",
+     format_explanation_table),
+    ("answers.json", "Question answering: against the transformers 4 pipeline", format_qa_table),
+    ("generation.json", "Generation: batched against one text at a time; token attributions against Inseq",
+     format_generation_table),
+    ("scaling.json", "Scaling: the local engine against Ray; streaming memory", format_scaling_table),
+)
+FLAGS = ("avx2", "avx512", "avx512_vnni", "avx512_bf16")
+
+
+def machine_line(environment: dict[str, Any]) -> str:
+    """Where a result was measured: the device, cores and threads, instruction sets, libraries."""
+    flags = [flag for flag in FLAGS if environment.get(flag)]
+    device = environment.get("cuda_device") or environment.get("device", "?")
+    cores, threads = environment.get("cpu_count", "?"), environment.get("threads", "?")
+    return (f"Measured on {device}, {cores} cores, {threads} threads, "
+            f"instruction sets {', '.join(flags) or 'none listed'}; torch {environment.get('torch', '?')}, "
+            f"transformers {environment.get('transformers', '?')}; {environment.get('platform', '?')}.")
+
+
+def render_page(results: str | Path) -> str:
+    """The Markdown page for the results files in ``results``; a missing file is a line that says so."""
+    results = Path(results)
+    lines = ["# Benchmarks", "",
+             "Rendered by `make bench` from `benchmarks/results/*.json` (`python -m workbench.bench.page`); "
+             "edit the benchmarks, not this page. Every figure is a ratio against a baseline measured in the same run, "
+             "since a machine's speed swings between runs (the fp32 matmul peak by about 15 %).", ""]
+    for name, title, table in SECTIONS:
+        lines += [f"## {title}", ""]
+        path = results / name
+        if not path.is_file():
+            lines += [f"No `{name}` yet: run `make bench`.", ""]
+            continue
+        result = json.loads(path.read_text(encoding="utf-8"))
+        lines += [f"From `benchmarks/results/{name}`. {machine_line(result.get('environment', {}))}", "",
+                  "```text", table(result), "```", ""]
+    return "\n".join(lines)
+
+
+def write_page(results: str | Path, target: str | Path) -> Path:
+    """Write :func:`render_page` to ``target`` atomically."""
+    target = Path(target)
+    with atomic_open(target, "w") as handle:
+        handle.write(render_page(results))
+    return target
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m workbench.bench.page RESULTS_FOLDER TARGET.md")
+    print(f"wrote {write_page(sys.argv[1], sys.argv[2])}")
