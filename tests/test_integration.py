@@ -106,10 +106,10 @@ def test_comparing_the_three_demo_models(tmp_path):
     from statsmodels.stats.contingency_tables import mcnemar
     from sklearn.metrics import accuracy_score
 
-    from workbench import compare, write_comparison
+    from workbench import compare
 
     demos = ["demo:minilm-bbc", "demo:minilm-l3-bbc", "demo:tfidf-logreg"]
-    write_comparison(tmp_path, compare(demos, "bbc-news:test", probe_n=40, explain_n=2, num_samples=100, latency_documents=10))
+    compare(demos, "bbc-news:test", probe_n=40, explain_n=2, num_samples=100, latency_documents=10).write(tmp_path)
     study = json.loads((tmp_path / "compare.json").read_text())
     frames = {ref: pd.read_csv(tmp_path / study["predictions"][ref], dtype=str) for ref in demos}
     for ref, frame in frames.items():

@@ -338,7 +338,12 @@ def test_workbench_explain_and_compare_on_question_answering_models(cli, tmp_pat
     result = cli("compare", "--models", tiny_qa_dir, tiny_qa_dir, "--data", data, "--out", tmp_path / "twice")
     assert result.exit_code == 2 and "more than once" in result.stderr and not (tmp_path / "twice").exists()
     result = cli("predict", "--model", tiny_qa_dir, "--data", data, "--out", tmp_path / "p.csv")
-    assert result.exit_code == 2 and "use `workbench evaluate`" in result.stderr and result.stderr.count("\n") == 1 and not (tmp_path / "p.csv").exists()
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and not (tmp_path / "p.csv").exists()
+    assert "p.csv must be a .jsonl or .parquet file path for a question-answering model" in result.stderr
+    result = cli("predict", "--model", tiny_qa_dir, "--data", data, "--out", tmp_path / "p.jsonl", "--max-answer-len", "5")
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert len(answers) == 4 and all(set(a) == {"id", "prediction", "start", "end", "score", "answers"} for a in answers)
 
 
 def test_question_answering_pages_with_hostile_text_stay_inert_in_chromium(cli, tmp_path, tiny_qa_dir):

@@ -9,6 +9,7 @@ name is left in the command line or the studies (they look the task up in ``work
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 from pathlib import Path
 
@@ -65,12 +66,28 @@ def files_of(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def shown(result, folder: Path) -> dict[str, bytes]:
+    """Check a result's to_dict (JSON), write (its files, by name) and _repr_html_ (tables, escaped); its files."""
+    assert json.loads(json.dumps(result.to_dict())) == json.loads(json.dumps(result.to_dict()))
+    paths = result.write(folder)
+    assert paths and all(path.exists() and folder in path.parents for path in paths.values())
+    page = result._repr_html_()
+    assert "<table>" in page and "<script" not in page
+    if hasattr(result, "model"):  # a model's name reaches the page escaped
+        hostile = dataclasses.replace(result, model="<script>alert(1)</script>")._repr_html_()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile and "<script" not in hostile
+    return files_of(folder)
+
+
 @pytest.mark.parametrize("task_inputs", list(RECORDS), indirect=True)
-def test_every_verb_runs_on_every_task_and_writes_what_the_command_line_writes(task_inputs, tmp_path):
+def test_every_verb_runs_on_every_task_and_its_results_write_and_show_what_the_command_line_does(task_inputs, tmp_path):
     model_ref, other_ref, data, compare_options = task_inputs
     model, dataset = wb.load_model(model_ref), wb.load_dataset(data)
     predictions_type, metrics_type, attribution_type, study_type, comparison_type = RECORDS[dataset.task]
 
+    protocol = {"classification": wb.Classifier, "question-answering": wb.Answerer, "generation": wb.Generator}
+    others = tuple(set(protocol.values()) - {protocol[dataset.task]})
+    assert isinstance(model, protocol[dataset.task]) and not isinstance(model, others)
     predictions = wb.predict(model, dataset, seed=0, progress=False)
     metrics = wb.compute_metrics(predictions, seed=0)
     assert isinstance(predictions, predictions_type) and isinstance(metrics, metrics_type)
@@ -78,7 +95,16 @@ def test_every_verb_runs_on_every_task_and_writes_what_the_command_line_writes(t
     wb.write_evaluation(tmp_path / "python", predictions, metrics)
     result = invoke("evaluate", "--model", model_ref, "--data", data, "--out", tmp_path / "cli", "--no-progress")
     assert result.exit_code == 0, result.output
-    assert files_of(tmp_path / "python") == files_of(tmp_path / "cli")
+    evaluated = files_of(tmp_path / "cli")
+    assert files_of(tmp_path / "python") == evaluated
+    # predictions write the file of `workbench predict`, and metrics the rest of what `workbench evaluate` writes
+    (name,) = shown(predictions, tmp_path / "predictions")
+    result = invoke("predict", "--model", model_ref, "--data", data, "--out", tmp_path / name, "--no-progress",
+                    "--label-column", "label")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).read_bytes() == (tmp_path / "predictions" / name).read_bytes()
+    written = shown(metrics, tmp_path / "metrics")
+    assert "metrics.json" in written and written == {k: evaluated[k] for k in written}
 
     records = wb.explain(model, dataset, method="occlusion", seed=0, progress=False)
     assert len(records) == len(dataset) and all(isinstance(r, attribution_type) for r in records)
@@ -87,13 +113,48 @@ def test_every_verb_runs_on_every_task_and_writes_what_the_command_line_writes(t
 
     study = wb.explain_dataset(model, dataset, methods=["occlusion"], n=2, seed=0, progress=False)
     assert isinstance(study, study_type) and len(study.ids) == 2
-    wb.write_study(tmp_path / "study", study)
-    assert {"faithfulness.json", "index.html"} <= set(files_of(tmp_path / "study"))
+    written = shown(study, tmp_path / "study")
+    result = invoke("explain", "--model", model_ref, "--data", data, "--out", tmp_path / "cli-explain", "--method",
+                    "occlusion", "--n", "2", "--no-progress")
+    assert result.exit_code == 0, result.output
+    explained = files_of(tmp_path / "cli-explain")
+    attributions = next(name for name in written if name.endswith("attributions.jsonl"))
+    assert set(written) == set(explained) and written[attributions] == explained[attributions]
 
     comparison = wb.compare([model, other_ref], data, seed=0, progress=False, **compare_options)
     assert isinstance(comparison, comparison_type) and len(comparison.pairwise) == 1
-    wb.write_comparison(tmp_path / "compare", comparison)
-    assert json.loads((tmp_path / "compare" / "compare.json").read_text())["models"] == [model_ref, other_ref]
+    written = shown(comparison, tmp_path / "compare")
+    assert json.loads(written["compare.json"])["models"] == [model_ref, other_ref]
+    assert any(name.startswith("predictions/") for name in written) and "compare.html" in written
+
+
+def test_predict_on_a_generator_killed_mid_run_resumes_to_the_same_bytes(tmp_path, tiny_generators):
+    """`workbench predict` on a generator writes its outputs in shards: SIGKILLed once two are done and run again with
+    --resume, it writes the uninterrupted run's bytes without redoing the shards done; a wrong suffix is one line."""
+    import subprocess
+    import sys
+
+    from .test_generation import GENERATION_ROWS
+    from .test_shards import kill_mid_run
+
+    rows = [{**row, "id": f"d{i}"} for i in range(240) for row in GENERATION_ROWS[i % len(GENERATION_ROWS):][:1]]
+    data = generation_file(tmp_path / "many.jsonl", rows)
+    command = [sys.executable, "-m", "workbench.cli", "predict", "--model", str(tiny_generators["t5"]),
+               "--data", str(data), "--max-new-tokens", "8", "--shard-rows", "8", "--no-progress", "--out"]
+    whole = subprocess.run([*command, str(tmp_path / "whole.jsonl")], capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr
+    lines = (tmp_path / "whole.jsonl").read_text().splitlines()
+    assert len(lines) == 240 and set(json.loads(lines[0])) == {"id", "prediction", "reference", "references"}
+    out = tmp_path / "killed.jsonl"
+    done = kill_mid_run([*command, str(out)], out)
+    resumed = subprocess.run([*command, str(out), "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert out.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+    skipped = [line for line in resumed.stderr.splitlines() if "was done earlier; skipped" in line]
+    assert [int(line.split()[2]) for line in skipped] == done
+    wrong = subprocess.run([*command, str(tmp_path / "outputs.csv")], capture_output=True, text=True)
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().endswith("must be a .jsonl or .parquet file path for a generator")
 
 
 def test_data_of_another_task_is_one_line_before_any_model_runs(tmp_path, tiny_sharp_dir, tiny_generators):

@@ -24,18 +24,32 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from .records import base as _records
+
 logging.getLogger("workbench").addHandler(logging.NullHandler())
+
+
+def _presenter_of(result: Any) -> Any:
+    """How a verb's result writes and shows itself: looked up in the task registry, which sits above the records, so
+    the package root hands this to them (``records.base.presenter_of``) and the registry loads when first asked."""
+    from .tasks import presenter_of
+
+    return presenter_of(result)
+
+
+_records.presenter_of = _presenter_of
 
 #: Where each public name lives: the verbs, what loads models and data, the result records, the errors.
 _MODULES = {
     "verbs": ("predict", "evaluate", "explain", "explain_dataset", "compare", "score_faithfulness", "run_report",
-              "compute_metrics", "write_evaluation", "write_study", "write_comparison"),
+              "compute_metrics", "write_evaluation"),
     "datasets": ("load_dataset",),
     "models": ("load_model", "LoadOptions"),
     "models.ray_engine": ("RayOptions",),
     "widgets": ("Explorer",),
     "report": ("write_index",),
-    "records": ("Attribution", "Classifier", "Comparison", "Dataset", "ExplanationStudy", "Faithfulness", "Metrics", "Predictions"),
+    "records": ("Answerer", "Attribution", "Classifier", "Comparison", "Dataset", "ExplanationStudy", "Faithfulness",
+                "Generator", "Metrics", "Predictions"),
     "records.qa_dataset": ("QADataset",),
     "records.qa": ("QAPredictions", "QAMetrics", "QAComparison"),
     "records.generation_dataset": ("GenerationDataset",),
@@ -52,8 +66,8 @@ if TYPE_CHECKING:
     from .errors import DataError, ModelError, ParameterError, WorkbenchError
     from .models import LoadOptions, load_model
     from .models.ray_engine import RayOptions
-    from .records import (Attribution, Classifier, Comparison, Dataset, ExplanationStudy, Faithfulness, Metrics,
-                          Predictions)
+    from .records import (Answerer, Attribution, Classifier, Comparison, Dataset, ExplanationStudy, Faithfulness,
+                          Generator, Metrics, Predictions)
     from .records.generation import GenerationComparison, GenerationMetrics, GenerationPredictions, GenerationSettings
     from .records.generation_dataset import GenerationDataset
     from .records.qa import QAComparison, QAMetrics, QAPredictions
@@ -61,7 +75,7 @@ if TYPE_CHECKING:
     from .records.token_attribution import TokenAttribution, TokenStudy
     from .report import write_index
     from .verbs import (compare, compute_metrics, evaluate, explain, explain_dataset, predict, run_report, score_faithfulness,
-                        write_comparison, write_evaluation, write_study)
+                        write_evaluation)
     from .widgets import Explorer
 
 

@@ -273,7 +273,7 @@ def evaluate(
     match and F1; a generator: predictions.jsonl with ROUGE, BLEU and chrF per document, and overall with intervals)."""
     _check_folder(out)
     task, model, dataset = _prepared(inputs)
-    logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
+    logging.getLogger("workbench.shards").setLevel(logging.INFO)  # say which shards were written, and which skipped
     metrics = task.evaluate_into(out, model, dataset, seed=seed, progress=inputs.progress, resume=resume, shard_rows=shard_rows,
                                  **inputs.task_options)
     _echo(task.describe_metrics(metrics, out))
@@ -293,26 +293,31 @@ def _echo(lines: list[str]) -> None:
 
 
 @app.command()
-@loading_options(label_column=None, engine=True)
-def predict(inputs: Inputs, out: Annotated[Path, typer.Option(help="File for id, label, prediction and one probability column per label: .csv or .parquet.")],
-            resume: Resume = False, shard_rows: ShardRows = 10_000) -> None:
-    """Predict a dataset (labels optional), streaming: rows are read and written a shard at a time, so a file larger than memory
-    works, and a killed run finishes with --resume."""
-    from .datasets.streaming import TextSource
-    from .tasks import task_of
-
-    if out.is_dir() or out.suffix.lower() not in (".csv", ".parquet"):
-        raise ParameterError(f"--out {out} must be a .csv or .parquet file path")
+@loading_options(label_column=None, engine=True, task=True)
+def predict(
+    inputs: Inputs,
+    out: Annotated[Path, typer.Option(help="File for the predictions: a classifier's .csv or .parquet (id, label, "
+                                           "prediction, p_<label>...); a question-answering model's or a generator's "
+                                           ".jsonl or .parquet (id, prediction; answers: start, end, score).")],
+    seed: Annotated[int, typer.Option(help="Seed of sampling (generation with --do-sample).")] = 0,
+    resume: Resume = False,
+    shard_rows: ShardRows = 10_000,
+) -> None:
+    """Predict a dataset (labels optional) into one file, written a shard at a time, so a killed run finishes with
+    --resume; a classifier also reads its file a shard at a time, so a file larger than memory works."""
     from .models import load_model
+    from .models.loader import model_task
+    from .tasks import TASKS, check_options
 
-    classifier = load_model(inputs.model, inputs.options)  # first: a model of another task is the mistake to name, whatever its data
-    task = task_of(classifier)
-    if task.stream is None:
-        raise ParameterError(f"{inputs.model} is a {task.name} model and predict writes class probabilities; use `workbench evaluate`, "
-                             "which writes its answers or outputs to predictions.jsonl")
-    source = TextSource(inputs.data, **{k: inputs.columns[k] for k in ("text_column", "label_column", "id_column")})
-    logging.getLogger("workbench.studies.prediction").setLevel(logging.INFO)  # say which shards were written, and which skipped
-    rows = task.stream(classifier, source, out, engine=inputs.engine, progress=inputs.progress, resume=resume, shard_rows=shard_rows)
+    task = TASKS[model_task(inputs.model)]  # read from the folder: a wrong --out is refused before any model loads
+    if out.is_dir() or out.suffix.lower().lstrip(".") not in task.predict_formats:
+        formats = " or ".join(f".{suffix}" for suffix in task.predict_formats)
+        raise ParameterError(f"--out {out} must be a {formats} file path for a {task.model_kind}")
+    check_options(task, inputs.task_options)
+    model = load_model(inputs.model, inputs.options)
+    logging.getLogger("workbench.shards").setLevel(logging.INFO)  # say which shards were written, and which skipped
+    rows = task.stream(model, inputs.data, out, columns=inputs.columns, seed=seed, engine=inputs.engine,
+                       progress=inputs.progress, resume=resume, shard_rows=shard_rows, **inputs.task_options)
     typer.echo(f"wrote {rows} predictions to {out}")
 
 
@@ -345,7 +350,7 @@ def explain(
     common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task
     task, model, dataset = _prepared(inputs, **common)
     study = task.explain_dataset(model, dataset, **common, **inputs.task_options)
-    task.write_study(out, study)
+    study.write(out)
     _echo(task.describe_study(study, out))
 
 
@@ -382,7 +387,7 @@ def compare(
     comparison = compare_models(models, dataset, seed=seed, options=inputs.options, progress=inputs.progress,
                                 **keywords)
     task = task_of(dataset)
-    task.write_comparison(out, comparison)
+    comparison.write(out)
     _echo(task.describe_comparison(comparison, out))
 
 

@@ -6,7 +6,8 @@ into ``DIR/shards/part-NNNNN.<suffix>``, one file per shard of input rows, each 
 ``DIR/progress.json`` with the run's key (what produced it: model fingerprint, data hash,
 options) and the shards done. Started again with ``resume=True`` on the same run key, the run
 skips the finished shards; a different key, or a partial run without ``resume``, is a one-line
-error. ``DIR/.workbench.lock`` holds the writing process's id: a second run on the same folder
+error. :func:`write_sharded` writes a table (``.csv``, ``.parquet`` or ``.jsonl``) this way and joins its shards
+into one file at the end. ``DIR/.workbench.lock`` holds the writing process's id: a second run on the same folder
 while the first is alive is refused (a lock left by a killed process is taken over). A full disk
 or an unwritable folder is a one-line error that leaves the earlier shards intact.
 
@@ -20,15 +21,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import socket
-from collections.abc import Iterator, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import ParameterError
-from .io import atomic_open, write_json
+from .io import atomic_open, dumps_jsonl, write_json
 
+logger = logging.getLogger(__name__)
 LOCK = ".workbench.lock"
 PROGRESS = "progress.json"
 SHARDS = "shards"
@@ -117,3 +121,75 @@ class ShardedOutput:
             reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or type(exc).__name__
             raise ParameterError(f"cannot write shard {index} into {self.folder}: {reason}; the {len(self.done)} shards written are kept, "
                                  "free space or fix the folder and run again with --resume") from None
+
+
+#: The formats a sharded table is written in, by file suffix.
+FORMATS = ("csv", "parquet", "jsonl")
+
+
+def _shard_writer(frame: Any, suffix: str, *, header: bool) -> Callable[[BinaryIO], Any]:
+    """Write one shard (a pandas DataFrame) in the format of ``suffix``; a CSV's header only in the first shard."""
+    if suffix == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return lambda handle: pq.write_table(table, handle)
+    if suffix == "jsonl":
+        data = "".join(dumps_jsonl(row) for row in frame.to_dict("records")).encode("utf-8")
+    else:
+        data = frame.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+    return lambda handle: handle.write(data)
+
+
+def _join(parts: list[Path], handle: BinaryIO, suffix: str) -> None:
+    """The shards one after another in one file; Parquet row group by row group (never the whole table in memory)."""
+    if suffix != "parquet":
+        for part in parts:
+            handle.write(part.read_bytes())
+        return
+    import pyarrow.parquet as pq
+
+    writer = None
+    for part in parts:
+        table = pq.read_table(part)
+        writer = writer or pq.ParquetWriter(handle, table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+
+
+def write_sharded(
+    path: str | os.PathLike[str], run: Mapping[str, Any], frames: Callable[[ShardedOutput], Iterable[tuple[int, Any]]], *,
+    shard_rows: int, resume: bool = False, total: int | None = None, progress: bool | None = None,
+) -> int:
+    """Write a table into ``path`` shard by shard and return its row count.
+
+    ``frames(shards)`` yields ``(index, DataFrame)`` for each shard not yet done; each is written atomically into
+    ``PATH.shards/`` and recorded, so a run started again with ``resume`` skips the shards done (they are logged at
+    INFO, as the shards written are). At the end the shards are joined into ``path`` atomically, byte-identical to an
+    uninterrupted run's file, and the shard folder is removed. ``progress``: one bar over ``total`` rows.
+    """
+    from tqdm.auto import tqdm
+
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    folder = path.with_name(path.name + ".shards")
+    with output_lock(folder):
+        shards = ShardedOutput(folder, run, shard_rows=shard_rows, suffix=suffix, resume=resume)
+        for index in sorted(shards.done):
+            first = index * shard_rows
+            logger.info("shard %d (rows %d-%d) was done earlier; skipped", index, first, first + shards.rows[index] - 1)
+        # one bar over the run's rows (those of shards done earlier counted from the start)
+        with tqdm(total=total, initial=sum(shards.rows.values()), desc="predict", unit="row",
+                  disable=None if progress is None else not progress) as bar:
+            for index, frame in frames(shards):
+                shards.write(index, _shard_writer(frame, suffix, header=index == 0), rows=len(frame))
+                first = index * shard_rows
+                logger.info("shard %d (rows %d-%d) written", index, first, first + len(frame) - 1)
+                bar.update(len(frame))
+        parts = [shards.path(index) for index in range(max(shards.done) + 1 if shards.done else 0)]
+        with atomic_open(path, "wb") as handle:
+            _join(parts, handle, suffix)
+    shutil.rmtree(folder, ignore_errors=True)
+    return sum(shards.rows.values())

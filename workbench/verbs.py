@@ -156,16 +156,6 @@ def write_evaluation(out: str | os.PathLike[str], predictions: Any, metrics: Any
     return task_of_record(metrics).write_evaluation(out, predictions, metrics)
 
 
-def write_study(out: str | os.PathLike[str], study: Any) -> dict[str, Path]:
-    """Write what ``workbench explain`` writes for a study from :func:`explain_dataset` into ``out``."""
-    return task_of_record(study).write_study(out, study)
-
-
-def write_comparison(out: str | os.PathLike[str], comparison: Any) -> dict[str, Path]:
-    """Write what ``workbench compare`` writes for a comparison from :func:`compare` into ``out``."""
-    return task_of_record(comparison).write_comparison(out, comparison)
-
-
 def compute_metrics(predictions: Any, *, seed: int = 0) -> Any:
     """Score ``predictions`` from :func:`predict`, of any task, with intervals seeded by ``seed``."""
     return task_of_record(predictions).score(predictions, seed=seed)

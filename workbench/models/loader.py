@@ -1,8 +1,8 @@
 """Load a model by reference: a local folder or a demo name ``demo:NAME``.
 
-Every model returned, transformer or scikit-learn, follows the Classifier protocol
-(``ref``, ``label_names``, ``predict_proba``, ``reading``, ``fingerprint``), so the rest of the
-workbench never asks which.
+Every model returned follows its task's protocol (``records``: a ``Classifier``, transformer or
+scikit-learn; an ``Answerer``; a ``Generator``), so the rest of the workbench never asks which
+implementation it holds.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, ParameterError
-from ..records import Classifier
+from ..records import Answerer, Classifier, Generator
 from .folders import folder_task, resolve_model_folder
 from .options import LoadOptions, check_device_name
 
@@ -29,11 +29,11 @@ def load_options(options: LoadOptions | None = None, **overrides: Any) -> LoadOp
     return replace(options or LoadOptions(), **overrides)
 
 
-def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -> Classifier:
+def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -> Classifier | Answerer | Generator:
     """Load a model from a local Hugging Face folder or a demo name; its task comes from the folder.
 
     A ``*ForSequenceClassification`` folder or a scikit-learn folder gives a classifier, a
-    ``*ForQuestionAnswering`` folder a ``QuestionAnswerer`` (``answer(questions, contexts)``), a
+    ``*ForQuestionAnswering`` folder an ``Answerer`` (``answer(questions, contexts)``), a
     ``*ForConditionalGeneration``, ``EncoderDecoderModel``, ``*ForCausalLM`` or ``*LMHeadModel``
     folder a ``Generator`` (``generate(texts, max_new_tokens=...)``).
 
@@ -124,8 +124,9 @@ def is_loaded_model(value: Any) -> bool:
             or callable(getattr(value, "generate", None)))
 
 
-def as_model(model: str | os.PathLike[str] | Classifier, options: LoadOptions | None = None) -> Classifier:
-    """``model`` as a Classifier: a reference is loaded with ``options``, a loaded model is used as it is.
+def as_model(model: Any, options: LoadOptions | None = None) -> Classifier | Answerer | Generator:
+    """``model`` as a loaded model (a ``Classifier``, ``Answerer`` or ``Generator``): a reference is loaded with
+    ``options``, a loaded model is used as it is.
 
     Every verb takes its models through here, so a notebook can pass what it holds; anything
     else is a one-line TypeError that names what is accepted.

@@ -1,7 +1,8 @@
 """The records every module speaks, one per concept, each a frozen dataclass with ``to_dict``.
 
 * ``Dataset``                              texts, gold labels, ids, content hash (``dataset``)
-* ``Classifier``                           the protocol every model follows (``classifier``)
+* ``Classifier``, ``Answerer``, ``Generator``   the protocols of each task's models (``classifier``, ``answerer``,
+  ``generator``): what ``load_model`` returns
 * ``Predictions``, ``Provenance``          one model's probabilities on one dataset, and their origin
 * ``Metrics``, ``ConfidenceInterval``      classification metrics with bootstrap intervals
 * ``Attribution``                          one explanation of one text, a score per word read
@@ -16,17 +17,20 @@ string keys; JSON keys are field names.
 """
 
 from .answer import Answer
+from .answerer import Answerer
 from .attribution import Attribution
 from .classifier import Classifier
 from .comparison import Comparison, Cost, ExplanationAgreement, FlipRate, Latency, Pairwise, SliceMetrics
 from .dataset import Dataset
 from .explanation_study import DiagnosticsSummary, ExplanationStudy, ReadingSummary
+from .generator import Generator
 from .faithfulness import Agreement, Faithfulness, RandomTest, ScoreSummary, Stability
 from .metrics import ConfidenceInterval, Metrics
 from .predictions import Predictions, Provenance
 
 __all__ = [
-    "Agreement", "Answer", "Attribution", "Classifier", "Comparison", "ConfidenceInterval", "Cost", "Dataset", "DiagnosticsSummary",
-    "ExplanationAgreement", "ExplanationStudy", "Faithfulness", "FlipRate", "Latency", "Metrics", "Pairwise", "Predictions",
-    "Provenance", "RandomTest", "ReadingSummary", "ScoreSummary", "SliceMetrics", "Stability",
+    "Agreement", "Answer", "Answerer", "Attribution", "Classifier", "Comparison", "ConfidenceInterval", "Cost", "Dataset",
+    "DiagnosticsSummary", "ExplanationAgreement", "ExplanationStudy", "Faithfulness", "FlipRate", "Generator", "Latency",
+    "Metrics", "Pairwise", "Predictions", "Provenance", "RandomTest", "ReadingSummary", "ScoreSummary", "SliceMetrics",
+    "Stability",
 ]

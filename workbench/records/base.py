@@ -1,9 +1,12 @@
-"""The base of every record: a frozen dataclass whose ``to_dict`` is its JSON form."""
+"""The base of every record: a frozen dataclass whose ``to_dict`` is its JSON form, and of every verb's result."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 
 class Record:
@@ -16,3 +19,34 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the fields."""
         return asdict(self)  # type: ignore[call-overload]
+
+
+class Presenter(Protocol):
+    """How one kind of result writes itself (the command line's files) and shows itself (the report's sections)."""
+
+    def write(self, result: Any, out: Path) -> dict[str, Path]: ...
+
+    def html(self, result: Any) -> str: ...
+
+
+#: Finds a result's Presenter. The writers and the templates sit above the records, so the package root hands this
+#: in (``workbench.tasks.presenter_of``, imported when first needed): the records never import upward.
+presenter_of: Callable[[Any], Presenter] | None = None
+
+
+class Result(Record):
+    """A verb's result (predictions, metrics, a study, a comparison): it saves and shows itself.
+
+    ``write(out)`` writes into the folder ``out`` the files the command line writes for it, byte for byte;
+    ``_repr_html_`` is the report's sections for it, escaped through the same templates, so a notebook cell that ends
+    with a result shows a readable table.
+    """
+
+    def write(self, out: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write this result's files into the folder ``out`` (made if missing); return their paths by name."""
+        assert presenter_of is not None, "workbench/__init__.py sets records.base.presenter_of on import"
+        return presenter_of(self).write(self, Path(out))
+
+    def _repr_html_(self) -> str:
+        assert presenter_of is not None, "workbench/__init__.py sets records.base.presenter_of on import"
+        return presenter_of(self).html(self)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .base import Record
+from .base import Record, Result
 from .faithfulness import Agreement
 from .metrics import Metrics
 from .predictions import Predictions
@@ -135,7 +135,7 @@ class ExplanationAgreement(Record):
 
 
 @dataclass(frozen=True, eq=False)
-class Comparison(Record):
+class Comparison(Result):
     """A comparison of several models on one labeled dataset (``studies.comparison``).
 
     ``metrics``, ``slices``, ``cost`` and ``probes`` map each model reference to its metrics

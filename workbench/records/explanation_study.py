@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .attribution import Attribution
-from .base import Record
+from .base import Record, Result
 from .faithfulness import Agreement, Faithfulness, Stability
 
 
@@ -41,7 +41,7 @@ class DiagnosticsSummary(Record):
 
 
 @dataclass(frozen=True)
-class ExplanationStudy(Record):
+class ExplanationStudy(Result):
     """Attributions of each method on the same documents, and how far each can be trusted.
 
     ``to_dict`` is the content of faithfulness.json: per method its faithfulness against random

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import ParameterError
-from .base import Record
+from .base import Record, Result
 from .metrics import ConfidenceInterval
 from .predictions import Provenance
 
@@ -36,7 +36,7 @@ class GenerationSettings(Record):
 
 
 @dataclass(frozen=True, eq=False)
-class GenerationPredictions(Record):
+class GenerationPredictions(Result):
     """One generator's output for every source of a dataset, in dataset order, with the references."""
 
     model: str
@@ -51,7 +51,7 @@ class GenerationPredictions(Record):
 
 
 @dataclass(frozen=True)
-class GenerationMetrics(Record):
+class GenerationMetrics(Result):
     """ROUGE-1/2/L/Lsum F-measures (0-1, mean over documents), corpus BLEU and chrF (0-100, sacrebleu), the length ratio.
 
     ``per_document`` holds each document's scores (predictions.jsonl), ``ci`` seeded
@@ -141,7 +141,7 @@ class GenerationSlice(Record):
 
 
 @dataclass(frozen=True, eq=False)
-class GenerationComparison(Record):
+class GenerationComparison(Result):
     """Generators on one dataset: each one's scores and outputs, every pair's paired tests, slices by source length, and speed."""
 
     models: tuple[str, ...]

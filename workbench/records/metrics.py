@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .base import Record
+from .base import Record, Result
 from .predictions import Provenance
 
 
@@ -22,7 +22,7 @@ class ConfidenceInterval(Record):
 
 
 @dataclass(frozen=True)
-class Metrics(Record):
+class Metrics(Result):
     """Classification metrics of one set of predictions (see ``metrics.compute_metrics``).
 
     ``per_class`` maps each label name to precision, recall, F1 and support; ``confusion_matrix``

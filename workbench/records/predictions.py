@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from .base import Record
+from .base import Record, Result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +34,7 @@ class Provenance(Record):
 
 
 @dataclass(frozen=True, eq=False)
-class Predictions:
+class Predictions(Result):
     """One model's class probabilities on one dataset, rows in dataset order.
 
     ``labels`` are the gold labels spelled as the model spells them (see ``data.align_labels``);
@@ -48,6 +48,12 @@ class Predictions:
     label_names: tuple[str, ...]
     proba: np.ndarray
     provenance: Provenance | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the fields, ``proba`` as one list of probabilities per row (``label_names`` order)."""
+        return {"model": self.model, "dataset": self.dataset, "ids": list(self.ids),
+                "labels": None if self.labels is None else list(self.labels), "label_names": list(self.label_names),
+                "proba": self.proba.tolist(), "provenance": self.provenance.to_dict() if self.provenance else None}
 
     @property
     def predicted(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .answer import Answer
-from .base import Record
+from .base import Record, Result
 from .comparison import PairedTest
 from .metrics import ConfidenceInterval
 from .predictions import Provenance
@@ -25,7 +25,7 @@ class Decoding(Record):
 
 
 @dataclass(frozen=True, eq=False)
-class QAPredictions(Record):
+class QAPredictions(Result):
     """One model's best answer to every question of a dataset, in dataset order, with the gold answers.
 
     ``in_window[i]`` says whether a gold answer of question i lies whole inside one of the
@@ -43,7 +43,7 @@ class QAPredictions(Record):
 
 
 @dataclass(frozen=True)
-class QAMetrics(Record):
+class QAMetrics(Result):
     """SQuAD exact match and F1 (0-100, the official normalisation via torchmetrics) overall and per question.
 
     ``ci`` holds seeded bootstrap intervals of both; ``has_answer`` and ``no_answer`` the
@@ -119,7 +119,7 @@ class QASlice(Record):
 
 
 @dataclass(frozen=True, eq=False)
-class QAComparison(Record):
+class QAComparison(Result):
     """Question-answering models on one dataset: each one's scores and answers, every pair's tests, slices, and speed.
 
     ``questions_per_s`` is each model's rate answering the whole dataset (one timed pass in

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Record
+from .base import Record, Result
 from .generation import GenerationSettings
 from .metrics import ConfidenceInterval
 
@@ -64,7 +64,7 @@ class TokenFaithfulness(Record):
 
 
 @dataclass(frozen=True, eq=False)
-class TokenStudy(Record):
+class TokenStudy(Result):
     """A generator's outputs on some documents explained token by token by one or more methods, each method's faithfulness scored.
 
     ``records[method][i]`` explains document ``ids[i]``; ``seconds[method]`` is the time the

@@ -12,7 +12,7 @@ from typing import Any
 from ..records import Attribution
 from ..records.attribution import ANSWER_READING as MODE
 from ..records.qa import QAComparison, QAMetrics, QAPredictions
-from .html import Markup, Section, page_html, part, prose_html, shade, table_html
+from .html import Markup, Section, listing_html, page_html, part, prose_html, shade, table_html
 
 
 def answer_attribution_html(record: Attribution) -> Markup:
@@ -68,6 +68,14 @@ def answer_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | 
         sections.append(prose_html("Lowest F1 first; among equals, the answers the model was surest of.", heading) + table_html(table)
                         if table else prose_html("None.", heading))
     return sections
+
+
+def answers_sections(predictions: QAPredictions, *, rows: int = 20) -> list[Section]:
+    """The first ``rows`` answers: id, the answer, its score and character span, and the gold answers."""
+    table = [{"id": qid, "answer": a.text, "score": a.score, "start": a.start, "end": a.end,
+              "gold": " | ".join(g.text for g in gold)}
+             for qid, a, gold in zip(predictions.ids[:rows], predictions.answers, predictions.gold)]
+    return [listing_html(predictions.model, predictions.dataset, table, len(predictions.ids))]
 
 
 def answer_comparison_sections(comparison: QAComparison) -> list[Section]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..records.generation import GenerationComparison, GenerationMetrics, GenerationPredictions
 from ..records.token_attribution import TokenAttribution, TokenStudy
-from .html import Markup, Section, page_html, part, prose_html, shade, table_html
+from .html import Markup, Section, listing_html, page_html, part, prose_html, shade, table_html
 
 SCORES = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bleu", "chrf", "length_ratio")
 
@@ -86,6 +86,13 @@ def generation_evaluation_sections(metrics: GenerationMetrics, predictions: Gene
         sections.append(prose_html("Highest ROUGE-L first.", f"Best {min(documents, metrics.n)} documents") + table_html(rows(order[::-1][:documents])))
         sections.append(prose_html("Lowest ROUGE-L first.", f"Worst {min(documents, metrics.n)} documents") + table_html(rows(order[:documents])))
     return sections
+
+
+def outputs_sections(predictions: GenerationPredictions, *, rows: int = 20) -> list[Section]:
+    """The first ``rows`` outputs: id, the generated text and the references."""
+    table = [{"id": doc_id, "generated": output, "reference": " | ".join(refs)}
+             for doc_id, output, refs in zip(predictions.ids[:rows], predictions.predictions, predictions.references)]
+    return [listing_html(predictions.model, predictions.dataset, table, len(predictions.ids))]
 
 
 def generation_comparison_sections(comparison: GenerationComparison) -> list[Section]:

@@ -45,7 +45,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 UNSEEN_STYLE = "color:#999"  # inline too, for HTML shown without the page's style sheet (the explorer)
 FLAG_STYLE = "color:#b00"
 
-__all__ = ["CSP", "STYLE", "Markup", "Section", "escape", "figure_html", "flag_html", "page_html", "prose_html", "table_html"]
+__all__ = ["CSP", "STYLE", "Markup", "Section", "escape", "figure_html", "flag_html", "fragment_html", "listing_html",
+           "page_html", "prose_html", "table_html"]
 
 
 @cache
@@ -113,6 +114,17 @@ def section_html(section: Section) -> Markup:
     if isinstance(section, str):
         return escape(section)
     return figure_html(section)
+
+
+def fragment_html(sections: Iterable[Section]) -> str:
+    """The sections as one HTML fragment, for a notebook's ``_repr_html_`` (figures as PNG data URIs)."""
+    return "\n".join(str(section_html(s)) for s in sections)
+
+
+def listing_html(model: str, data: str, rows: Sequence[Mapping[str, Any]], total: int) -> Markup:
+    """The first ``rows`` of a model's ``total`` predictions on ``data``, under a line that says which and how many."""
+    note = prose_html(f"model {model} · data {data} · the first {len(rows)} of {total} rows", css="wb-meta")
+    return note + table_html(rows)
 
 
 def page_html(title: str, sections: Iterable[Section]) -> str:

@@ -15,7 +15,8 @@ from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, M
 from ..statistics.faithfulness import AGAINST_RANDOM, AGREEMENT_MEASURES, STABLE_TOP_K, TOP_K
 from .answers import MODE, answer_attribution_html, answer_reading_note
 from .figures import accuracy_figure, confusion_matrix_figure, speed_accuracy_figure, top_words_figure
-from .html import FLAG_STYLE, UNSEEN_STYLE, Markup, Section, flag_html, page_html, part, prose_html, shade, table_html
+from .html import (FLAG_STYLE, UNSEEN_STYLE, Markup, Section, flag_html, listing_html, page_html, part, prose_html,
+                   shade, table_html)
 
 
 def attribution_html(record: Attribution) -> Markup:
@@ -261,6 +262,15 @@ def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None
         heading = f"Most confident mistakes ({len(rows)} of {len(wrong)})"
         sections.append(prose_html(None, heading) + table_html(rows) if rows else prose_html("None.", heading))
     return sections
+
+
+def predictions_sections(predictions: Predictions, *, rows: int = 20) -> list[Section]:
+    """The first ``rows`` predictions: id, gold label (when known), the predicted label and its probability."""
+    predicted, confidence = predictions.predicted, predictions.proba.max(axis=1)
+    gold = predictions.labels
+    table = [{"id": predictions.ids[i], **({"gold": gold[i]} if gold is not None else {}), "predicted": predicted[i],
+              "p(predicted)": float(confidence[i])} for i in range(min(rows, len(predictions.ids)))]
+    return [listing_html(predictions.model, predictions.dataset, table, len(predictions.ids))]
 
 
 def index_page(title: str, entries: Sequence[Mapping[str, Any]]) -> str:

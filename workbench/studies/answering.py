@@ -9,7 +9,9 @@ the model read), ``statistics.qa_metrics.compute_qa_metrics``, and :func:`write_
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..io import write_json, write_jsonl
 from ..provenance import provenance
@@ -42,14 +44,25 @@ def predict_answers(model, dataset: QADataset, *, max_answer_len: int = 30, doc_
     )
 
 
+def answer_rows(predictions: QAPredictions) -> Iterator[dict[str, Any]]:
+    """One row per question: id, prediction, start, end, score and the gold answers (``workbench predict``'s lines)."""
+    for qid, answer, gold in zip(predictions.ids, predictions.answers, predictions.gold):
+        yield {"id": qid, "prediction": answer.text, "start": answer.start, "end": answer.end, "score": answer.score,
+               "answers": [g.text for g in gold]}
+
+
+def write_answers(out: str | os.PathLike[str], predictions: QAPredictions) -> dict[str, Path]:
+    """Write predictions.jsonl (:func:`answer_rows`) into ``out``."""
+    path = Path(out) / "predictions.jsonl"
+    write_jsonl(path, answer_rows(predictions))
+    return {"predictions.jsonl": path}
+
+
 def write_qa_evaluation(out: str | os.PathLike[str], predictions: QAPredictions, metrics: QAMetrics) -> dict[str, Path]:
-    """Write predictions.jsonl (id, prediction, start, end, score, answers, exact_match, f1) and metrics.json (last) into ``out``."""
+    """Write predictions.jsonl (:func:`answer_rows` with each question's exact_match and f1) and metrics.json (last)."""
     out = Path(out)
     paths = {name: out / name for name in ("predictions.jsonl", "metrics.json")}
-    write_jsonl(paths["predictions.jsonl"], (
-        {"id": qid, "prediction": answer.text, "start": answer.start, "end": answer.end, "score": answer.score,
-         "answers": [g.text for g in gold], "exact_match": row["exact_match"], "f1": row["f1"]}
-        for qid, answer, gold, row in zip(predictions.ids, predictions.answers, predictions.gold, metrics.per_question)
-    ))
+    write_jsonl(paths["predictions.jsonl"], ({**row, "exact_match": scores["exact_match"], "f1": scores["f1"]}
+                                             for row, scores in zip(answer_rows(predictions), metrics.per_question)))
     write_json(paths["metrics.json"], metrics.to_dict())
     return paths

@@ -69,17 +69,22 @@ def evaluate_into(out: str | os.PathLike[str], model: Classifier, dataset: Datas
     return metrics
 
 
-def write_metrics(out: str | os.PathLike[str], metrics: Metrics) -> None:
+def write_metrics(out: str | os.PathLike[str], metrics: Metrics) -> dict[str, Path]:
     """Write confusion_matrix.png, then metrics.json: last, so its presence says the evaluation finished."""
-    plot_confusion_matrix(metrics, Path(out) / "confusion_matrix.png")
-    write_json(Path(out) / "metrics.json", metrics.to_dict())
+    paths = {name: Path(out) / name for name in ("confusion_matrix.png", "metrics.json")}
+    plot_confusion_matrix(metrics, paths["confusion_matrix.png"])
+    write_json(paths["metrics.json"], metrics.to_dict())
+    return paths
+
+
+def write_predictions(out: str | os.PathLike[str], predictions: Predictions) -> dict[str, Path]:
+    """Write predictions.csv (id, label, prediction, p_<label>...: ``workbench predict``'s columns) into ``out``."""
+    path = Path(out) / "predictions.csv"
+    with atomic_open(path) as handle:
+        predictions.to_frame().to_csv(handle, index=False, lineterminator="\n")
+    return {"predictions.csv": path}
 
 
 def write_evaluation(out: str | os.PathLike[str], predictions: Predictions, metrics: Metrics) -> dict[str, Path]:
     """Write predictions.csv, confusion_matrix.png and metrics.json (last) into ``out``."""
-    out = Path(out)
-    paths = {name: out / name for name in ("predictions.csv", "confusion_matrix.png", "metrics.json")}
-    with atomic_open(paths["predictions.csv"]) as handle:
-        predictions.to_frame().to_csv(handle, index=False, lineterminator="\n")
-    write_metrics(out, metrics)
-    return paths
+    return {**write_predictions(out, predictions), **write_metrics(out, metrics)}

@@ -9,25 +9,22 @@ that of one shard however long the data, and a killed run resumes where it stopp
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
 from ..datasets.loading import align_labels, as_dataset, column_strings
 from ..errors import DataError
-from ..io import atomic_open
 from ..models import LoadOptions, as_model
 from ..models.ray_engine import RayModel, RayOptions, as_ray_options, labelled_columns, map_model, split_pool
 from ..provenance import provenance
 from ..records import Classifier, Dataset, Predictions, Provenance
-from ..shards import ShardedOutput, output_lock
+from ..shards import ShardedOutput, write_sharded
 from ..datasets.streaming import TextSource
 
-logger = logging.getLogger(__name__)
 SHARD_ROWS = 10_000  # rows per shard of `workbench predict`: a killed run loses at most this much work
 
 
@@ -84,33 +81,17 @@ def stream_predictions(model: Classifier, source: TextSource, path: str | os.Pat
     recomputed; at the end the shards are joined into ``path`` atomically, byte-identical to an
     uninterrupted run's file, and the shard folder is removed. ``progress``: one bar over the rows.
     """
-    import shutil
-
-    from tqdm.auto import tqdm
-
     model, engine = split_pool(model, engine)
-    path = Path(path)
-    suffix = path.suffix.lower().lstrip(".")
-    folder = path.with_name(path.name + ".shards")
     run = {"model": model.fingerprint, "data": source.fingerprint, "text": source.text_column, "labels": list(model.label_names),
            "label_column": source.label_column if source.has_labels else None}
-    with output_lock(folder):
-        shards = ShardedOutput(folder, run, shard_rows=shard_rows, suffix=suffix, resume=resume)
-        for index in sorted(shards.done):
-            logger.info("shard %d (rows %d-%d) was done earlier; skipped", index, index * shard_rows, index * shard_rows + shards.rows.get(index, shard_rows) - 1)
+
+    def frames(shards: ShardedOutput) -> Iterator[tuple[int, Any]]:
         chunks = _ray_chunks(model, source, shards, engine) if engine else _local_chunks(model, source, shards)
-        # one bar over the run's rows (those of shards done earlier counted from the start)
-        with tqdm(total=source.num_rows, initial=sum(shards.rows.values()), desc="predict", unit="row", disable=None if progress is None else not progress) as bar:
-            for index, chunk in chunks:
-                write = _csv_shard(chunk, header=index == 0) if suffix == "csv" else _parquet_shard(chunk)
-                shards.write(index, write, rows=len(chunk.ids))
-                logger.info("shard %d (rows %d-%d) written", index, index * shard_rows, index * shard_rows + len(chunk.ids) - 1)
-                bar.update(len(chunk.ids))
-        parts = [shards.path(index) for index in range(max(shards.done) + 1 if shards.done else 0)]
-        with atomic_open(path, "wb") as handle:
-            (_join_csv if suffix == "csv" else _join_parquet)(parts, handle)
-    shutil.rmtree(folder, ignore_errors=True)
-    return sum(shards.rows.values())
+        for index, chunk in chunks:
+            yield index, chunk.to_frame()
+
+    return write_sharded(path, run, frames, shard_rows=shard_rows, resume=resume, total=source.num_rows,
+                         progress=progress)
 
 
 def read_predictions(path: str | os.PathLike[str], *, model: str = "", dataset: str = "", label_names: tuple[str, ...] | None = None,
@@ -142,37 +123,6 @@ def read_predictions(path: str | os.PathLike[str], *, model: str = "", dataset: 
     labels = tuple(frame["label"])
     return Predictions(model=model, dataset=dataset or str(path), ids=tuple(frame["id"]), labels=labels if any(labels) else None,
                        label_names=names, proba=frame[[f"p_{n}" for n in names]].to_numpy(dtype=float), provenance=provenance)
-
-
-def _csv_shard(chunk: Predictions, *, header: bool) -> Callable[[BinaryIO], Any]:
-    text = chunk.to_frame().to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
-    return lambda handle: handle.write(text)
-
-
-def _parquet_shard(chunk: Predictions) -> Callable[[BinaryIO], Any]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(chunk.to_frame(), preserve_index=False)
-    return lambda handle: pq.write_table(table, handle)
-
-
-def _join_csv(parts: list[Path], handle: BinaryIO) -> None:
-    for part in parts:
-        handle.write(part.read_bytes())
-
-
-def _join_parquet(parts: list[Path], handle: BinaryIO) -> None:
-    """The shards' row groups, one after another, in one Parquet file (never the whole table in memory)."""
-    import pyarrow.parquet as pq
-
-    writer = None
-    for part in parts:
-        table = pq.read_table(part)
-        writer = writer or pq.ParquetWriter(handle, table.schema)
-        writer.write_table(table)
-    if writer is not None:
-        writer.close()
 
 
 def _local_chunks(model: Classifier, source: TextSource, shards: ShardedOutput) -> Iterator[tuple[int, Predictions]]:

@@ -5,7 +5,7 @@
 * ``generation``          sources with references; generated outputs (``generation``)
 
 A model's ``task`` and a dataset's ``task`` name their entry. :func:`task_of` finds it (:func:`task_of_record`
-from a result),
+from a result, :func:`presenter_of` how the result writes and shows itself),
 :func:`check_options` refuses a keyword that belongs to another task in one line.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ParameterError
-from .base import Task
+from .base import Shown, Task
 from .classification import CLASSIFICATION
 from .generation import GENERATION
 from .question_answering import QUESTION_ANSWERING
@@ -29,14 +29,19 @@ def task_of(holder: Any) -> Task:
 
 
 def task_of_record(record: Any) -> Task:
-    """The entry whose verbs return ``record``'s type (an ExplanationStudy: a classifier's or an answerer's)."""
+    """The entry whose verbs return ``record``'s type (an ExplanationStudy: a classifier's or an answerer's, alike)."""
     for task in TASKS.values():
-        if isinstance(record, task.records):
+        if type(record) in task.results:
             return task
     raise TypeError(
         f"{type(record).__name__} is not a result of a workbench verb; give what predict, evaluate, "
         "explain_dataset or compare returned"
     )
+
+
+def presenter_of(result: Any) -> Shown:
+    """How ``result`` writes and shows itself (``records.base.Result``): its task's entry for its type."""
+    return task_of_record(result).results[type(result)]
 
 
 def check_options(task: Task, names: Iterable[str]) -> None:
@@ -50,4 +55,4 @@ def check_options(task: Task, names: Iterable[str]) -> None:
             )
 
 
-__all__ = ["TASKS", "Task", "check_options", "task_of", "task_of_record"]
+__all__ = ["TASKS", "Shown", "Task", "check_options", "presenter_of", "task_of", "task_of_record"]

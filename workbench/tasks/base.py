@@ -8,13 +8,46 @@ A new task is one more module with one more ``Task`` (docs/ARCHITECTURE.md, "Add
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..datasets.loading import load_dataset
 from ..errors import DataError, ParameterError
+from ..io import write_json
+from ..models.ray_engine import RayModel
 from ..records import ExplanationStudy
+from ..records.task import check_task
+from ..render.html import Section, fragment_html
+from ..shards import ShardedOutput, write_sharded
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How one kind of result writes and shows itself (a ``records.base.Presenter``).
+
+    ``writer(out, result)`` is the study's writer of the command line's files; ``sections(result)`` the report's
+    sections for it, which ``_repr_html_`` joins into one fragment through the same escaping templates.
+    """
+
+    writer: Callable[[Path, Any], dict[str, Path]]
+    sections: Callable[[Any], list[Section]]
+
+    def write(self, result: Any, out: Path) -> dict[str, Path]:
+        """The files of ``result`` in the folder ``out``."""
+        return self.writer(out, result)
+
+    def html(self, result: Any) -> str:
+        """``result``'s sections as one HTML fragment."""
+        return fragment_html(self.sections(result))
+
+
+def write_metrics_json(out: Path, metrics: Any) -> dict[str, Path]:
+    """metrics.json: all that ``workbench evaluate`` writes of a task's metrics beside the predictions."""
+    path = Path(out) / "metrics.json"
+    write_json(path, metrics.to_dict())
+    return {"metrics.json": path}
 
 
 @dataclass(frozen=True)
@@ -22,20 +55,21 @@ class Task:
     """One task's entry in the registry.
 
     ``options`` are the keywords only this task's verbs take (``max_answer_len``, ``settings``);
-    the other tasks refuse them in one line; ``records`` are the result types its verbs return. The callables share
-    one shape per verb:
+    the other tasks refuse them in one line; ``results`` maps each result type its verbs return to how that result
+    writes and shows itself (``Result.write``, ``_repr_html_``). The callables share one shape per verb:
 
     * ``predict(model, dataset, *, seed, progress, **options)``: the task's predictions record;
     * ``score(predictions, *, seed)``: its metrics record, with intervals;
     * ``evaluate_into(out, model, dataset, *, seed, progress, resume, shard_rows, **options)``: what
       ``workbench evaluate`` writes, returning the metrics;
-    * ``write_evaluation(out, predictions, metrics)``: the files of ``workbench evaluate``;
+    * ``write_evaluation(out, predictions, metrics)``: the files of ``workbench evaluate`` (its predictions file joins
+      each item's scores to the predictions, so it takes both);
     * ``explain(model, data, *, method, seed, num_samples, cache, progress, **options)``: one record per
       text, question or generated output;
     * ``explain_dataset(model, dataset, *, seed, methods, n, num_samples, stability_seeds, cache, progress,
       **options)``;
     * ``score_faithfulness(model, data, attributions, *, seed)``: faithfulness against random words;
-    * ``compare(models, dataset, *, seed, options, progress, **options)`` and ``write_comparison(out, comparison)``;
+    * ``compare(models, dataset, *, seed, options, progress, **options)``;
     * ``describe_*``: the lines the command line prints for each result.
     """
 
@@ -44,21 +78,19 @@ class Task:
     options: tuple[str, ...]
     notebook: str  # its default report notebook under notebooks/
     default_method: str  # what wb.explain uses when no method is named
-    records: tuple[
-        type, ...
-    ]  # its result records (predictions, metrics, studies, comparison), by which a writer finds the task
+    results: Mapping[type, Shown]  # predictions, metrics, study, comparison: how each writes and shows itself
     predict: Callable[..., Any]
     score: Callable[..., Any]
     evaluate_into: Callable[..., Any]
     write_evaluation: Callable[..., Any]
     explain: Callable[..., Any]
     explain_dataset: Callable[..., Any]
-    write_study: Callable[..., Any]
     score_faithfulness: Callable[..., Any]
     compare: Callable[..., Any]
-    write_comparison: Callable[..., Any]
-    # ``workbench predict``: (model, source, path, *, engine, progress, resume, shard_rows) -> rows; None: not streamed
-    stream: Callable[..., Any] | None
+    # ``workbench predict``: (model, data, path, *, columns, seed, engine, progress, resume, shard_rows, **options)
+    # -> rows, written in shards in one of ``predict_formats`` (file suffixes)
+    stream: Callable[..., int]
+    predict_formats: tuple[str, ...]
     describe_metrics: Callable[[Any, Path], list[str]]
     describe_study: Callable[[Any, Path], list[str]]
     describe_comparison: Callable[[Any, Path], list[str]]
@@ -124,6 +156,41 @@ def evaluate_whole(
         return metrics
 
     return evaluate_into
+
+
+def stream_whole(
+    predict: Callable[..., Any], rows: Callable[[Any], Iterable[dict[str, Any]]],
+    defaults: Callable[[Any], dict[str, Any]] = lambda dataset: {},
+) -> Callable[..., int]:
+    """``workbench predict`` for a task whose data loads whole (questions, sources): the task's predictions of each
+    shard of rows, written as ``rows(predictions)`` through ``shards.write_sharded``, so a killed run finishes with
+    ``resume``. ``defaults(dataset)`` fixes the options that a shard would otherwise take from its own rows (whether
+    unanswerable questions compete), so every shard is predicted as the whole dataset would be."""
+
+    def stream(
+        model: Any, data: str, path: Path, *, columns: Mapping[str, Any], seed: int = 0, engine: Any = None,
+        progress: bool | None = None, resume: bool = False, shard_rows: int, **options: Any,
+    ) -> int:
+        import pandas as pd
+
+        dataset = load_dataset(data, **columns)
+        check_task(model, dataset)
+        options = {**defaults(dataset), **options}
+        runner = RayModel(model, engine) if engine is not None else model
+        settings = {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in sorted(options.items())}
+        run = {"model": model.fingerprint, "data": dataset.sha256, "seed": seed, "options": settings}
+
+        def frames(shards: ShardedOutput) -> Iterator[tuple[int, Any]]:
+            for index in range(-(-len(dataset) // shard_rows)):
+                if not shards.is_done(index):
+                    part = dataset[index * shard_rows : (index + 1) * shard_rows]
+                    yield index, pd.DataFrame(list(rows(predict(runner, part, seed=seed, progress=False, **options))))
+
+        return write_sharded(
+            path, run, frames, shard_rows=shard_rows, resume=resume, total=len(dataset), progress=progress
+        )
+
+    return stream
 
 
 def describe_pairs(

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..datasets.streaming import TextSource
 from ..explainers import explain as explain_texts
 from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, Metrics, Predictions
 from ..statistics.faithfulness import score_faithfulness as faithfulness_of_texts
 from ..statistics.metrics import compute_metrics
+from ..render.pages import comparison_sections, evaluation_sections, explanation_sections, predictions_sections
 from ..studies.comparison import compare, write_comparison
-from ..studies.evaluation import evaluate_into, write_evaluation
+from ..studies.evaluation import evaluate_into, write_evaluation, write_metrics, write_predictions
 from ..studies.explanation import explain_dataset, write_study
 from ..studies.prediction import predict as predict_probabilities, stream_predictions
-from .base import Task, aligned_rows, describe_explanation_study
+from .base import Shown, Task, aligned_rows, describe_explanation_study
 
 
 def predict(model: Any, data: Any, *, seed: int = 0, progress: bool | None = None, **options: Any) -> Any:
     """Class probabilities of every text (``studies.prediction.predict``); ``seed`` has nothing to seed here."""
     return predict_probabilities(model, data, progress=progress, **options)
+
+
+def stream(model: Any, data: str, path: Path, *, columns: Mapping[str, Any], seed: int = 0, **options: Any) -> int:
+    """``workbench predict``: the file read a shard at a time (``TextSource``), so a corpus larger than memory works;
+    ``seed`` has nothing to seed here."""
+    source = TextSource(data, **{k: columns[k] for k in ("text_column", "label_column", "id_column")})
+    return stream_predictions(model, source, path, **options)
 
 
 def score_faithfulness(
@@ -63,7 +72,12 @@ CLASSIFICATION = Task(
     model_kind="classifier",
     notebook="evaluate.ipynb",
     default_method="lime",
-    records=(Predictions, Metrics, ExplanationStudy, Comparison),
+    results={
+        Predictions: Shown(write_predictions, predictions_sections),
+        Metrics: Shown(write_metrics, evaluation_sections),
+        ExplanationStudy: Shown(write_study, explanation_sections),
+        Comparison: Shown(write_comparison, comparison_sections),
+    },
     options=(
         "stability_seeds", "target", "text_column", "slice_columns", "probe_n", "explain_n", "explain_method",
         "latency_documents", "measure_memory",
@@ -74,11 +88,10 @@ CLASSIFICATION = Task(
     write_evaluation=write_evaluation,
     explain=explain_texts,
     explain_dataset=explain_dataset,
-    write_study=write_study,
     score_faithfulness=score_faithfulness,
     compare=compare,
-    write_comparison=write_comparison,
-    stream=stream_predictions,
+    stream=stream,
+    predict_formats=("csv", "parquet"),
     describe_metrics=describe_metrics,
     describe_study=describe_explanation_study,
     describe_comparison=describe_comparison,

@@ -13,11 +13,13 @@ from ..records.generation_dataset import GenerationDataset
 from ..records.token_attribution import TokenAttribution, TokenFaithfulness, TokenStudy
 from ..statistics.generation_metrics import compute_generation_metrics
 from ..statistics.token_faithfulness import token_faithfulness
-from ..studies.generating import predict_generations, write_generation_evaluation
+from ..render.generations import (generation_comparison_sections, generation_evaluation_sections, outputs_sections,
+                                  token_study_sections)
+from ..studies.generating import output_rows, predict_generations, write_generation_evaluation, write_outputs
 from ..studies.generation_comparison import compare_generations, write_generation_comparison
 from ..studies.generation_explanation import explain_generations, explain_tokens, write_token_study
 from ..words import whole_text
-from .base import Task, describe_pairs, evaluate_whole
+from .base import Shown, Task, describe_pairs, evaluate_whole, stream_whole, write_metrics_json
 
 
 def predict(
@@ -107,11 +109,17 @@ def describe_comparison(comparison: GenerationComparison, out: Path) -> list[str
 
 GENERATION = Task(
     name="generation", model_kind="generator", notebook="generate.ipynb", default_method="occlusion",
-    options=("settings",), records=(GenerationPredictions, GenerationMetrics, TokenStudy, GenerationComparison),
+    options=("settings",),
+    results={
+        GenerationPredictions: Shown(write_outputs, outputs_sections),
+        GenerationMetrics: Shown(write_metrics_json, generation_evaluation_sections),
+        TokenStudy: Shown(write_token_study, token_study_sections),
+        GenerationComparison: Shown(write_generation_comparison, generation_comparison_sections),
+    },
     predict=predict, score=compute_generation_metrics,
     evaluate_into=evaluate_whole("generation", predict, compute_generation_metrics, write_generation_evaluation),
     write_evaluation=write_generation_evaluation, explain=explain, explain_dataset=explain_dataset,
-    write_study=write_token_study, score_faithfulness=score_faithfulness, compare=compare,
-    write_comparison=write_generation_comparison, stream=None, describe_metrics=describe_metrics,
+    score_faithfulness=score_faithfulness, compare=compare,
+    stream=stream_whole(predict, output_rows), predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics,
     describe_study=describe_study, describe_comparison=describe_comparison,
 )

@@ -12,11 +12,15 @@ from ..records.qa import QAComparison, QAMetrics, QAPredictions
 from ..records.qa_dataset import QADataset
 from ..statistics.qa_faithfulness import score_answer_faithfulness
 from ..statistics.qa_metrics import compute_qa_metrics
+from ..records.explanation_study import ExplanationStudy
+from ..render.answers import answer_comparison_sections, answer_evaluation_sections, answers_sections
+from ..render.pages import explanation_sections
 from ..studies.answer_comparison import compare_answers, write_answer_comparison
 from ..studies.answer_explanation import explain_questions
-from ..studies.answering import predict_answers, write_qa_evaluation
+from ..studies.answering import answer_rows, predict_answers, write_answers, write_qa_evaluation
 from ..studies.explanation import write_study
-from .base import Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole
+from .base import (Shown, Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole, stream_whole,
+                   write_metrics_json)
 
 
 def predict(
@@ -59,12 +63,18 @@ def describe_comparison(comparison: QAComparison, out: Path) -> list[str]:
 
 QUESTION_ANSWERING = Task(
     name="question-answering", model_kind="question-answering model", notebook="qa.ipynb", default_method="occlusion",
-    records=(QAPredictions, QAMetrics, QAComparison),
+    results={
+        QAPredictions: Shown(write_answers, answers_sections),
+        QAMetrics: Shown(write_metrics_json, answer_evaluation_sections),
+        ExplanationStudy: Shown(write_study, explanation_sections),
+        QAComparison: Shown(write_answer_comparison, answer_comparison_sections),
+    },
     options=("stability_seeds", "max_answer_len", "doc_stride", "max_seq_len", "handle_impossible"), predict=predict,
     score=compute_qa_metrics,
     evaluate_into=evaluate_whole("question-answering", predict, compute_qa_metrics, write_qa_evaluation),
-    write_evaluation=write_qa_evaluation, explain=explain, explain_dataset=explain_questions, write_study=write_study,
-    score_faithfulness=score_faithfulness, compare=compare_answers, write_comparison=write_answer_comparison,
-    stream=None, describe_metrics=describe_metrics, describe_study=describe_explanation_study,
+    write_evaluation=write_qa_evaluation, explain=explain, explain_dataset=explain_questions,
+    score_faithfulness=score_faithfulness, compare=compare_answers,
+    stream=stream_whole(predict, answer_rows, lambda dataset: {"handle_impossible": not all(dataset.has_answer)}),
+    predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics, describe_study=describe_explanation_study,
     describe_comparison=describe_comparison,
 )
