@@ -188,7 +188,7 @@ def compare_predictions(fixture: Path, fresh: Path, where: str, outcome: Outcome
             flip(outcome, set_aside, f"{row} prediction", a["prediction"], b["prediction"], first - second)
 
 
-def compare_answers(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
+def compare_qa(fixture: Path, fresh: Path, where: str, outcome: Outcome, set_aside: SetAside) -> None:
     """A QA model's predictions.jsonl: an answer (text and offsets) exact, its score within ``PROBABILITY``; another
     answer only at a near tie: each was the best span on its machine, so their scores are within a tie of each other."""
     old, new = read_jsonl(fixture), read_jsonl(fresh)
@@ -387,7 +387,7 @@ def row_comparison(path: Path):
     if path.suffix == ".csv":  # a classifier's predictions: evaluate's predictions.csv, compare's predictions/MODEL.csv
         return compare_predictions
     if path.name == "predictions.jsonl":
-        return compare_answers if "start" in read_jsonl(path)[0] else compare_generations
+        return compare_qa if "start" in read_jsonl(path)[0] else compare_generations
     return compare_explanations if path.name in ("attributions.jsonl", "token_attributions.jsonl") else None
 
 

@@ -59,9 +59,9 @@ def test_explanations_of_the_demo_answers_beat_random_words():
     """Deleting the words integrated gradients ranks first costs the answer more than deleting random words. Occlusion
     gave the same AOPC here but took 143 s for these three questions (integrated gradients 32 s), so occlusion's answer
     explanations are checked on the tiny model (test_question_answering) until occlusion runs at the engine's speed."""
-    from workbench.studies.answer_explanation import explain_questions
+    from workbench.studies.qa_explanation import explain_qa_dataset
 
-    study = explain_questions("demo:minilm-qa", "bbc-qa:test", methods=["integrated-gradients"], n=3, stability_seeds=0, cache=False,
+    study = explain_qa_dataset("demo:minilm-qa", "bbc-qa:test", methods=["integrated-gradients"], n=3, stability_seeds=0, cache=False,
                               progress=False)
     scores = study.faithfulness["integrated-gradients"]
     assert scores.method.aopc_comprehensiveness > scores.random.aopc_comprehensiveness + 0.05

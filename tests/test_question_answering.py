@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.bench.answers import REFERENCE
+from workbench.bench.qa import REFERENCE
 from workbench.errors import ParameterError
 
 CONTEXT = ("The Bank of England raised interest rates to 4.75% on Thursday, its governor Mervyn King said. "
@@ -221,11 +221,11 @@ def test_two_question_answering_models_compared_on_the_same_questions(tmp_path, 
     from workbench.models.lexical_qa import save_lexical_qa
     from workbench.statistics.qa_metrics import compute_qa_metrics
     from workbench.statistics.qa_paired import qa_pairwise, qa_slices, question_word
-    from workbench.studies.answering import predict_answers
+    from workbench.studies.qa_prediction import predict_qa
 
     dataset = load_dataset(str(squad_file(tmp_path / "d.json", qa_rows())))
     save_lexical_qa(tmp_path / "lexical")
-    runs = [predict_answers(load_model(str(folder)), dataset, progress=False) for folder in (tiny_qa_dir, tmp_path / "lexical")]
+    runs = [predict_qa(load_model(str(folder)), dataset, progress=False) for folder in (tiny_qa_dir, tmp_path / "lexical")]
     scores = [compute_qa_metrics(run, seed=0) for run in runs]
     pair = qa_pairwise(*runs, *scores, seed=0)
     right = [[r["exact_match"] > 0 for r in s.per_question] for s in scores]
@@ -251,14 +251,14 @@ EXPLAINED = [
 
 @pytest.mark.parametrize("method", ["lime", "shap", "integrated-gradients", "gradient-x-input", "occlusion"])
 def test_every_method_explains_the_answers_span_probability_over_question_and_context(tiny_qa_dir, method):
-    from workbench.explainers import explain_answers
+    from workbench.explainers import explain_qa
     from workbench.models import load_model
-    from workbench.models.question_answering import occurrences
+    from workbench.models.qa import occurrences
     from workbench.words import split_words, word_spans
 
     model = load_model(str(tiny_qa_dir))
     questions, contexts = [q for q, _ in EXPLAINED], [c.strip() for _, c in EXPLAINED]
-    records = explain_answers(model, questions, contexts, method=method, num_samples=64, cache=False, ids=["a", "b"])
+    records = explain_qa(model, questions, contexts, method=method, num_samples=64, cache=False, ids=["a", "b"])
     answers = [best[0] for best in model.answer(questions, contexts)]
     assert len(occurrences(contexts[0], answers[0].text)) == 1  # so occlusion's check below runs at least once
     for record, question, context, answer in zip(records, questions, contexts, answers):
@@ -281,32 +281,32 @@ def test_every_method_explains_the_answers_span_probability_over_question_and_co
         if method == "integrated-gradients":  # completeness: the scores add up to p(text) - p(padding), within the stated error
             d = record.diagnostics
             assert d["converged"] and abs(scores.sum() - d["gap"]) <= d["tolerance"] * abs(d["gap"]) + 1e-6
-    again = explain_answers(model, questions, contexts, method=method, num_samples=64, cache=False, ids=["a", "b"])
+    again = explain_qa(model, questions, contexts, method=method, num_samples=64, cache=False, ids=["a", "b"])
     assert [r.to_dict() for r in again] == [r.to_dict() for r in records]  # the same seed, the same record, byte for byte
 
 
 def test_faithfulness_of_answer_explanations_deletes_from_question_and_context(tiny_qa_dir, tmp_path):
     from workbench.errors import ModelError
-    from workbench.explainers import explain_answers
+    from workbench.explainers import explain_qa
     from workbench.models import load_model
     from workbench.models.lexical_qa import save_lexical_qa
-    from workbench.statistics.qa_faithfulness import score_answer_faithfulness
+    from workbench.statistics.qa_faithfulness import score_qa_faithfulness
 
     model = load_model(str(tiny_qa_dir))
     questions, contexts = [q for q, _ in EXPLAINED], [c.strip() for _, c in EXPLAINED]
-    records = explain_answers(model, questions, contexts, method="occlusion", cache=False)
-    result = score_answer_faithfulness(model, records, questions, contexts, seed=0)
+    records = explain_qa(model, questions, contexts, method="occlusion", cache=False)
+    result = score_qa_faithfulness(model, records, questions, contexts, seed=0)
     assert result.n == 2 and result.random_repeats == 3
     # the first answer stands once in its context: its words score the whole probability, so the rationale holds them and deleting it leaves p = 0
     assert result.documents[0]["comprehensiveness"] == pytest.approx(records[0].output, abs=1e-6)
-    assert score_answer_faithfulness(model, records, questions, contexts, seed=0) == result
+    assert score_qa_faithfulness(model, records, questions, contexts, seed=0) == result
     with pytest.raises(ParameterError, match="does not explain"):
-        score_answer_faithfulness(model, records[::-1], questions, contexts)
+        score_qa_faithfulness(model, records[::-1], questions, contexts)
     save_lexical_qa(tmp_path / "lexical")
     lexical = load_model(str(tmp_path / "lexical"))
     with pytest.raises(ModelError, match="needs gradients"):
-        explain_answers(lexical, questions, contexts, method="integrated-gradients", cache=False)
-    [record] = explain_answers(lexical, questions[:1], contexts[:1], method="occlusion", cache=False)
+        explain_qa(lexical, questions, contexts, method="integrated-gradients", cache=False)
+    [record] = explain_qa(lexical, questions[:1], contexts[:1], method="occlusion", cache=False)
     assert record.target == "Mervyn King" and set(record.scores) <= {0.0, 1.0} and record.output == 1.0
 
 

@@ -148,7 +148,7 @@ def test_generators_and_question_answering_models_give_their_local_outputs_on_th
 
 def test_question_answering_and_generation_explanations_equal_the_local_engines(tmp_path, tiny_generators, tiny_qa_dir):  # noqa: F811
     """`explain --engine ray` on the other tasks: the answers' and the generated tokens' records are the local engine's."""
-    from workbench.studies.answer_explanation import explain_questions
+    from workbench.studies.qa_explanation import explain_qa_dataset
     from workbench.studies.generation_explanation import explain_generations
 
     from .test_generation import generation_file
@@ -157,7 +157,7 @@ def test_question_answering_and_generation_explanations_equal_the_local_engines(
     questions = squad_file(tmp_path / "qa.json", qa_rows())
     common = {"methods": ["occlusion", "lime"], "n": 4, "seed": 2, "num_samples": 40, "stability_seeds": 0, "cache": False,
               "max_seq_len": 32, "doc_stride": 8}
-    local, pooled = (explain_questions(str(tiny_qa_dir), questions, engine=engine, **common) for engine in ("local", POOL))
+    local, pooled = (explain_qa_dataset(str(tiny_qa_dir), questions, engine=engine, **common) for engine in ("local", POOL))
     assert pooled.ids == local.ids and len(local.ids) == 4
     for method in common["methods"]:
         for ours, theirs in zip(pooled.attributions[method], local.attributions[method], strict=True):

@@ -212,7 +212,7 @@ def test_no_branch_on_a_task_name_in_the_command_line_or_the_studies():
 
 
 def test_the_top_level_is_the_verbs_the_records_and_the_errors():
-    """A small surface: the per-task family names (predict_answers, compute_qa_metrics, ...) are not in it."""
+    """A small surface: the per-task family names (predict_qa, compute_qa_metrics, ...) are not in it."""
     assert len(wb.__all__) <= 40
     assert not [
         name

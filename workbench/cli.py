@@ -426,7 +426,7 @@ def bench(
 
     _check_folder(out)
     if qa:
-        from .bench.answers import format_qa_table, run_qa_benchmark
+        from .bench.qa import format_qa_table, run_qa_benchmark
 
         answers = run_qa_benchmark(qa_model, qa_data, questions=qa_questions, repeats=repeats, out=out)
         typer.echo(format_qa_table(answers))

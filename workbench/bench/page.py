@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io import atomic_open
-from .answers import format_qa_table
+from .qa import format_qa_table
 from .explanations import format_explanation_table
 from .generation import format_generation_table
 from .inference import format_table

@@ -247,7 +247,7 @@ def streaming_memory(rows: tuple[int, ...] = MEMORY_ROWS, engines: tuple[str, ..
                     raise RuntimeError(f"workbench predict --engine {engine} failed on {n} rows: {done.stderr.strip().splitlines()[-1]}")
                 result["runs"].append({"engine": engine, "rows": n, "peak_rss_mb": child["peak_rss_mb"], "tree_peak_pss_mb": tree_peak,
                                        "seconds": seconds, "rows_per_s": n / seconds, "input_mb": data.stat().st_size / 2**20,
-                                       "output_rows": pq.ParquetFile(out).metadata.num_rows})
+                                       "generation_rows": pq.ParquetFile(out).metadata.num_rows})
                 out.unlink()
             data.unlink()
     result["engines"] = {}

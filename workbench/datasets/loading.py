@@ -18,7 +18,7 @@ from ..errors import DataError, ParameterError
 from ..records import Dataset
 from ..records.generation_dataset import GenerationDataset
 from ..records.qa_dataset import QADataset
-from ..records.rows import cut_rows, parse_cuts
+from ..records.rows import Rows, cut_rows, parse_cuts
 
 FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".json": "squad"}
 
@@ -262,7 +262,7 @@ def as_dataset(data: str | os.PathLike[str] | Dataset | QADataset | GenerationDa
     Every verb takes its data through here, so a notebook can pass what it holds; anything else
     is a one-line TypeError that names what is accepted.
     """
-    if isinstance(data, (Dataset, QADataset, GenerationDataset)):
+    if isinstance(data, Rows):  # every task's dataset record
         return data
     if isinstance(data, (str, os.PathLike)):
         return load_dataset(os.fspath(data), text_column=text_column, label_column=label_column, id_column=id_column)

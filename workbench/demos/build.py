@@ -92,14 +92,14 @@ def _validation_score(path: Path, dataset: str) -> dict[str, float]:
     model = load_model(str(path))
     if model.task == "generation":
         from ..statistics.generation_metrics import compute_generation_metrics
-        from ..studies.generating import predict_generations
+        from ..studies.generation_prediction import predict_generations
 
         return {"validation_rouge1": round(compute_generation_metrics(predict_generations(model, validation, progress=False)).rouge1, 4)}
     if model.task == "question-answering":
         from ..statistics.qa_metrics import compute_qa_metrics
-        from ..studies.answering import predict_answers
+        from ..studies.qa_prediction import predict_qa
 
-        return {"validation_exact_match": round(compute_qa_metrics(predict_answers(model, validation, progress=False)).exact_match, 2)}
+        return {"validation_exact_match": round(compute_qa_metrics(predict_qa(model, validation, progress=False)).exact_match, 2)}
     from ..studies.evaluation import evaluate
 
     return {"validation_accuracy": round(evaluate(model, validation).accuracy, 4)}

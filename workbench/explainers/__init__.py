@@ -3,7 +3,7 @@
 ``explain(model, texts, method=...)`` returns one :class:`records.Attribution` per text. The
 methods (``METHODS``) are classes over :class:`base.Explainer`: ``lime``, ``shap``,
 ``integrated-gradients``, ``gradient-x-input`` and ``occlusion``. LIME, SHAP and occlusion
-work on every model; the gradient methods need a transformer. ``explain_answers(model,
+work on every model; the gradient methods need a transformer. ``explain_qa(model,
 questions, contexts, method=...)`` explains a question-answering model's answers with the
 same methods and records (``answers``).
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..models import as_model
 from ..records import Attribution, Classifier, Dataset
-from .answers import explain_answers
+from .qa import explain_qa
 from .base import Explainer
 from .cache import ExplanationCache, default_cache
 from .methods import METHODS, check_method, supported_methods
@@ -66,4 +66,4 @@ def explain(
     return explainer.explain(list(texts), ids=ids, targets=targets, cache=store, progress=progress)
 
 
-__all__ = ["METHODS", "Explainer", "check_method", "explain", "explain_answers", "supported_methods"]
+__all__ = ["METHODS", "Explainer", "check_method", "explain", "explain_qa", "supported_methods"]

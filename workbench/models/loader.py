@@ -78,7 +78,7 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
         return SklearnClassifier(ref, folder)
     task = folder_task(folder)
     if task == "question-answering":
-        from .question_answering import QuestionAnswerer
+        from .qa import QuestionAnswerer
 
         return QuestionAnswerer(ref, folder, options)
     if task == "generation":

@@ -19,7 +19,7 @@ class Answerer(Protocol):
     ``handle_impossible``, the empty answer competes); ``answer_probability`` the probability of a given answer text
     (what its explanations explain); ``context_windows`` the character spans of the context it reads per window, and
     ``decoding_lengths`` the window and stride that ``None`` stands for. Met by the transformer answerer
-    (``models.question_answering``) and the lexical baseline (``models.lexical_qa``).
+    (``models.qa``) and the lexical baseline (``models.lexical_qa``).
     """
 
     ref: str

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, Metrics, Predictions
 from ..statistics.faithfulness import AGAINST_RANDOM, AGREEMENT_MEASURES, STABLE_TOP_K, TOP_K
-from .answers import MODE, answer_attribution_html, answer_reading_note
+from .qa import MODE, qa_attribution_html, qa_reading_note
 from .figures import accuracy_figure, confusion_matrix_figure, speed_accuracy_figure, top_words_figure
 from .html import (FLAG_STYLE, UNSEEN_STYLE, Markup, Section, flag_html, listing_html, page_html, part, prose_html,
                    shade, table_html)
@@ -24,10 +24,10 @@ def attribution_html(record: Attribution) -> Markup:
 
     Words the model did not read (beyond its token limit) follow a marker where it stopped
     reading, greyed and unscored. An explanation of an answer shows its question, then its
-    context with the answer framed (``answers.answer_attribution_html``).
+    context with the answer framed (``answers.qa_attribution_html``).
     """
     if record.reading.get("mode") == MODE:
-        return answer_attribution_html(record)
+        return qa_attribution_html(record)
     scale = max((abs(s) for s in record.scores), default=0.0)
     shaded = [(word, shade(score, scale), f"{score:+.4f}") for word, score in zip(record.words, record.scores)]
     unseen = record.words[record.visible:]
@@ -43,7 +43,7 @@ def reading_note(record: Attribution) -> str:
     """How the model read the text, in a few words."""
     reading, words = record.reading, len(record.words)
     if reading.get("mode") == MODE:
-        return answer_reading_note(record)
+        return qa_reading_note(record)
     if reading.get("mode") == "window":
         windows = len(reading.get("windows", []))
         return f"read in {windows} window{'s' if windows != 1 else ''} of {reading.get('max_tokens')} tokens; scores are the mean of the windows'"

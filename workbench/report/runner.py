@@ -27,10 +27,7 @@ from typing import Any
 
 from ..errors import NotebookError, ParameterError
 from ..io import atomic_open, write_json
-from ..records import Dataset
-from ..records.generation_dataset import GenerationDataset
-from ..records.qa_dataset import QADataset
-from ..records.rows import parse_cuts
+from ..records.rows import Rows, parse_cuts
 
 KERNEL = "workbench"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -80,7 +77,7 @@ def as_reference(name: str, value: Any) -> Any:
     """
     if isinstance(value, list):
         return [as_reference(name, item) for item in value]
-    if isinstance(value, (Dataset, QADataset, GenerationDataset)):
+    if isinstance(value, Rows):  # every task's dataset record
         from ..datasets.loading import BUILTINS
 
         base = parse_cuts(value.name)[0]  # a cut dataset loads again from its name (``bbc-news:test[0:20]``)

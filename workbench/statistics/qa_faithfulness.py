@@ -17,7 +17,7 @@ from ..words import mask_words, split_words, whole_text
 from .faithfulness import FRACTIONS, perturbation_faithfulness
 
 
-def score_answer_faithfulness(
+def score_qa_faithfulness(
     model,
     attributions: Sequence[Attribution],
     questions: Sequence[str],
@@ -27,7 +27,7 @@ def score_answer_faithfulness(
     fractions: Sequence[float] = FRACTIONS,
     random_repeats: int | None = None,
 ) -> Faithfulness:
-    """Comprehensiveness, sufficiency and AOPC of explanations of answers (``explainers.explain_answers``), beside random words'."""
+    """Comprehensiveness, sufficiency and AOPC of explanations of answers (``explainers.explain_qa``), beside random words'."""
     if not len(attributions) == len(questions) == len(contexts):
         raise ParameterError(f"{len(attributions)} attributions for {len(questions)} questions and {len(contexts)} contexts; give one of each per attribution")
     questions, contexts = [whole_text(q) for q in questions], [whole_text(c) for c in contexts]

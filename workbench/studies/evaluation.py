@@ -13,10 +13,12 @@ the same files from predictions held in memory.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..datasets.loading import align_labels
-from ..io import atomic_open, write_json
+from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions
 from ..models.ray_engine import RayOptions, split_pool
 from ..provenance import provenance
@@ -83,6 +85,23 @@ def write_predictions(out: str | os.PathLike[str], predictions: Predictions) -> 
     with atomic_open(path) as handle:
         predictions.to_frame().to_csv(handle, index=False, lineterminator="\n")
     return {"predictions.csv": path}
+
+
+def write_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -> dict[str, Path]:
+    """Write predictions.jsonl, one row a line: the predictions file of a task whose data loads whole."""
+    path = Path(out) / "predictions.jsonl"
+    write_jsonl(path, rows)
+    return {"predictions.jsonl": path}
+
+
+def write_scored_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]],
+                      scores: Iterable[Mapping[str, Any]], metrics: Any) -> dict[str, Path]:
+    """Write predictions.jsonl (each row with its item's scores) and metrics.json (last): ``workbench evaluate``'s
+    files for question answering and generation."""
+    paths = write_rows(out, ({**row, **item} for row, item in zip(rows, scores)))
+    paths["metrics.json"] = Path(out) / "metrics.json"
+    write_json(paths["metrics.json"], metrics.to_dict())
+    return paths
 
 
 def write_evaluation(out: str | os.PathLike[str], predictions: Predictions, metrics: Metrics) -> dict[str, Path]:

@@ -20,7 +20,7 @@ from ..records.generation_dataset import GenerationDataset
 from ..statistics.generation_metrics import compute_generation_metrics
 from ..statistics.generation_paired import generation_pairwise, generation_slices
 from .comparison import load_compared, write_task_comparison
-from .generating import predict_generations, write_generation_evaluation
+from .generation_prediction import predict_generations, write_generation_evaluation
 
 
 def compare_generations(models: Sequence, data: str | GenerationDataset, *, seed: int = 0, settings: GenerationSettings = GenerationSettings(),
@@ -50,6 +50,6 @@ def compare_generations(models: Sequence, data: str | GenerationDataset, *, seed
 
 def write_generation_comparison(out: str | os.PathLike[str], comparison: GenerationComparison) -> dict[str, Path]:
     """Write predictions/<model>/ (predictions.jsonl and metrics.json, as ``evaluate``), compare.json and compare.html into ``out``."""
-    from ..render.generations import generation_comparison_page
+    from ..render.generation import generation_comparison_page
 
     return write_task_comparison(out, comparison, write_generation_evaluation, generation_comparison_page)

@@ -84,7 +84,7 @@ def explain_tokens(generator, ids: Sequence[str], texts: Sequence[str], outputs:
 
 def write_token_study(out: str | os.PathLike[str], study: TokenStudy) -> dict[str, Path]:
     """Write token_attributions.jsonl, faithfulness.json and index.html into ``out``."""
-    from ..render.generations import token_study_page
+    from ..render.generation import token_study_page
 
     out = Path(out)
     paths = {name: out / name for name in ("token_attributions.jsonl", "faithfulness.json", "index.html")}

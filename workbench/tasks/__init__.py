@@ -18,7 +18,7 @@ from ..errors import ParameterError
 from .base import Shown, Task
 from .classification import CLASSIFICATION
 from .generation import GENERATION
-from .question_answering import QUESTION_ANSWERING
+from .qa import QUESTION_ANSWERING
 
 TASKS = {task.name: task for task in (CLASSIFICATION, QUESTION_ANSWERING, GENERATION)}
 

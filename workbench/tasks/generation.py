@@ -13,9 +13,9 @@ from ..records.generation_dataset import GenerationDataset
 from ..records.token_attribution import TokenAttribution, TokenFaithfulness, TokenStudy
 from ..statistics.generation_metrics import compute_generation_metrics
 from ..statistics.token_faithfulness import token_faithfulness
-from ..render.generations import (generation_comparison_sections, generation_evaluation_sections, outputs_sections,
+from ..render.generation import (generation_comparison_sections, generation_evaluation_sections, generation_predictions_sections,
                                   token_study_sections)
-from ..studies.generating import output_rows, predict_generations, write_generation_evaluation, write_outputs
+from ..studies.generation_prediction import generation_rows, predict_generations, write_generation_evaluation, write_generation_predictions
 from ..studies.generation_comparison import compare_generations, write_generation_comparison
 from ..studies.generation_explanation import explain_generations, explain_tokens, write_token_study
 from ..words import whole_text
@@ -111,7 +111,7 @@ GENERATION = Task(
     name="generation", model_kind="generator", notebook="generate.ipynb", default_method="occlusion",
     options=("settings",),
     results={
-        GenerationPredictions: Shown(write_outputs, outputs_sections),
+        GenerationPredictions: Shown(write_generation_predictions, generation_predictions_sections),
         GenerationMetrics: Shown(write_metrics_json, generation_evaluation_sections),
         TokenStudy: Shown(write_token_study, token_study_sections),
         GenerationComparison: Shown(write_generation_comparison, generation_comparison_sections),
@@ -120,6 +120,6 @@ GENERATION = Task(
     evaluate_into=evaluate_whole("generation", predict, compute_generation_metrics, write_generation_evaluation),
     write_evaluation=write_generation_evaluation, explain=explain, explain_dataset=explain_dataset,
     score_faithfulness=score_faithfulness, compare=compare,
-    stream=stream_whole(predict, output_rows), predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics,
+    stream=stream_whole(predict, generation_rows), predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics,
     describe_study=describe_study, describe_comparison=describe_comparison,
 )

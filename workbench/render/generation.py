@@ -88,7 +88,7 @@ def generation_evaluation_sections(metrics: GenerationMetrics, predictions: Gene
     return sections
 
 
-def outputs_sections(predictions: GenerationPredictions, *, rows: int = 20) -> list[Section]:
+def generation_predictions_sections(predictions: GenerationPredictions, *, rows: int = 20) -> list[Section]:
     """The first ``rows`` outputs: id, the generated text and the references."""
     table = [{"id": doc_id, "generated": output, "reference": " | ".join(refs)}
              for doc_id, output, refs in zip(predictions.ids[:rows], predictions.predictions, predictions.references)]

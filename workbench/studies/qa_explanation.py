@@ -1,8 +1,8 @@
 """An explanation study of a question-answering dataset: the classifiers' study, on answers.
 
-``explain_questions`` is what ``workbench explain`` runs on a question-answering model: it
+``explain_qa_dataset`` is what ``workbench explain`` runs on a question-answering model: it
 picks questions spread over the dataset, explains each model answer with every method
-(``explainers.explain_answers``: the question's and the context's words toward the predicted
+(``explainers.explain_qa``: the question's and the context's words toward the predicted
 span's probability), and scores them as ``studies.explanation`` scores a classifier's:
 faithfulness against random words (``statistics.qa_faithfulness``), agreement between
 methods, stability under further seeds, and each method's checks. ``write_study`` writes it.
@@ -13,20 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..datasets.loading import as_dataset
-from ..explainers import explain_answers
+from ..explainers import explain_qa
 from ..models import LoadOptions, as_model
 from ..models.ray_engine import RayOptions, split_pool
 from ..records import ExplanationStudy
 from ..records.qa_dataset import QADataset
 from ..records.task import check_task
-from ..statistics.qa_faithfulness import score_answer_faithfulness
+from ..statistics.qa_faithfulness import score_qa_faithfulness
 from .explanation import explainer_on, pick_documents, run_study, study_methods
 
 # LIME's and SHAP's 500 samples are thin over a 400-word article, and each re-reads every window that holds the answer
 QA_METHODS = ("occlusion", "integrated-gradients")
 
 
-def explain_questions(
+def explain_qa_dataset(
     model,
     dataset: str | QADataset,
     *,
@@ -57,7 +57,7 @@ def explain_questions(
     questions, contexts = [dataset.questions[i] for i in rows], [dataset.contexts[i] for i in rows]
     return run_study(
         model, dataset.name, ids, tuple(contexts), methods, seed=seed, stability_seeds=stability_seeds,
-        explain_with=explainer_on(explain_answers, model, [questions, contexts], ids, ray_options, progress=progress, num_samples=num_samples,
+        explain_with=explainer_on(explain_qa, model, [questions, contexts], ids, ray_options, progress=progress, num_samples=num_samples,
                                   cache=cache, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len),
-        faithfulness_of=lambda records: score_answer_faithfulness(model, records, questions, contexts, seed=seed),
+        faithfulness_of=lambda records: score_qa_faithfulness(model, records, questions, contexts, seed=seed),
     )

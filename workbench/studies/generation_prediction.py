@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..io import write_json, write_jsonl
 from ..provenance import provenance
 from ..records.generation import GenerationMetrics, GenerationPredictions, GenerationSettings
 from ..records.generation_dataset import GenerationDataset
 from ..records.task import check_task
+from .evaluation import write_rows, write_scored_rows
 
 
 def predict_generations(model, dataset: GenerationDataset, settings: GenerationSettings = GenerationSettings(), *,
@@ -36,24 +36,18 @@ def predict_generations(model, dataset: GenerationDataset, settings: GenerationS
                                  provenance=provenance(model, dataset))
 
 
-def output_rows(generations: GenerationPredictions) -> Iterator[dict[str, Any]]:
+def generation_rows(generations: GenerationPredictions) -> Iterator[dict[str, Any]]:
     """One row per document: id, prediction, reference and references (the lines of ``workbench predict``)."""
     for doc_id, prediction, refs in zip(generations.ids, generations.predictions, generations.references):
         yield {"id": doc_id, "prediction": prediction, "reference": refs[0] if refs else None, "references": list(refs)}
 
 
-def write_outputs(out: str | os.PathLike[str], generations: GenerationPredictions) -> dict[str, Path]:
-    """Write predictions.jsonl (:func:`output_rows`) into ``out``."""
-    path = Path(out) / "predictions.jsonl"
-    write_jsonl(path, output_rows(generations))
-    return {"predictions.jsonl": path}
+def write_generation_predictions(out: str | os.PathLike[str], generations: GenerationPredictions) -> dict[str, Path]:
+    """Write predictions.jsonl (:func:`generation_rows`) into ``out``."""
+    return write_rows(out, generation_rows(generations))
 
 
-def write_generation_evaluation(out: str | os.PathLike[str], generations: GenerationPredictions, metrics: GenerationMetrics) -> dict[str, Path]:
-    """Write predictions.jsonl (:func:`output_rows` with every per-document score) and metrics.json (last)."""
-    out = Path(out)
-    paths = {name: out / name for name in ("predictions.jsonl", "metrics.json")}
-    rows = zip(output_rows(generations), metrics.per_document)
-    write_jsonl(paths["predictions.jsonl"], ({**row, **scores} for row, scores in rows))
-    write_json(paths["metrics.json"], metrics.to_dict())
-    return paths
+def write_generation_evaluation(out: str | os.PathLike[str], generations: GenerationPredictions,
+                                metrics: GenerationMetrics) -> dict[str, Path]:
+    """Write predictions.jsonl (:func:`generation_rows` with every per-document score) and metrics.json (last)."""
+    return write_scored_rows(out, generation_rows(generations), metrics.per_document, metrics)

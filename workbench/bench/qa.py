@@ -67,7 +67,7 @@ def run_qa_benchmark(model_ref: str = "demo:minilm-qa", data_ref: str = "bbc-qa:
     """Questions per second of the workbench and of the pipeline (per question and batched), their ratios and agreement; ``out/answers.json``."""
     from ..datasets.loading import load_dataset
     from ..models import load_model
-    from ..models.question_answering import QuestionAnswerer
+    from ..models.qa import QuestionAnswerer
     from ..studies.explanation import pick_documents
 
     dataset = load_dataset(data_ref)

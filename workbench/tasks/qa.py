@@ -6,18 +6,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..explainers import explain_answers
+from ..explainers import explain_qa
 from ..records import Attribution, Faithfulness
 from ..records.qa import QAComparison, QAMetrics, QAPredictions
 from ..records.qa_dataset import QADataset
-from ..statistics.qa_faithfulness import score_answer_faithfulness
+from ..statistics.qa_faithfulness import score_qa_faithfulness
 from ..statistics.qa_metrics import compute_qa_metrics
 from ..records.explanation_study import ExplanationStudy
-from ..render.answers import answer_comparison_sections, answer_evaluation_sections, answers_sections
+from ..render.qa import qa_comparison_sections, qa_evaluation_sections, qa_predictions_sections
 from ..render.pages import explanation_sections
-from ..studies.answer_comparison import compare_answers, write_answer_comparison
-from ..studies.answer_explanation import explain_questions
-from ..studies.answering import answer_rows, predict_answers, write_answers, write_qa_evaluation
+from ..studies.qa_comparison import compare_qa, write_qa_comparison
+from ..studies.qa_explanation import explain_qa_dataset
+from ..studies.qa_prediction import qa_rows, predict_qa, write_qa_predictions, write_qa_evaluation
 from ..studies.explanation import write_study
 from .base import (Shown, Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole, stream_whole,
                    write_metrics_json)
@@ -26,15 +26,15 @@ from .base import (Shown, Task, aligned_rows, describe_explanation_study, descri
 def predict(
     model: Any, dataset: QADataset, *, seed: int = 0, progress: bool | None = None, **options: Any
 ) -> QAPredictions:
-    """The best answer to every question (``studies.answering.predict_answers``); decoding has nothing to seed."""
-    return predict_answers(model, dataset, progress=progress, **options)
+    """The best answer to every question (``studies.qa_prediction.predict_qa``); decoding has nothing to seed."""
+    return predict_qa(model, dataset, progress=progress, **options)
 
 
 def explain(
     model: Any, data: QADataset, *, method: str = "occlusion", seed: int = 0, **options: Any
 ) -> list[Attribution]:
     """One Attribution per question: its words and its context's, toward the best answer's span."""
-    return explain_answers(model, data.questions, data.contexts, ids=data.ids, method=method, seed=seed, **options)
+    return explain_qa(model, data.questions, data.contexts, ids=data.ids, method=method, seed=seed, **options)
 
 
 def score_faithfulness(
@@ -42,7 +42,7 @@ def score_faithfulness(
 ) -> Faithfulness:
     """Faithfulness of explained answers against random words; their questions and contexts are found by id."""
     rows = aligned_rows(data, attributions)
-    return score_answer_faithfulness(
+    return score_qa_faithfulness(
         model, attributions, [data.questions[i] for i in rows], [data.contexts[i] for i in rows], seed=seed, **options
     )
 
@@ -64,17 +64,17 @@ def describe_comparison(comparison: QAComparison, out: Path) -> list[str]:
 QUESTION_ANSWERING = Task(
     name="question-answering", model_kind="question-answering model", notebook="qa.ipynb", default_method="occlusion",
     results={
-        QAPredictions: Shown(write_answers, answers_sections),
-        QAMetrics: Shown(write_metrics_json, answer_evaluation_sections),
+        QAPredictions: Shown(write_qa_predictions, qa_predictions_sections),
+        QAMetrics: Shown(write_metrics_json, qa_evaluation_sections),
         ExplanationStudy: Shown(write_study, explanation_sections),
-        QAComparison: Shown(write_answer_comparison, answer_comparison_sections),
+        QAComparison: Shown(write_qa_comparison, qa_comparison_sections),
     },
     options=("stability_seeds", "max_answer_len", "doc_stride", "max_seq_len", "handle_impossible"), predict=predict,
     score=compute_qa_metrics,
     evaluate_into=evaluate_whole("question-answering", predict, compute_qa_metrics, write_qa_evaluation),
-    write_evaluation=write_qa_evaluation, explain=explain, explain_dataset=explain_questions,
-    score_faithfulness=score_faithfulness, compare=compare_answers,
-    stream=stream_whole(predict, answer_rows, lambda dataset: {"handle_impossible": not all(dataset.has_answer)}),
+    write_evaluation=write_qa_evaluation, explain=explain, explain_dataset=explain_qa_dataset,
+    score_faithfulness=score_faithfulness, compare=compare_qa,
+    stream=stream_whole(predict, qa_rows, lambda dataset: {"handle_impossible": not all(dataset.has_answer)}),
     predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics, describe_study=describe_explanation_study,
     describe_comparison=describe_comparison,
 )

@@ -1,6 +1,6 @@
 """Answer a question-answering dataset with a model, score the answers, and write the evaluation files.
 
-``workbench evaluate`` on a question-answering model is :func:`predict_answers` (the best answer
+``workbench evaluate`` on a question-answering model is :func:`predict_qa` (the best answer
 to every question, decoded as the pipeline does, with whether a gold answer lay inside a window
 the model read), ``statistics.qa_metrics.compute_qa_metrics``, and :func:`write_qa_evaluation`:
 ``predictions.jsonl`` (one line per question) and, last, ``metrics.json``, each atomically.
@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..io import write_json, write_jsonl
 from ..provenance import provenance
 from ..records.qa import Decoding, QAMetrics, QAPredictions
 from ..records.qa_dataset import QADataset
 from ..records.task import check_task
+from .evaluation import write_rows, write_scored_rows
 
 
-def predict_answers(model, dataset: QADataset, *, max_answer_len: int = 30, doc_stride: int | None = None, max_seq_len: int | None = None,
+def predict_qa(model, dataset: QADataset, *, max_answer_len: int = 30, doc_stride: int | None = None, max_seq_len: int | None = None,
                     handle_impossible: bool | None = None, progress: bool | None = None) -> QAPredictions:
     """The model's best answer to every question, with the decoding used and where the gold answers lay.
 
@@ -44,25 +44,19 @@ def predict_answers(model, dataset: QADataset, *, max_answer_len: int = 30, doc_
     )
 
 
-def answer_rows(predictions: QAPredictions) -> Iterator[dict[str, Any]]:
+def qa_rows(predictions: QAPredictions) -> Iterator[dict[str, Any]]:
     """One row per question: id, prediction, start, end, score and the gold answers (``workbench predict``'s lines)."""
     for qid, answer, gold in zip(predictions.ids, predictions.answers, predictions.gold):
         yield {"id": qid, "prediction": answer.text, "start": answer.start, "end": answer.end, "score": answer.score,
                "answers": [g.text for g in gold]}
 
 
-def write_answers(out: str | os.PathLike[str], predictions: QAPredictions) -> dict[str, Path]:
-    """Write predictions.jsonl (:func:`answer_rows`) into ``out``."""
-    path = Path(out) / "predictions.jsonl"
-    write_jsonl(path, answer_rows(predictions))
-    return {"predictions.jsonl": path}
+def write_qa_predictions(out: str | os.PathLike[str], predictions: QAPredictions) -> dict[str, Path]:
+    """Write predictions.jsonl (:func:`qa_rows`) into ``out``."""
+    return write_rows(out, qa_rows(predictions))
 
 
 def write_qa_evaluation(out: str | os.PathLike[str], predictions: QAPredictions, metrics: QAMetrics) -> dict[str, Path]:
-    """Write predictions.jsonl (:func:`answer_rows` with each question's exact_match and f1) and metrics.json (last)."""
-    out = Path(out)
-    paths = {name: out / name for name in ("predictions.jsonl", "metrics.json")}
-    write_jsonl(paths["predictions.jsonl"], ({**row, "exact_match": scores["exact_match"], "f1": scores["f1"]}
-                                             for row, scores in zip(answer_rows(predictions), metrics.per_question)))
-    write_json(paths["metrics.json"], metrics.to_dict())
-    return paths
+    """Write predictions.jsonl (:func:`qa_rows` with each question's exact_match and f1) and metrics.json (last)."""
+    scores = ({"exact_match": row["exact_match"], "f1": row["f1"]} for row in metrics.per_question)
+    return write_scored_rows(out, qa_rows(predictions), scores, metrics)

@@ -15,7 +15,7 @@ from ..records.qa import QAComparison, QAMetrics, QAPredictions
 from .html import Markup, Section, listing_html, page_html, part, prose_html, shade, table_html
 
 
-def answer_attribution_html(record: Attribution) -> Markup:
+def qa_attribution_html(record: Attribution) -> Markup:
     """The question's words, then the context's, shaded by score (tooltips give the scores), the answer's words framed."""
     scale = max((abs(s) for s in record.scores), default=0.0)
     shaded = [(word, shade(score, scale), f"{score:+.4f}") for word, score in zip(record.words, record.scores)]
@@ -25,7 +25,7 @@ def answer_attribution_html(record: Attribution) -> Markup:
     return part("answer_words")(shaded[:split], shaded[split:], first, last)
 
 
-def answer_reading_note(record: Attribution) -> str:
+def qa_reading_note(record: Attribution) -> str:
     """How the model read the question and its context, in a few words."""
     reading = record.reading
     return (f"question and context read in windows of {reading.get('max_tokens')} tokens overlapping by {reading.get('stride')}; "
@@ -37,7 +37,7 @@ def _ci(metrics: QAMetrics, name: str) -> str:
     return "-" if ci is None else f"{ci.low:.2f} to {ci.high:.2f}"
 
 
-def answer_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | None = None, questions: Sequence[str] | None = None,
+def qa_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | None = None, questions: Sequence[str] | None = None,
                                *, misses: int = 20, excerpt: int = 120) -> list[Section]:
     """A question-answering evaluation: exact match and F1 with intervals, the HasAns/NoAns split, the decoding and,
     given the answers, the ``misses`` worst misses (lowest F1, the most confident first)."""
@@ -70,7 +70,7 @@ def answer_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | 
     return sections
 
 
-def answers_sections(predictions: QAPredictions, *, rows: int = 20) -> list[Section]:
+def qa_predictions_sections(predictions: QAPredictions, *, rows: int = 20) -> list[Section]:
     """The first ``rows`` answers: id, the answer, its score and character span, and the gold answers."""
     table = [{"id": qid, "answer": a.text, "score": a.score, "start": a.start, "end": a.end,
               "gold": " | ".join(g.text for g in gold)}
@@ -78,7 +78,7 @@ def answers_sections(predictions: QAPredictions, *, rows: int = 20) -> list[Sect
     return [listing_html(predictions.model, predictions.dataset, table, len(predictions.ids))]
 
 
-def answer_comparison_sections(comparison: QAComparison) -> list[Section]:
+def qa_comparison_sections(comparison: QAComparison) -> list[Section]:
     """The verdicts, each model's scores and speed, every pair's tests, slices, and where the models disagree."""
     models = comparison.models
     summary = [{"model": ref, "n": m.n, "exact match": m.exact_match, "EM 95% CI": _ci(m, "exact_match"), "F1": m.f1, "F1 95% CI": _ci(m, "f1"),
@@ -113,6 +113,6 @@ def _points(ci: Sequence[float] | None) -> str:
     return "-" if ci is None else f"{ci[0]:+.2f} to {ci[1]:+.2f}"
 
 
-def answer_comparison_page(comparison: QAComparison) -> str:
+def qa_comparison_page(comparison: QAComparison) -> str:
     """compare.html of ``workbench compare`` on question-answering models."""
-    return page_html("Question-answering model comparison", answer_comparison_sections(comparison))
+    return page_html("Question-answering model comparison", qa_comparison_sections(comparison))

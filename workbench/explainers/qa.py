@@ -66,7 +66,7 @@ class AnswerTarget:
         return np.stack([p, 1.0 - p], axis=1)
 
 
-def explain_answers(
+def explain_qa(
     model,
     questions: Sequence[str],
     contexts: Sequence[str],
@@ -89,7 +89,7 @@ def explain_answers(
 
     Examples
     --------
-    >>> [a] = explain_answers(load_model("demo:minilm-qa"), ['Who said "It works"?'], ['"It works," said Ann Lee.'], method="occlusion")
+    >>> [a] = explain_qa(load_model("demo:minilm-qa"), ['Who said "It works"?'], ['"It works," said Ann Lee.'], method="occlusion")
     >>> a.target, round(a.output, 3)
     ('Ann Lee', 0.689)
     """
@@ -113,7 +113,7 @@ def explain_answers(
         record = store.get(key) if store else None
         if record is None:
             if isinstance(explainer, GradientExplainer):
-                q_scores, c_scores, diagnostics = answer_gradients(explainer, question, context, answer.text, decoding)
+                q_scores, c_scores, diagnostics = qa_gradients(explainer, question, context, answer.text, decoding)
             else:
                 q_scores, c_scores = (cls(AnswerTarget(model, question, context, answer.text, part, decoding), seed=seed, num_samples=num_samples)
                                       .attribute(text, 0) for part, text in (("question", question), ("context", context)))
@@ -122,7 +122,7 @@ def explain_answers(
             record = Attribution(
                 id=ids[i], model=model.ref, method=method, target=answer.text, words=words,
                 scores=tuple(float(s) for s in np.concatenate([q_scores, c_scores])), output=float(outputs[i]), base=0.0, params=params,
-                reading=answer_reading(question, context, answer, decoding), diagnostics=diagnostics,
+                reading=qa_reading(question, context, answer, decoding), diagnostics=diagnostics,
             )
             if store:
                 store.put(key, record)
@@ -130,7 +130,7 @@ def explain_answers(
     return records
 
 
-def answer_reading(question: str, context: str, answer: Answer, decoding: dict[str, Any]) -> dict[str, Any]:
+def qa_reading(question: str, context: str, answer: Answer, decoding: dict[str, Any]) -> dict[str, Any]:
     """The record's ``reading``: where the question's words end, the answer's characters and words in the context, the decoding."""
     question_words, context_words = len(word_spans(question)), word_spans(context)
     inside = [j for j, (a, b) in enumerate(context_words) if a < answer.end and b > answer.start]
@@ -142,11 +142,11 @@ def answer_reading(question: str, context: str, answer: Answer, decoding: dict[s
     }
 
 
-def answer_gradients(explainer: Explainer, question: str, context: str, answer: str, decoding: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, dict]:
+def qa_gradients(explainer: Explainer, question: str, context: str, answer: str, decoding: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, dict]:
     """A gradient method's scores of the question's and the context's words for the answer's probability, in the window where it is highest."""
     import torch
 
-    from ..models.question_answering import occurrences
+    from ..models.qa import occurrences
 
     model = explainer.model
     side = model.context_side

@@ -1,9 +1,9 @@
 """A comparison of question-answering models on one dataset: which answers more, how sure, how fast.
 
-:func:`compare_answers` answers every question with each model (timed), scores the answers
+:func:`compare_qa` answers every question with each model (timed), scores the answers
 (``statistics.qa_metrics``), tests every pair (``statistics.qa_paired.qa_pairwise``: McNemar's
 exact test on per-question exact match, paired bootstrap on exact match and F1) and slices
-each model's scores by context length and question word. :func:`write_answer_comparison`
+each model's scores by context length and question word. :func:`write_qa_comparison`
 writes compare.json, one predictions JSONL per model and compare.html, each atomically.
 """
 
@@ -20,11 +20,11 @@ from ..records.qa import QAComparison
 from ..records.qa_dataset import QADataset
 from ..statistics.qa_metrics import compute_qa_metrics
 from ..statistics.qa_paired import qa_pairwise, qa_slices
-from .answering import predict_answers, write_qa_evaluation
+from .qa_prediction import predict_qa, write_qa_evaluation
 from .comparison import load_compared, write_task_comparison
 
 
-def compare_answers(
+def compare_qa(
     models: Sequence,
     data: str | QADataset,
     *,
@@ -42,7 +42,7 @@ def compare_answers(
 
     Examples
     --------
-    >>> study = compare_answers(["demo:minilm-qa", "demo:lexical-qa"], "bbc-qa:test")
+    >>> study = compare_qa(["demo:minilm-qa", "demo:lexical-qa"], "bbc-qa:test")
     >>> study.pairwise[0].verdict()
     """
     dataset, loaded = load_compared(models, data, options)
@@ -50,7 +50,7 @@ def compare_answers(
     for model in loaded:
         model.answer(list(dataset.questions[:2]), list(dataset.contexts[:2]), progress=False)  # warm-up, so the rate is steady-state
         start = time.perf_counter()
-        predictions[model.ref] = predict_answers(model, dataset, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len,
+        predictions[model.ref] = predict_qa(model, dataset, max_answer_len=max_answer_len, doc_stride=doc_stride, max_seq_len=max_seq_len,
                                                  progress=progress)
         rates[model.ref] = len(dataset) / (time.perf_counter() - start)
         scores[model.ref] = compute_qa_metrics(predictions[model.ref], seed=seed)
@@ -62,8 +62,8 @@ def compare_answers(
     )
 
 
-def write_answer_comparison(out: str | os.PathLike[str], comparison: QAComparison) -> dict[str, Path]:
+def write_qa_comparison(out: str | os.PathLike[str], comparison: QAComparison) -> dict[str, Path]:
     """Write predictions/<model>/ (predictions.jsonl and metrics.json, as ``evaluate``), compare.json and compare.html into ``out``."""
-    from ..render.answers import answer_comparison_page
+    from ..render.qa import qa_comparison_page
 
-    return write_task_comparison(out, comparison, write_qa_evaluation, answer_comparison_page)
+    return write_task_comparison(out, comparison, write_qa_evaluation, qa_comparison_page)
