@@ -231,3 +231,21 @@ def test_run_report_runs_the_default_notebook_of_the_model_s_task(tmp_path, tiny
     assert parameters["model"] == str(tiny_qa_dir) and parameters["data"] == first.name
     lines = (tmp_path / "report" / "predictions.jsonl").read_text().splitlines()
     assert [json.loads(line)["id"] for line in lines] == list(first.ids)
+
+
+def test_a_notebook_cell_that_ends_with_a_result_shows_its_tables_in_a_real_kernel(tmp_path, tiny_sharp_dir):
+    """The kernel's display of a result is its _repr_html_: the report's tables, escaped, not the dataclass repr."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    data = write_csv(tmp_path / "d.csv", TINY_ROWS)
+    nb = new_notebook(cells=[new_code_cell(
+        f"import workbench as wb\nwb.evaluate({str(tiny_sharp_dir)!r}, {str(data)!r}, progress=False)"
+    )])
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (output,) = [o for o in nb.cells[0].outputs if o.output_type == "execute_result"]
+    page = output.data["text/html"]
+    assert "<table>" in page and "macro F1" in page and 'alt="confusion matrix" src="data:image/png;base64,' in page
+    assert output.data["text/plain"].startswith("Metrics(")
+    nbformat.validate(nb)
