@@ -123,10 +123,6 @@ class ShardedOutput:
                                  "free space or fix the folder and run again with --resume") from None
 
 
-#: The formats a sharded table is written in, by file suffix.
-FORMATS = ("csv", "parquet", "jsonl")
-
-
 def _shard_writer(frame: Any, suffix: str, *, header: bool) -> Callable[[BinaryIO], Any]:
     """Write one shard (a pandas DataFrame) in the format of ``suffix``; a CSV's header only in the first shard."""
     if suffix == "parquet":

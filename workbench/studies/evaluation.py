@@ -98,10 +98,15 @@ def write_scored_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, A
                       scores: Iterable[Mapping[str, Any]], metrics: Any) -> dict[str, Path]:
     """Write predictions.jsonl (each row with its item's scores) and metrics.json (last): ``workbench evaluate``'s
     files for question answering and generation."""
-    paths = write_rows(out, ({**row, **item} for row, item in zip(rows, scores)))
-    paths["metrics.json"] = Path(out) / "metrics.json"
-    write_json(paths["metrics.json"], metrics.to_dict())
-    return paths
+    return {**write_rows(out, ({**row, **item} for row, item in zip(rows, scores))), **write_metrics_json(out, metrics)}
+
+
+def write_metrics_json(out: str | os.PathLike[str], metrics: Any) -> dict[str, Path]:
+    """metrics.json: all that ``workbench evaluate`` writes of a QA model's or a generator's metrics beside the
+    predictions."""
+    path = Path(out) / "metrics.json"
+    write_json(path, metrics.to_dict())
+    return {"metrics.json": path}
 
 
 def write_evaluation(out: str | os.PathLike[str], predictions: Predictions, metrics: Metrics) -> dict[str, Path]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from ..datasets.loading import load_dataset
 from ..errors import DataError, ParameterError
-from ..io import write_json
 from ..models.ray_engine import RayModel
 from ..records import ExplanationStudy
 from ..records.task import check_task
@@ -41,13 +40,6 @@ class Shown:
     def html(self, result: Any) -> str:
         """``result``'s sections as one HTML fragment."""
         return fragment_html(self.sections(result))
-
-
-def write_metrics_json(out: Path, metrics: Any) -> dict[str, Path]:
-    """metrics.json: all that ``workbench evaluate`` writes of a task's metrics beside the predictions."""
-    path = Path(out) / "metrics.json"
-    write_json(path, metrics.to_dict())
-    return {"metrics.json": path}
 
 
 @dataclass(frozen=True)

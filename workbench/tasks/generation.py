@@ -15,11 +15,12 @@ from ..statistics.generation_metrics import compute_generation_metrics
 from ..statistics.token_faithfulness import token_faithfulness
 from ..render.generation import (generation_comparison_sections, generation_evaluation_sections, generation_predictions_sections,
                                   token_study_sections)
+from ..studies.evaluation import write_metrics_json
 from ..studies.generation_prediction import generation_rows, predict_generations, write_generation_evaluation, write_generation_predictions
 from ..studies.generation_comparison import compare_generations, write_generation_comparison
 from ..studies.generation_explanation import explain_generations, explain_tokens, write_token_study
 from ..words import whole_text
-from .base import Shown, Task, describe_pairs, evaluate_whole, stream_whole, write_metrics_json
+from .base import Shown, Task, describe_pairs, evaluate_whole, stream_whole
 
 
 def predict(

@@ -17,10 +17,10 @@ from ..render.qa import qa_comparison_sections, qa_evaluation_sections, qa_predi
 from ..render.pages import explanation_sections
 from ..studies.qa_comparison import compare_qa, write_qa_comparison
 from ..studies.qa_explanation import explain_qa_dataset
+from ..studies.evaluation import write_metrics_json
 from ..studies.qa_prediction import qa_rows, predict_qa, write_qa_predictions, write_qa_evaluation
 from ..studies.explanation import write_study
-from .base import (Shown, Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole, stream_whole,
-                   write_metrics_json)
+from .base import Shown, Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole, stream_whole
 
 
 def predict(
