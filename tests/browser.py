@@ -55,3 +55,18 @@ def chromium_screenshot(path: Path, name: str) -> tuple[Path, list[str]]:
     shot = ARTIFACTS / f"{name}.png"
     done = _run(path, f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars")
     return shot, console_messages(done.stderr)
+
+
+def in_chromium(path: Path, selector: str, expression: str = "e => e.innerText") -> list:
+    """``expression`` (a JavaScript function of an element) on each element matching ``selector`` once Chromium has drawn
+    ``path``; by default what a reader sees of it (``innerText``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_browser(), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(path.resolve().as_uri())
+            return page.locator(selector).evaluate_all(f"elements => elements.map({expression})")
+        finally:
+            browser.close()

@@ -174,3 +174,21 @@ def tiny_generators(tmp_path_factory) -> dict[str, Path]:
     _seeded_sharp(GPT2LMHeadModel(config)).save_pretrained(folders["gpt2"])
     GPT2TokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|endoftext|>", model_max_length=48).save_pretrained(folders["gpt2"])
     return folders
+
+
+@pytest.fixture(scope="session")
+def tiny_qa_dir(tmp_path_factory) -> Path:
+    """A seeded random 2-layer BERT question-answering head on MiniLM's real WordPiece tokenizer (128 tokens)."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    from workbench.models.demos import base_model_folder
+
+    folder = tmp_path_factory.mktemp("tiny-qa")
+    tokenizer = AutoTokenizer.from_pretrained(base_model_folder(), model_max_length=128)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                        max_position_embeddings=512, initializer_range=0.5)
+    BertForQuestionAnswering(config).eval().save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -140,7 +140,7 @@ def test_the_explanation_cache_keeps_to_its_cap_and_drops_the_least_recently_use
     from workbench.explainers.cache import ExplanationCache
     from workbench.records import Attribution
 
-    record = Attribution("i", "m", "lime", "t", ("w",) * 50, (0.5,) * 50, 0.9, 0.1, {})
+    record = Attribution("i", "m", "lime", "t", " ".join(["w"] * 50), ("w",) * 50, (0.5,) * 50, 0.9, 0.1, {})
     cache = ExplanationCache(tmp_path / "c", max_bytes=10_000)
     keys = [f"{i:02d}" + "0" * 62 for i in range(12)]
     for n, key in enumerate(keys):

@@ -169,3 +169,25 @@ def test_a_bad_cut_is_one_line(tiny_csv, cut, error, message):
     with pytest.raises(error, match=message) as caught:
         cut(load_dataset(str(tiny_csv)))
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("ref, repeated", [("bbc-news:test", 33), ("bbc-headlines:test", 42), ("bbc-qa:validation", 4)])
+def test_split_duplicates_are_the_evaluation_rows_whose_text_occurs_in_training(ref, repeated):
+    """The BBC corpus repeats articles across its splits; each marked row's example is its training row's, case and spaces aside."""
+    from workbench.datasets.duplicates import split_duplicates, training_split
+    from workbench.words import whole_text
+
+    duplicates = split_duplicates(ref)
+    evaluation, train = load_dataset(ref), load_dataset(training_split(ref))
+    example = {**dict(zip(train.ids, train.examples)), **dict(zip(evaluation.ids, evaluation.examples))}
+    assert len(duplicates) == repeated and training_split(ref) == ref.split(":")[0] + ":train"
+    assert all(whole_text(example[a]).casefold() == whole_text(example[b]).casefold() for a, b in duplicates.items())
+    assert set(duplicates.values()) <= set(train.ids) and set(duplicates) <= set(evaluation.ids)
+    cut = f"{ref}[0:100]"
+    assert split_duplicates(cut) == {k: v for k, v in duplicates.items() if k in load_dataset(cut).ids}
+
+
+def test_a_training_split_and_a_file_have_no_split_duplicates(tiny_csv):
+    from workbench.datasets.duplicates import split_duplicates, training_split
+
+    assert split_duplicates("bbc-news:train") == {} and training_split(str(tiny_csv)) is None and split_duplicates(str(tiny_csv)) == {}

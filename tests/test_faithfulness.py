@@ -53,7 +53,7 @@ class FirstWords(BagOfWords):
 def record(text: str, scores, id_: str = "0") -> Attribution:
     model = BagOfWords()
     words = split_words(text)
-    return Attribution(id_, model.ref, "known", "pos", words, tuple(scores), float(model.predict_proba([text])[0, 1]), 0.5, {})
+    return Attribution(id_, model.ref, "known", "pos", text, words, tuple(scores), float(model.predict_proba([text])[0, 1]), 0.5, {})
 
 
 def test_top_words_and_rationale_size():
@@ -122,7 +122,7 @@ def test_faithfulness_perturbs_only_what_the_model_read():
     text = "awful plot and acting but great music"
     read = split_words(text)[: model.limit]
     exact = [WEIGHTS.get(w, 0.0) for w in read]
-    attribution = Attribution("0", model.ref, "known", "pos", split_words(text), tuple(exact), 0.0, 0.5, {})
+    attribution = Attribution("0", model.ref, "known", "pos", text, split_words(text), tuple(exact), 0.0, 0.5, {})
     result = score_faithfulness(model, [attribution], [text], seed=0)
     assert model.seen and all("great" not in t and "music" not in t for t in model.seen)
     assert result.documents[0]["words"] == 4
@@ -149,7 +149,7 @@ def test_a_method_no_better_than_random_is_flagged():
 def test_agreement_compares_the_words_both_models_read():
     text = "one two three four five six"
     whole = record(text, [6, 5, 4, 3, 2, 1])
-    prefix = Attribution("0", "first-words", "known", "pos", split_words(text), (6.0, 5.0, 4.0), 0.5, 0.5, {})
+    prefix = Attribution("0", "first-words", "known", "pos", text, split_words(text), (6.0, 5.0, 4.0), 0.5, 0.5, {})
     assert agreement([whole], [prefix], k=2).to_dict() == {"n": 1, "k": 2, "spearman": pytest.approx(1.0), "kendall": pytest.approx(1.0), "top_k_overlap": 1.0}
 
 

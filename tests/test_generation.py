@@ -319,7 +319,11 @@ def test_token_attributions_are_byte_identical_for_a_seed_and_score_what_they_cl
 
 
 def test_workbench_explain_and_compare_on_generators(cli, tmp_path, tiny_generators):
+    import pandas
+
     from workbench.models.lead_sentence import save_lead_sentence
+
+    from .browser import in_chromium
 
     data = generation_file(tmp_path / "d.jsonl")
     result = cli("explain", "--model", tiny_generators["t5"], "--data", data, "--out", tmp_path / "explain", "--n", "2", "--max-new-tokens", "4",
@@ -332,7 +336,18 @@ def test_workbench_explain_and_compare_on_generators(cli, tmp_path, tiny_generat
     lines = [json.loads(line) for line in (tmp_path / "explain" / "token_attributions.jsonl").read_text().splitlines()]
     assert [(line["id"], line["method"]) for line in lines] == [("d0", "occlusion"), ("d0", "integrated-gradients"), ("d3", "occlusion"),
                                                                 ("d3", "integrated-gradients")]
-    assert "wb-heatmap" in (tmp_path / "explain" / "index.html").read_text()
+    # the heatmap: every cell coloured by its score, the number on hover, every number in token_attributions.csv
+    numbers = pandas.read_csv(tmp_path / "explain" / "token_attributions.csv", keep_default_na=False)
+    assert len(numbers) == sum(len(line["generated"]) * len(line["source_words"]) for line in lines)  # an encoder-decoder: no earlier tokens
+    by_row = [line["scores"][t][j] for line in lines for j in range(len(line["source_words"])) for t in range(len(line["generated"]))]
+    assert numbers["score"].tolist() == pytest.approx(by_row)
+    page = tmp_path / "explain" / "index.html"
+    cells = in_chromium(page, ".wb-heatmap td", "e => [getComputedStyle(e).backgroundColor, e.title, e.innerText]")
+    assert len(cells) == len(numbers) and all(text == "" for _, _, text in cells)  # colour only; the number is the tooltip
+    assert [float(title.rsplit(": ", 1)[1]) for _, title, _ in cells] == pytest.approx(numbers["score"].tolist(), abs=1e-5)
+    painted = [colour for colour, _, _ in cells if colour not in ("rgba(0, 0, 0, 0)", "transparent")]
+    assert len(painted) == len(cells) and any(c.startswith("rgba(220, 60, 40") for c in painted) and any(c.startswith("rgba(40, 110, 220") for c in painted)
+    assert in_chromium(page, "a[download]", "e => e.getAttribute('href')") == ["token_attributions.csv"]
     result = cli("explain", "--model", tiny_generators["t5"], "--data", data, "--out", tmp_path / "lime", "--method", "lime")
     assert result.exit_code == 2 and "does not explain generated tokens" in result.stderr and not (tmp_path / "lime").exists()
     save_lead_sentence(tmp_path / "lead")
@@ -394,7 +409,7 @@ def test_the_generation_report_notebook_gives_the_command_lines_scores_in_a_real
     from workbench.models.lead_sentence import save_lead_sentence
     from workbench.report import run_report
 
-    from .browser import chromium_dom
+    from .browser import chromium_dom, in_chromium
 
     data = generation_file(tmp_path / "d.jsonl")
     save_lead_sentence(tmp_path / "lead")
@@ -412,3 +427,9 @@ def test_the_generation_report_notebook_gives_the_command_lines_scores_in_a_real
     markup = report.html.read_text(encoding="utf-8")
     assert "<script" not in markup and "import workbench" not in markup and "wb-heatmap" in markup and "Worst 4 documents" in markup
     assert chromium_dom(report.html).count("<table") >= 8
+    # the report keeps the heatmap's colours through its sanitiser, and links the numbers it wrote
+    cells = in_chromium(report.html, ".wb-heatmap td", "e => [getComputedStyle(e).backgroundColor, e.title]")
+    unpainted = [title for colour, title in cells if "220, 60, 40" not in colour and "40, 110, 220" not in colour]
+    assert cells and all(float(title.rsplit(": ", 1)[1]) == 0 for title in unpainted), unpainted  # a score of 0 is transparent
+    [href] = in_chromium(report.html, "a[download]", "e => e.getAttribute('href')")
+    assert (report.html.parent / href).is_file() and href == "explanations/token_attributions.csv"

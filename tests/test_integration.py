@@ -158,3 +158,15 @@ def test_every_method_explains_only_the_words_the_real_model_read(test_split, me
         assert counting.seen and all(any(is_subsequence(split_words(seen), words) for words in visible) for seen in counting.seen)
     [prefix] = explain(model, [model.reading(texts[0]).read_text], method=method, target=records[0].target, num_samples=200, cache=False)
     np.testing.assert_allclose(records[0].scores, prefix.scores, atol=1e-5)
+
+
+def test_the_explorer_marks_the_test_articles_that_also_occur_in_training(test_split):
+    """33 of bbc-news:test's articles are also training articles: the list says so, and so does the chosen document."""
+    from workbench.widgets import Explorer
+
+    app = Explorer(load_model("demo:tfidf-logreg"), test_split, methods=["occlusion"])
+    marked = [i for label, i in app.document.options if " · in train · " in label]
+    assert len(marked) == 33
+    app.document.value = marked[0]
+    assert "also in the training split bbc-news:train as " in app.prediction.value
+    assert app.calibration_panel.value.startswith('<img alt="reliability diagram"')

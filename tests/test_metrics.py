@@ -121,6 +121,31 @@ def test_ece_known_answers():
     assert expected_calibration_error(np.array([1.0, 0.0]), np.array([0.95, 0.55]), n_bins=10) == pytest.approx(0.3)
 
 
+def test_the_reliability_diagram_counts_each_bin_and_bands_its_accuracy():
+    """Bins, accuracies and confidences recomputed by hand; the band is seeded, holds the bin's accuracy, and is
+    absent where a bin has under two rows; the count-weighted gap is the ECE."""
+    p = random_predictions(400)
+    m = compute_metrics(p, seed=5)
+    r = m.reliability
+    confidence = p.proba.max(axis=1)
+    correct = np.array([gold == guess for gold, guess in zip(p.labels, p.predicted)], dtype=float)
+    assert r.bins == m.ece_bins == 15 and sum(r.counts) == 400 and r.edges[0] == 0.0 and r.edges[-1] == 1.0
+    for b in range(r.bins):
+        inside = (confidence > r.edges[b]) & (confidence <= r.edges[b + 1])
+        assert r.counts[b] == inside.sum()
+        if inside.any():
+            assert r.accuracy[b] == pytest.approx(correct[inside].mean()) and r.confidence[b] == pytest.approx(confidence[inside].mean())
+        if inside.sum() >= 2:
+            assert r.low[b] <= r.accuracy[b] <= r.high[b]  # a bin all right (or all wrong) has a band of width 0
+        else:
+            assert r.low[b] is None and r.high[b] is None
+    assert any(high - low > 0.1 for low, high in zip(r.low, r.high) if low is not None)
+    assert r.ece == pytest.approx(m.ece) and r.seed == 5 and r.level == 0.95
+    assert compute_metrics(p, seed=5).reliability == r and compute_metrics(p, seed=6).reliability.low != r.low
+    one = compute_metrics(random_predictions(1)).reliability
+    assert sum(one.counts) == 1 and all(v is None for v in one.low)
+
+
 def test_unlabeled_predictions_cannot_be_scored():
     with pytest.raises(DataError, match="has no labels"):
         compute_metrics(random_predictions(labels=False))

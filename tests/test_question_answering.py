@@ -39,24 +39,6 @@ print(json.dumps([r if isinstance(r, list) else [r] for r in results]))
 """
 
 
-@pytest.fixture(scope="session")
-def tiny_qa_dir(tmp_path_factory) -> Path:
-    """A seeded random 2-layer BERT question-answering head on MiniLM's real WordPiece tokenizer (128 tokens)."""
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
-
-    from workbench.models.demos import base_model_folder
-
-    folder = tmp_path_factory.mktemp("tiny-qa")
-    tokenizer = AutoTokenizer.from_pretrained(base_model_folder(), model_max_length=128)
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                        max_position_embeddings=512, initializer_range=0.5)
-    BertForQuestionAnswering(config).eval().save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 def pipeline_answers(folder: Path, cases: list[dict]) -> list[list[dict]]:
     """The transformers 4.57.6 pipeline's answers, one call per question as its documentation shows."""
     if not (REFERENCE / "transformers").is_dir():
@@ -312,6 +294,9 @@ def test_faithfulness_of_answer_explanations_deletes_from_question_and_context(t
 
 def test_workbench_explain_and_compare_on_question_answering_models(cli, tmp_path, tiny_qa_dir):
     from workbench.models.lexical_qa import save_lexical_qa
+    from workbench.words import whole_text
+
+    from .browser import in_chromium
 
     rows = qa_rows()
     hostile = '<script>alert("q")</script> Who is the governor?'
@@ -325,7 +310,14 @@ def test_workbench_explain_and_compare_on_question_answering_models(cli, tmp_pat
     lines = [json.loads(line) for line in (tmp_path / "explain" / "attributions.jsonl").read_text().splitlines()]
     assert len(lines) == 4 and {line["params"]["max_seq_len"] for line in lines} == {128}
     page = (tmp_path / "explain" / "index.html").read_text()
-    assert "<script>" not in page and "&lt;" in page and "⟦" in page and "wb-answer" in page  # "<" is a word of its own, escaped
+    assert "<script>" not in page and "&lt;" in page and 'class="wb-answer"' in page  # "<" is a word of its own, escaped
+    # the question and the context as written ("4.75%", "Thursday,"), each word shaded over its own characters, the answer outlined
+    explained = {line["id"]: None for line in lines}  # the documents explained, in the page's order
+    shown = [(row["question"], whole_text(row["context"])) for doc in explained for row in rows if row["id"] == doc for _ in (1, 2)]
+    assert in_chromium(tmp_path / "explain" / "index.html", ".wb-words") == [t for q, c in shown for t in (f"Q: {q}", c)]
+    assert [line["text"] for line in lines] == [f"{q}\n{c}" for q, c in shown]
+    answers = in_chromium(tmp_path / "explain" / "index.html", ".wb-answer")
+    assert len(answers) == 4 and all(answer and answer in context for answer, (_, context) in zip(answers, shown))
     save_lexical_qa(tmp_path / "lexical")
     result = cli("compare", "--models", tiny_qa_dir, tmp_path / "lexical", "--data", data, "--out", tmp_path / "compare")
     assert result.exit_code == 0, result.output
@@ -374,7 +366,7 @@ def test_the_qa_report_notebook_gives_the_command_lines_scores_in_a_real_kernel(
     from workbench.models.lexical_qa import save_lexical_qa
     from workbench.report import run_report
 
-    from .browser import chromium_dom
+    from .browser import chromium_dom, in_chromium
 
     data = squad_file(tmp_path / "d.json", qa_rows())
     save_lexical_qa(tmp_path / "lexical")
@@ -392,7 +384,11 @@ def test_the_qa_report_notebook_gives_the_command_lines_scores_in_a_real_kernel(
     markup = report.html.read_text(encoding="utf-8")
     assert "<script" not in markup and "import workbench" not in markup and "wb-answer" in markup and "Worst misses" in markup
     dom = chromium_dom(report.html)
-    assert "⟦" in dom and dom.count("<table") >= 4
+    assert 'class="wb-answer"' in dom and dom.count("<table") >= 4
+    [width] = in_chromium(report.html, "img[alt='reliability diagram']", "e => e.naturalWidth")  # exact match against answer score
+    assert width > 300 and (tmp_path / "cli" / "reliability.png").read_bytes()[:4] == b"\x89PNG"
+    reliability = metrics["reliability"]
+    assert sum(reliability["counts"]) == 4 and reliability == expected["reliability"]
 
 
 def test_windows_that_stop_short_of_the_context_are_a_one_line_error(tiny_qa_dir):

@@ -23,7 +23,6 @@ from workbench.models.ray_engine import RayModel, RayOptions
 from workbench.records.generation import GenerationSettings
 
 from .conftest import TINY_ROWS
-from .test_question_answering import tiny_qa_dir  # noqa: F401  (a fixture)
 from .test_shards import kill_mid_run
 
 ray = pytest.importorskip("ray")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html.parser
+import json
 
 from workbench.records import (Agreement, Attribution, DiagnosticsSummary, ExplanationStudy, Faithfulness, RandomTest, ReadingSummary, ScoreSummary,
                                Stability)
-from workbench.render.html import page_html, table_html
+from workbench.render.html import page_html, prose_html, table_html
 from workbench.render.pages import attribution_html, explanation_page
+from workbench.words import split_words
 
 from .browser import chromium_dom
 
@@ -35,8 +37,9 @@ def hostile_page() -> str:
     """Hostile text everywhere a page shows text: words (read and unread), ids, labels, methods, flags."""
     diagnostics = {"steps": 200, "convergence_delta": 1e-3, "gap": 0.5, "relative_error": 0.002, "converged": False, "tolerance": 0.05}
     records = [
-        Attribution(id=p, model=p, method=p, target=p, words=(p, "word", p), scores=(0.5, -0.25), output=0.9, base=0.1, params={},
-                    reading={"mode": "truncate", "max_tokens": 128, "visible": 2, "words": 3}, diagnostics=diagnostics)
+        Attribution(id=p, model=p, method=p, target=p, text=f"{p} word {p}", words=split_words(f"{p} word {p}"),
+                    scores=tuple((0.5, -0.25)[k % 2] for k in range(2 * len(split_words(p)))), output=0.9, base=0.1, params={},
+                    reading={"mode": "truncate", "max_tokens": 128}, diagnostics=diagnostics)
         for p in PAYLOADS
     ]
     scores = ScoreSummary(comprehensiveness=0.1, sufficiency=0.2, aopc_comprehensiveness=0.3, aopc_sufficiency=0.4, curves={})
@@ -67,11 +70,14 @@ def assert_inert(markup: str, images: int) -> None:
 
 
 def test_every_renderer_escapes_hostile_text():
-    record = Attribution("i", "m", "lime", PAYLOADS[1], (PAYLOADS[0], "ok"), (1.0, -1.0), 0.5, 0.5, {})
+    text = f"{PAYLOADS[0]} ok"
+    record = Attribution("i", "m", "lime", PAYLOADS[1], text, split_words(text),
+                         tuple((-1.0) ** k for k in range(len(split_words(text)))), 0.5, 0.5, {})
     assert_inert(attribution_html(record), images=0)
     assert_inert(table_html([{PAYLOADS[2]: PAYLOADS[3], "x": 0.5}]), images=0)
     assert_inert(page_html(PAYLOADS[4], [table_html([{"a": PAYLOADS[0]}])]), images=0)
-    assert "&lt;script&gt;" in attribution_html(record)
+    markup = attribution_html(record)
+    assert "<script" not in markup and ">&lt;</span><span" in markup and ">script</span>" in markup  # each symbol a word, escaped
 
 
 def test_a_plain_string_section_is_escaped_not_pasted():
@@ -85,7 +91,7 @@ def test_the_explanation_page_is_inert_markup():
     page = hostile_page()
     assert_inert(page, images=len(PAYLOADS))
     assert page.count("the model stopped reading here (128-token limit); the 1 grey words") == len(PAYLOADS)
-    assert page.count('<span class="wb-unseen" style="color:#999">') == len(PAYLOADS)
+    assert page.count('<span class="wb-unseen" style="color:#999"') == len(PAYLOADS)
     assert "no better than random words on 5 documents" in page and "NO BETTER THAN RANDOM" in page and "-0.0200 to +0.0100" in page
     assert "unstable across seeds" in page and "UNSTABLE" in page
     assert page.count("200 steps, completeness error 0.20 % (delta +1.00e-03), above the 5 % tolerance at the step cap") == len(PAYLOADS)
@@ -153,3 +159,49 @@ def test_a_long_document_shows_where_the_model_stopped_reading_in_chromium(tmp_p
     assert "completeness error" in dom and "The model reads at most 24 tokens. 1 of 2 documents are longer" in dom
     shot, console = chromium_screenshot(page, "explain-long-document")
     assert shot.stat().st_size > 0 and console == []
+
+
+# Texts whose symbols are words of their own: an apostrophe, currency, decimals, quotes, a dash, a percent sign
+READABLE = ["Japan's Sumitomo paid ($29bn) for O'Neil's bank.", 'Profit rose 1.8% to £3.75m, "a record", he said.',
+            "The $1.8 trillion deal—‘final’ at 10:30—was signed."]
+
+
+def test_the_explain_page_shows_each_text_as_written_in_chromium(tmp_path, cli, tiny_sharp_dir):
+    """Every symbol is scored on its own, and the page still reads "Japan's" and "($29bn)", not "Japan ' s" and "( $ 29bn )"."""
+    from .browser import in_chromium
+    from .conftest import write_csv
+
+    data = write_csv(tmp_path / "d.csv", [(text, "business") for text in READABLE])
+    result = cli("explain", "--model", tiny_sharp_dir, "--data", data, "--out", tmp_path / "out", "--method", "occlusion",
+                 "--method", "lime", "--num-samples", "20", "--no-cache")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (tmp_path / "out" / "attributions.jsonl").read_text().splitlines()]
+    by_document = [text for text in READABLE for _ in ("occlusion", "lime")]
+    assert [r["text"] for r in records] == by_document and all(len(r["scores"]) == len(split_words(r["text"])) for r in records)
+    assert in_chromium(tmp_path / "out" / "index.html", ".wb-words") == by_document
+    words = in_chromium(tmp_path / "out" / "index.html", ".wb-words span[title]")
+    assert words[:11] == ["Japan", "'", "s", "Sumitomo", "paid", "(", "$", "29bn", ")", "for", "O"]  # each symbol its own score
+
+
+def test_every_list_of_examples_marks_the_split_duplicates_in_chromium(tmp_path):
+    """The headline evaluation's best documents, a predictions listing and an explained document's heading name the
+    training row each duplicate repeats; a list without one keeps its plain columns."""
+    from workbench.datasets.duplicates import split_duplicates
+    from workbench.render.examples import IN_TRAIN, duplicate_note, examples_html, listing_html
+
+    from .browser import in_chromium
+
+    duplicates = split_duplicates("bbc-headlines:test")
+    test_id, train_id = next(iter(duplicates.items()))
+    rows = [{"id": test_id, "generated": "<b>headline</b>"}, {"id": "tech/999", "generated": "other"}]
+    page = tmp_path / "examples.html"
+    page.write_text(page_html("examples", [examples_html(rows, "bbc-headlines:test"), listing_html("m", "bbc-headlines:test", rows, 2),
+                                           examples_html(rows[1:], "bbc-headlines:test"), prose_html(None, "doc" + duplicate_note("bbc-headlines:test", test_id))]))
+    headers = in_chromium(page, "table", "t => [...t.querySelectorAll('th')].map(h => h.innerText)")
+    assert headers == [["id", IN_TRAIN, "generated"]] * 2 + [["id", "generated"]]
+    cells = in_chromium(page, "table tr td:nth-child(2)", "e => e.innerText")
+    assert cells[:2] == [train_id, ""] and cells[2:4] == [train_id, ""]
+    flags = in_chromium(page, ".wb-flag", "e => e.innerText")
+    assert flags == ["⚠ 1 of these 2 examples also occur in the training split bbc-headlines:train (the same text); a model may have "
+                     "learnt them by heart"] * 2
+    assert in_chromium(page, "h2", "e => e.innerText") == [f"doc · also in the training split bbc-headlines:train as {train_id}"]

@@ -231,6 +231,22 @@ def test_report_html_shows_tables_and_figures_and_no_code(tiny_reports, name):
     assert dom.count("<table") >= 2 and "<img" in dom
 
 
+def test_the_evaluate_report_draws_the_reliability_diagram(tiny_reports):
+    from .browser import in_chromium
+
+    _, _, reports = tiny_reports
+    [width] = in_chromium(reports["evaluate"].html, "img[alt='reliability diagram']", "e => e.naturalWidth")
+    assert width > 300 and "Calibration" in reports["evaluate"].html.read_text(encoding="utf-8")
+
+
+def test_the_explain_report_shows_each_text_as_written_through_the_sanitiser(tiny_reports):
+    from .browser import in_chromium
+
+    root, _, reports = tiny_reports
+    records = [json.loads(line) for line in (root / "explain" / "attributions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert in_chromium(reports["explain"].html, ".wb-words") == [record["text"] for record in records]
+
+
 def test_the_index_links_every_report_and_loads_cleanly(tiny_reports, cli):
     root, _, _ = tiny_reports
     result = cli("index", root)
@@ -244,19 +260,20 @@ def test_the_index_links_every_report_and_loads_cleanly(tiny_reports, cli):
 
 
 def test_a_report_with_hostile_labels_and_ids_is_inert_in_chromium(tmp_path):
+    """The evaluate report of a model whose labels and ids are hostile: two figures (confusion matrix, reliability), nothing active."""
     labels = {0: PAYLOADS[0], 1: PAYLOADS[1], 2: PAYLOADS[4]}
     model = build_tiny_bert(tmp_path / "model", initializer_range=1.0, id2label=labels, label2id={v: k for k, v in labels.items()})
     rows = [(f"{PAYLOADS[i % 5]}{i}", f"the bank said profit {'goal ' * i} {PAYLOADS[i % 5]}", labels[i % 3]) for i in range(6)]
     data = write_csv(tmp_path / "d.csv", rows, header="id,text,label")
     report = run_report(EVALUATE, tmp_path / "out", {"model": str(model), "data": str(data)})
     markup = report.html.read_text(encoding="utf-8")
-    assert_inert(markup.split("<body", 1)[1], images=1)
+    assert_inert(markup.split("<body", 1)[1], images=2)
     assert "&lt;script&gt;" in markup
     shot, console = chromium_screenshot(report.html, "report-hostile")
     assert console == [], console
     dom = chromium_dom(report.html)
     assert 'id="pwned"' not in dom and "<title>pwned</title>" not in dom
-    assert_inert(dom.split("<body", 1)[1], images=1)
+    assert_inert(dom.split("<body", 1)[1], images=2)
 
 
 def test_the_explorer_explains_on_a_thread_inside_a_real_kernel(tmp_path, tiny_sharp_dir, tiny_csv):

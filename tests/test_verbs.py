@@ -19,7 +19,7 @@ import workbench as wb
 
 from .conftest import TINY_ROWS, invoke, write_csv
 from .test_generation import generation_file
-from .test_question_answering import qa_rows, squad_file, tiny_qa_dir  # noqa: F401  (a fixture)
+from .test_question_answering import qa_rows, squad_file
 
 PACKAGE = Path(wb.__file__).parent
 

@@ -10,6 +10,7 @@ from workbench.datasets import load_dataset
 from workbench.models import load_model
 from workbench.render.html import escape
 from workbench.widgets import Explorer
+from workbench.words import word_spans
 
 from .test_render import PAYLOADS, assert_inert
 
@@ -25,7 +26,7 @@ def test_search_and_the_misclassified_filter_narrow_the_documents(explorer):
     assert [i for _, i in explorer.document.options] == [0, 3, 6]
     assert explorer.document.value == 0
     explorer.search.value = ""
-    explorer.misclassified.value = True
+    explorer.wrong_only.value = True
     wrong = [i for i in range(8) if explorer.predictions.labels[i] != explorer.predicted[i]]
     assert [i for _, i in explorer.document.options] == wrong and wrong
     explorer.search.value = "no such words anywhere"
@@ -43,6 +44,10 @@ def test_choosing_a_document_shows_its_probabilities_and_text(explorer):
     for label in ("business", "sports", "tech"):
         assert f"<td>{label}</td>" in shown
     assert f"gold {explorer.predictions.labels[4]}" in shown
+
+
+def test_the_calibration_panel_draws_the_reliability_diagram_of_the_whole_dataset(explorer):
+    assert explorer.calibration_panel.value.startswith('<img alt="reliability diagram" src="data:image/png;base64,')
 
 
 def test_explain_runs_in_the_background_and_shows_words_and_faithfulness(explorer):
@@ -101,7 +106,7 @@ def test_an_unlabeled_dataset_can_be_explored_without_the_misclassified_filter(t
 
     data = write_csv(tmp_path / "u.csv", [("the bank said profit",), ("goal",)], header="text")
     app = Explorer(load_model(str(tiny_sharp_dir)), load_dataset(str(data), label_column=None), methods=["occlusion"])
-    assert app.misclassified.disabled and "gold" not in app.prediction.value
+    assert app.wrong_only.disabled and "gold" not in app.prediction.value and app.calibration_panel.value == ""  # nothing to be right about
     assert [label for label, _ in app.document.options][1].startswith("1 · predicted ")
     app.document.value = 1
     app.explain_button.click()
@@ -121,10 +126,69 @@ def test_the_app_greys_unread_words_and_flags_what_cannot_be_trusted(tmp_path, t
     assert app.status.value == "done" and app.progress.value == 3
     record, shown = app.attribution, app.words.value
     assert record.visible < len(record.words) and "the model stopped reading here (24-token limit)" in shown
-    assert f'<span class="wb-unseen" style="color:#999">{" ".join(record.words[record.visible:])}</span>' in shown
+    unread = record.text[word_spans(record.text)[record.visible - 1][1]:]  # the text as written after the last word read
+    assert f'<span class="wb-unseen" style="color:#999" title="not read, so not scored">{unread}</span>' in shown
     assert all(word in record.words[record.visible:] for word in TAIL)
     assert f"read {record.visible} of {len(record.words)} words" in shown
     assert app.stability is not None and app.stability.n == 1
     assert ("unstable: seed 1 ranks the words differently" in shown) == app.stability.unstable
     assert ("no better than random words on 1 document" in shown) == app.scores.no_better_than_random
     assert app.scores.random_repeats == 19 and "of 19 random word orders" in app.faithfulness.value
+
+
+def test_the_question_answering_explorer_answers_explains_and_marks_what_cannot_be_trusted(tmp_path, tiny_qa_dir):
+    """Pick a question, see the answer, its score and exact match, explain it (LIME, re-run under the next seed) and see
+    the question and the shaded context with the answer outlined, the faithfulness and the stability verdicts."""
+    from .test_question_answering import qa_rows, squad_file
+
+    data = squad_file(tmp_path / "d.json", qa_rows())
+    app = Explorer(load_model(str(tiny_qa_dir)), load_dataset(str(data)), num_samples=30)
+    assert type(app).__name__ == "QAExplorer" and app.status.value == "4 of 4 questions"
+    wrong = [i for i in range(4) if app.metrics.per_question[i]["exact_match"] == 0]
+    app.wrong_only.value = True
+    assert [i for _, i in app.document.options] == wrong and app.wrong_only.description == "not exactly right only"
+    app.wrong_only.value = False
+    app.search.value = "governor"
+    assert [i for _, i in app.document.options] == [0]
+    answer = app.predictions.answers[0]
+    assert escape(answer.text) in app.prediction.value and "Who is the governor?" in app.prediction.value
+    assert f"score {answer.score:.2f}" in app.document.options[0][0]
+    app.method.value = "lime"
+    app.explain_button.click()
+    app.wait(240)
+    assert app.status.value == "done" and app.progress.value == 3
+    record, shown = app.attribution, app.words.value
+    assert record.reading["mode"] == "question-context" and record.target == answer.text
+    assert 'class="wb-answer"' in shown and "<strong>Q:</strong>" in shown and "red words push toward the answer" in shown
+    assert app.stability is not None and ("unstable: seed 1 ranks the words differently" in shown) == app.stability.unstable
+    assert ("no better than random words on 1 document" in shown) == app.scores.no_better_than_random
+    assert "of 19 random word orders" in app.faithfulness.value
+    assert app.calibration_panel.value.startswith('<img alt="reliability diagram"')
+
+
+def test_the_generation_explorer_shades_the_source_and_the_earlier_tokens_by_the_chosen_token(tmp_path, tiny_generators):
+    from workbench.records.generation import GenerationSettings
+
+    from .test_generation import generation_file
+
+    data = generation_file(tmp_path / "d.jsonl")
+    app = Explorer(load_model(str(tiny_generators["gpt2"])), load_dataset(str(data)), settings=GenerationSettings(max_new_tokens=4))
+    assert type(app).__name__ == "GenerationExplorer" and app.status.value == "4 of 4 sources"
+    assert list(app.method.options) == ["occlusion", "integrated-gradients"] and "ROUGE-L" in app.document.options[0][0]
+    app.wrong_only.value = True
+    rouge = [d["rougeL"] for d in app.metrics.per_document]
+    assert [i for _, i in app.document.options] == [i for i in range(4) if rouge[i] < sorted(rouge)[2]]
+    app.wrong_only.value = False
+    app.explain_button.click()
+    app.wait(240)
+    assert app.status.value == "done"
+    record = app.attribution
+    assert [label for label, _ in app.tokens.options] == [f"{t + 1}: {token}" for t, token in enumerate(record.generated)]
+    assert app.tokens.value == 0 and "token 1 of 4" in app.words.value and "earlier tokens:" not in app.words.value
+    app.tokens.value = 2  # the third token: shaded source words, then the two tokens before it (a decoder-only model)
+    shown = app.words.value
+    assert "token 3 of 4" in shown and "earlier tokens:" in shown and f"{record.scores[2][0]:+.4f}" in shown
+    assert f"{record.prefix_scores[2][1]:+.4f}" in shown and "wb-heatmap" in app.heatmap.value
+    assert "deleting each token&#39;s top source words" in app.faithfulness.value  # escaped
+    app.document.value = 1  # another source clears the explanation
+    assert app.tokens.options == () and app.words.value == "" and app.heatmap.value == ""

@@ -262,7 +262,7 @@ def _check_folder(out: Path) -> None:
 @app.command()
 @loading_options(engine=True, task=True)
 def evaluate(
-    out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv and confusion_matrix.png.")],
+    out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv, confusion_matrix.png and reliability.png.")],
     inputs: Inputs,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals (and of sampling).")] = 0,
     resume: Resume = False,

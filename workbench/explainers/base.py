@@ -120,6 +120,7 @@ class Explainer:
                     model=self.model.ref,
                     method=self.name,
                     target=target,
+                    text=reading.text,
                     words=split_words(reading.text),
                     scores=tuple(float(s) for s in scores),
                     output=float(full[i, indices[i]]),

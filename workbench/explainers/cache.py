@@ -31,9 +31,9 @@ from ..errors import ParameterError
 from ..io import dumps_json, workbench_home, write_json
 from ..records import Attribution
 
-# Bumped when what an explanation means changes (v2: words include symbols, only what the model
-# read is explained), so a cache written by an earlier version is never served.
-RECORD_VERSION = 2
+# Bumped when what an explanation means or holds changes (v2: words include symbols, only what the model
+# read is explained; v3: the record holds its text), so a cache written by an earlier version is never served.
+RECORD_VERSION = 3
 DEFAULT_MAX_MB = 512
 PRUNE_TO = 0.9  # after pruning, the cache holds at most this share of its cap
 

@@ -109,7 +109,8 @@ def explain_qa(
     disable = (len(questions) < 2) if progress is None else not progress
     for i in tqdm(range(len(questions)), desc=f"explain {method}", unit="question", disable=disable):
         question, context, answer = questions[i], contexts[i], answers[i]
-        key = cache_key(model.fingerprint, f"{question}\n{context}", method, answer.text, params) if store else None
+        both = f"{question}\n{context}"  # the record's text: the question's words, then the context's
+        key = cache_key(model.fingerprint, both, method, answer.text, params) if store else None
         record = store.get(key) if store else None
         if record is None:
             if isinstance(explainer, GradientExplainer):
@@ -120,7 +121,7 @@ def explain_qa(
                 diagnostics = {}
             words = split_words(question) + split_words(context)
             record = Attribution(
-                id=ids[i], model=model.ref, method=method, target=answer.text, words=words,
+                id=ids[i], model=model.ref, method=method, target=answer.text, text=both, words=words,
                 scores=tuple(float(s) for s in np.concatenate([q_scores, c_scores])), output=float(outputs[i]), base=0.0, params=params,
                 reading=qa_reading(question, context, answer, decoding), diagnostics=diagnostics,
             )

@@ -119,19 +119,22 @@ def encode(tokenizer, texts: Sequence[str], *, max_length: int, options: EngineO
     return rows, owners
 
 
-def iter_predict_proba(
+def iter_outputs(
     model: torch.nn.Module,
     tokenizer,
     texts: Iterable[str],
     *,
+    outputs: Callable[[Any, Sequence[int]], Sequence[np.ndarray]],
     device: torch.device,
     max_length: int,
     options: EngineOptions = EngineOptions(),
     autocast: torch.dtype | None = None,
     progress: bool | None = None,
     total: int | None = None,
+    desc: str = "predict",
 ) -> Iterator[np.ndarray]:
-    """Stream class probabilities: one float64 ``(chunk, num_labels)`` array per chunk of input.
+    """Stream one float64 ``(chunk, width)`` array per chunk of input: ``outputs(model_output, lengths)`` of each token
+    row, a long text's windows averaged.
 
     ``texts`` may be any iterable (a generator over a file, say); it is read ``chunk_size``
     texts at a time. ``progress=None`` shows a bar for at least 256 texts on a terminal.
@@ -141,13 +144,25 @@ def iter_predict_proba(
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     disable = ((total or 0) < PROGRESS_MIN_TEXTS or None) if progress is None else not progress
     iterator = iter(texts)
-    with tqdm(total=total, desc="predict", unit="text", disable=disable) as bar:
+    with tqdm(total=total, desc=desc, unit="text", disable=disable) as bar:
         while chunk := list(itertools.islice(iterator, options.chunk_size)):
             rows, owners = encode(tokenizer, chunk, max_length=max_length, options=options)
-            row_proba, budget = run_rows(model, rows, pad_id=pad, device=device, autocast=autocast, budget=budget,
-                                         max_batch_size=options.max_batch_size, outputs=probabilities)
-            yield _per_text(np.array(row_proba, dtype=np.float64).reshape(len(rows), model.config.num_labels), owners, len(chunk))
+            row_outputs, budget = run_rows(model, rows, pad_id=pad, device=device, autocast=autocast, budget=budget,
+                                           max_batch_size=options.max_batch_size, outputs=outputs)
+            yield _per_text(np.stack(row_outputs).astype(np.float64), owners, len(chunk))
             bar.update(len(chunk))
+
+
+def iter_predict_proba(model: torch.nn.Module, tokenizer, texts: Iterable[str], **kwargs: Any) -> Iterator[np.ndarray]:
+    """Stream class probabilities: one float64 ``(chunk, num_labels)`` array per chunk of input (:func:`iter_outputs`)."""
+    return iter_outputs(model, tokenizer, texts, outputs=probabilities, **kwargs)
+
+
+def embed(model: torch.nn.Module, tokenizer, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
+    """Each text as the mean of ``model``'s last hidden states over its tokens (windows averaged), float32
+    ``(len(texts), hidden)`` in input order; ``model`` is an encoder (``TransformerModel.embed`` picks it)."""
+    chunks = list(iter_outputs(model, tokenizer, texts, outputs=mean_hidden_state, total=len(texts), desc="embed", **kwargs))
+    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros((0, model.config.hidden_size), dtype=np.float32)
 
 
 def run_rows(model: torch.nn.Module, rows: Sequence[dict[str, list[int]]], *, pad_id: int, device: torch.device, autocast: torch.dtype | None,
@@ -192,6 +207,17 @@ def run_batches(sizes: Sequence[int], step: Callable[[Sequence[int]], Sequence[A
 def probabilities(output: Any, lengths: Sequence[int]) -> np.ndarray:
     """Class probabilities of a batch's rows: softmax of the logits in float64 (sums to one within scikit-learn's checks)."""
     return torch.softmax(output.logits.to(torch.float64), dim=-1).cpu().numpy()
+
+
+def mean_hidden_state(output: Any, lengths: Sequence[int]) -> np.ndarray:
+    """The mean of each row's last hidden states over its real tokens (rows are right-padded), in float32.
+
+    Checked: sentence-transformers' ``Pooling(pooling_mode_mean_tokens=True)`` averages the same way under the attention
+    mask; the workbench runs its own models, so that library is not needed for it.
+    """
+    states = output.last_hidden_state.float()
+    mask = (torch.arange(states.shape[1], device=states.device)[None, :] < torch.tensor(lengths, device=states.device)[:, None]).float()
+    return ((states * mask[..., None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)).cpu().numpy()
 
 
 def _per_text(row_proba: np.ndarray, owners: Sequence[int], n_texts: int) -> np.ndarray:

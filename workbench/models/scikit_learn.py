@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,6 +78,10 @@ class SklearnClassifier:
         iterator = iter(texts)
         while chunk := list(itertools.islice(iterator, CHUNK_SIZE)):
             yield self.predict_proba(chunk)
+
+    def embed(self, texts: Sequence[str], *, progress: bool | None = None) -> Any:
+        """Each text as the features the pipeline's last step reads (TF-IDF: a sparse ``(n, vocabulary)`` matrix)."""
+        return self.pipeline[:-1].transform(list(texts))
 
     def reading(self, text: str) -> Reading:
         """TF-IDF reads a text of any length whole."""

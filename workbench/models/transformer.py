@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ModelError, ParameterError
 from ..reading import Reading, tokenizer_reading
-from .engine import EngineOptions, iter_predict_proba, predict_proba
+from .engine import EngineOptions, embed, iter_predict_proba, predict_proba
 from .folders import HF_LOAD, check_model_folder, quiet_transformers
 from .options import LoadOptions
 
@@ -96,6 +96,15 @@ class TransformerModel:
     def num_parameters(self) -> int:
         """Number of parameters of the network."""
         return sum(p.numel() for p in self.model.parameters())
+
+    def embed(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
+        """Each text as one vector of the network's own: the mean of its last hidden states over the tokens it reads
+        (an encoder-decoder's encoder; a long text's windows averaged), float32 ``(n, hidden)``; what the corpus map
+        projects. The torch weights run even under the ONNX Runtime backend, whose graph ends at the task's head."""
+        net = self.model
+        encoder = net.get_encoder() if getattr(net.config, "is_encoder_decoder", False) else net.base_model
+        return embed(encoder, self.tokenizer, texts, device=self.device, max_length=self.max_length, options=self.options,
+                     autocast=self.autocast, progress=progress)
 
 
 class TransformerClassifier(TransformerModel):

@@ -4,7 +4,7 @@
 * ``Classifier``, ``Answerer``, ``Generator``   the protocols of each task's models (``classifier``, ``answerer``,
   ``generator``): what ``load_model`` returns
 * ``Predictions``, ``Provenance``          one model's probabilities on one dataset, and their origin
-* ``Metrics``, ``ConfidenceInterval``      classification metrics with bootstrap intervals
+* ``Metrics``, ``ConfidenceInterval``, ``Reliability``   classification metrics with bootstrap intervals, calibration
 * ``Attribution``                          one explanation of one text, a score per word read
 * ``Answer``                               a span of a context that answers a question, with its score
 * ``Faithfulness`` and its parts           faithfulness against random words, agreement, stability
@@ -25,12 +25,12 @@ from .dataset import Dataset
 from .explanation_study import DiagnosticsSummary, ExplanationStudy, ReadingSummary
 from .generator import Generator
 from .faithfulness import Agreement, Faithfulness, RandomTest, ScoreSummary, Stability
-from .metrics import ConfidenceInterval, Metrics
+from .metrics import ConfidenceInterval, Metrics, Reliability
 from .predictions import Predictions, Provenance
 
 __all__ = [
     "Agreement", "Answer", "Answerer", "Attribution", "Classifier", "Comparison", "ConfidenceInterval", "Cost", "Dataset",
     "DiagnosticsSummary", "ExplanationAgreement", "ExplanationStudy", "Faithfulness", "FlipRate", "Generator", "Latency",
-    "Metrics", "Pairwise", "Predictions", "Provenance", "RandomTest", "ReadingSummary", "ScoreSummary", "SliceMetrics",
-    "Stability",
+    "Metrics", "Pairwise", "Predictions", "Provenance", "RandomTest", "ReadingSummary", "Reliability", "ScoreSummary",
+    "SliceMetrics", "Stability",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..words import split_words
 from .base import Record
 
 ANSWER_READING = "question-context"  # ``reading["mode"]`` of an explanation of an extractive answer (question words, then context words)
@@ -16,8 +17,10 @@ class Attribution(Record):
     """One explanation of one text: a score per word the model read, toward one label.
 
     Every explanation method speaks this record, so methods (and models) compare word by word.
-    ``words`` are all the text's words in order (``words.split_words``: word-character runs
-    and single symbols); ``scores`` has one entry per word the model read, the first
+    ``text`` is the text as every method read it (whitespace runs collapsed, ``words.whole_text``;
+    an answer's record holds the question, a newline and the context) and ``words`` are its words
+    in order (``words.split_words``: word-character runs and single symbols), so a page shows the
+    text as written with each score over its own word's characters (``render.html.shaded_text_html``). ``scores`` has one entry per word the model read, the first
     ``visible`` words (positive = toward ``target``); the words after them were beyond the
     model's token limit and have no score. ``output`` is the model's probability of ``target``
     on what it read and ``base`` that probability with every word masked (SHAP's base value).
@@ -33,6 +36,7 @@ class Attribution(Record):
     model: str
     method: str
     target: str
+    text: str
     words: tuple[str, ...]
     scores: tuple[float, ...]
     output: float
@@ -44,6 +48,8 @@ class Attribution(Record):
     def __post_init__(self) -> None:
         if len(self.scores) > len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.scores)} scores")
+        if split_words(self.text) != tuple(self.words):
+            raise ValueError("the record's words are not its text's words (words.split_words)")
 
     @property
     def visible(self) -> int:

@@ -22,11 +22,42 @@ class ConfidenceInterval(Record):
 
 
 @dataclass(frozen=True)
+class Reliability(Record):
+    """A reliability diagram's numbers: how often the model is right at each level of confidence.
+
+    Rows fall into ``bins`` equal-width confidence bins over (0, 1] (``edges``); per bin,
+    ``counts`` rows, their mean ``confidence`` and their ``accuracy`` (None where a bin is
+    empty), and ``low``/``high``, the percentile bootstrap band of the accuracy (rows resampled
+    ``n_resamples`` times with ``seed``; None where fewer than two rows fall in the bin). A
+    calibrated model's accuracy equals its confidence in every bin; the expected calibration
+    error is the count-weighted mean gap.
+    """
+
+    bins: int
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+    confidence: tuple[float | None, ...]
+    accuracy: tuple[float | None, ...]
+    low: tuple[float | None, ...]
+    high: tuple[float | None, ...]
+    level: float
+    n_resamples: int
+    seed: int
+
+    @property
+    def ece(self) -> float:
+        """The expected calibration error: the mean |accuracy - confidence| of the bins, weighted by their rows."""
+        total = sum(self.counts)
+        return sum(c * abs(a - m) for c, a, m in zip(self.counts, self.accuracy, self.confidence) if c and a is not None and m is not None) / total
+
+
+@dataclass(frozen=True)
 class Metrics(Result):
     """Classification metrics of one set of predictions (see ``metrics.compute_metrics``).
 
     ``per_class`` maps each label name to precision, recall, F1 and support; ``confusion_matrix``
-    holds the matrix with rows = gold label, columns = predicted label, both in ``labels`` order.
+    holds the matrix with rows = gold label, columns = predicted label, both in ``labels`` order;
+    ``reliability`` the top-label reliability diagram in the ECE's bins.
     """
 
     model: str
@@ -50,6 +81,7 @@ class Metrics(Result):
     brier_score: float
     ece: float
     ece_bins: int
+    reliability: Reliability
     per_class: Mapping[str, Mapping[str, float]]
     confusion_matrix: Mapping[str, Any]
     ci: Mapping[str, ConfidenceInterval | None]

@@ -9,7 +9,7 @@ from typing import Any
 from .answer import Answer
 from .base import Record, Result
 from .comparison import PairedTest
-from .metrics import ConfidenceInterval
+from .metrics import ConfidenceInterval, Reliability
 from .predictions import Provenance
 from .qa_dataset import GoldAnswer
 
@@ -49,7 +49,8 @@ class QAMetrics(Result):
     ``ci`` holds seeded bootstrap intervals of both; ``has_answer`` and ``no_answer`` the
     scores on the questions with and without a gold answer (SQuAD 2.0's HasAns/NoAns);
     ``outside_windows`` the share of answerable questions whose every gold answer lies outside
-    every window the model read (it cannot get those right).
+    every window the model read (it cannot get those right); ``reliability`` how often an answer
+    of each score is exactly right (is a 0.9 answer right 90 % of the time?).
     """
 
     model: str
@@ -62,6 +63,7 @@ class QAMetrics(Result):
     has_answer: Mapping[str, Any]
     no_answer: Mapping[str, Any]
     outside_windows: float | None
+    reliability: Reliability
     decoding: Decoding
     seed: int
     provenance: Provenance | None = None

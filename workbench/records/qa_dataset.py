@@ -42,6 +42,11 @@ class QADataset(Rows):
             object.__setattr__(self, "sha256", hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest())
 
     @property
+    def examples(self) -> tuple[str, ...]:
+        """Each question with its context (a newline between): one example, as ``Rows.examples`` says."""
+        return tuple(f"{q}\n{c}" for q, c in zip(self.questions, self.contexts))
+
+    @property
     def has_answer(self) -> tuple[bool, ...]:
         """Whether each question has a gold answer (SQuAD 2.0's HasAns; False is NoAns)."""
         return tuple(bool(gold) for gold in self.answers)

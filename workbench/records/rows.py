@@ -83,3 +83,9 @@ class Rows:
     def derived(self, kept: dict[str, Any]) -> dict[str, Any]:
         """Fields computed from the rows kept (a classification dataset's label names)."""
         return {}
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """What one row gives the model, as one text: a document or a source (a question and its context override it),
+        which ``datasets.duplicates`` compares across splits."""
+        return tuple(getattr(self, "texts"))

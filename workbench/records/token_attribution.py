@@ -38,6 +38,24 @@ class TokenAttribution(Record):
     prefix_scores: tuple[tuple[float, ...], ...] | None
     diagnostics: Mapping[str, Any]
 
+    def matrix(self) -> tuple[list[str], list[list[float]]]:
+        """The heatmap's rows and cells: the source words, then a decoder-only model's earlier tokens (marked "↳ ");
+        ``cells[t][j]`` is row ``j``'s score for generated token ``t``."""
+        labels, cells = list(self.source_words), [list(row) for row in self.scores]
+        if self.prefix_scores is not None:
+            labels += [f"↳ {token}" for token in self.generated]
+            for t, row in enumerate(self.prefix_scores):
+                cells[t] += list(row)
+        return labels, cells
+
+    def table(self) -> list[dict[str, Any]]:
+        """The numbers behind the heatmap in its reading order (row by row, then token by token), one line per source word
+        (or earlier token) and generated token: token_attributions.csv."""
+        labels, cells = self.matrix()
+        return [{"id": self.id, "method": self.method, "token_index": t, "token": token, "probability": self.probabilities[t],
+                 "row": j, "source": label, "score": cells[t][j]}
+                for j, label in enumerate(labels) for t, token in enumerate(self.generated)]
+
 
 @dataclass(frozen=True)
 class TokenFaithfulness(Record):

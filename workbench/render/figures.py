@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..records import Attribution, Comparison, Metrics
+from ..records import Attribution, Comparison, Metrics, Reliability
 
 
 def _tight(fig) -> None:
@@ -96,4 +96,39 @@ def confusion_matrix_figure(metrics: Metrics):  # -> matplotlib.figure.Figure
     ax.set_title(f"{_short(metrics.model, 48)} on {_short(metrics.data, 48)}\naccuracy {metrics.accuracy:.3f}, n = {metrics.n}", fontsize=9)
     _tight(fig)
     fig.set_label("confusion matrix")
+    return fig
+
+
+def reliability_figure(reliability: Reliability, *, model: str, data: str, confidence: str = "confidence (the predicted label's probability)",
+                       right: str = "accuracy"):  # -> matplotlib.figure.Figure
+    """A reliability diagram: each bin's accuracy at its mean confidence with the bootstrap band, against the diagonal of a
+    calibrated model, over the bins' row counts (labelled), so a bin of three rows is not read like one of three hundred.
+
+    Checked: scikit-learn's ``CalibrationDisplay`` draws one binary curve with neither counts nor a band.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5, 5.2), dpi=100)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    shown = [b for b in range(reliability.bins) if reliability.counts[b]]
+    x = [reliability.confidence[b] for b in shown]
+    y = [reliability.accuracy[b] for b in shown]
+    banded = [b for b in shown if reliability.low[b] is not None]
+    top.plot([0, 1], [0, 1], linestyle="--", color="#888", linewidth=1, label="calibrated")
+    top.vlines([reliability.confidence[b] for b in banded], [reliability.low[b] for b in banded], [reliability.high[b] for b in banded],
+               color="#286edc", alpha=0.35, linewidth=6, label=f"{100 * reliability.level:.0f} % bootstrap band")
+    top.plot(x, y, marker="o", color="#286edc", label=right)
+    top.set_xlim(0, 1)
+    top.set_ylim(-0.02, 1.02)
+    top.set_ylabel(right)
+    top.set_title(f"{_short(model, 48)} on {_short(data, 48)}\nECE {reliability.ece:.3f} over {reliability.bins} bins, n = {sum(reliability.counts)}", fontsize=9)
+    top.legend(fontsize=8, loc="upper left")
+    edges, width = reliability.edges, 1 / reliability.bins
+    bars = bottom.bar([edges[b] + width / 2 for b in range(reliability.bins)], reliability.counts, width=width * 0.9, color="#999")
+    bottom.bar_label(bars, labels=[str(c) if c else "" for c in reliability.counts], fontsize=7)
+    bottom.set_ylabel("rows")
+    bottom.set_xlabel(confidence)
+    bottom.margins(y=0.25)
+    _tight(fig)
+    fig.set_label("reliability diagram")
     return fig

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..records.generation import GenerationComparison, GenerationMetrics, GenerationPredictions
 from ..records.token_attribution import TokenAttribution, TokenStudy
-from .html import Markup, Section, listing_html, page_html, part, prose_html, shade, table_html
+from .examples import duplicate_note, examples_html, listing_html
+from .html import Markup, Section, page_html, part, prose_html, shade, shaded_text_html, shaded_tokens_html, table_html
 
 SCORES = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bleu", "chrf", "length_ratio")
 
@@ -23,23 +24,37 @@ def _ci(metrics: GenerationMetrics, name: str) -> str:
 
 
 def token_heatmap_html(record: TokenAttribution) -> Markup:
-    """Source words (rows) x generated tokens (columns), each cell shaded by the word's score for the token (red raises it,
-    blue lowers it); a decoder-only model's earlier tokens follow the source words. Every text is escaped by the template."""
-    matrix = [list(row) for row in record.scores]  # [token][word]
-    labels = list(record.source_words)
-    if record.prefix_scores is not None:
-        labels += [f"↳ {token}" for token in record.generated]
-        for t, row in enumerate(record.prefix_scores):
-            matrix[t] += list(row)
+    """Source words (rows) x generated tokens (columns), each cell coloured by the word's score for the token (red raises
+    it, blue lowers it, full colour at the largest magnitude) with the number on hover, as Inseq draws it; a decoder-only
+    model's earlier tokens follow the source words. Every text is escaped by the template."""
+    labels, matrix = record.matrix()
     scale = max((abs(v) for row in matrix for v in row), default=0.0)
     tokens = [(token, f"p = {p:.4f}") for token, p in zip(record.generated, record.probabilities)]
-    rows = [(label, [(f"{matrix[t][j]:+.2f}", shade(matrix[t][j], scale), f"{label} → {record.generated[t]}: {matrix[t][j]:+.5f}")
+    rows = [(label, [(shade(matrix[t][j], scale), f"{label} → {record.generated[t]}: {matrix[t][j]:+.5f}")
                      for t in range(len(record.generated))]) for j, label in enumerate(labels)]
-    return part("token_heatmap")("source word ↓ / generated token →", tokens, rows)
+    return part("token_heatmap")("source word ↓ / generated token →", tokens, rows, f"full colour: |score| = {scale:.4f}")
 
 
-def token_study_sections(study: TokenStudy) -> list[Section]:
-    """Each method's faithfulness against random words, then every document's output with one heatmap per method."""
+def token_sources_html(record: TokenAttribution, t: int) -> Markup:
+    """What raised or lowered generated token ``t``: the source as written, each word shaded by its score for the token
+    (the words past what the model read greyed), then a decoder-only model's earlier tokens; one colour scale for both."""
+    _, matrix = record.matrix()
+    scale = max((abs(v) for v in matrix[t]), default=0.0)
+    read = len(record.source_words)
+    stop = f"the model read the first {read} words; the rest has no score"
+    shown = shaded_text_html(record.source, record.scores[t], scale=scale, stop=stop, label="source:")
+    if record.prefix_scores is not None and t:
+        shown += shaded_tokens_html(record.generated[:t], record.prefix_scores[t][:t], scale=scale, label="earlier tokens:")
+    return prose_html(f"token {t + 1} of {len(record.generated)}: {record.generated[t]!r}, p = {record.probabilities[t]:.4f}",
+                      css="wb-meta") + shown
+
+
+def token_study_sections(study: TokenStudy, *, numbers: str | None = None) -> list[Section]:
+    """Each method's faithfulness against random words, then every document's output with one heatmap per method.
+
+    ``numbers`` is the relative address of token_attributions.csv, which the page links for download (the command line's
+    page and a report; a notebook's output has no file beside it).
+    """
     faithfulness = [{"method": m, "documents": f.documents, "tokens": f.tokens, "comprehensiveness": f.comprehensiveness, "random words": f.random,
                      "advantage": f.advantage, "95% CI": "-" if f.advantage_ci is None else f"{f.advantage_ci.low:+.4f} to {f.advantage_ci.high:+.4f}",
                      "beats random": "yes" if f.beats_random else "no", "seconds": study.seconds[m]} for m, f in study.faithfulness.items()]
@@ -48,10 +63,14 @@ def token_study_sections(study: TokenStudy) -> list[Section]:
                    css="wb-meta"),
         prose_html("The drop in each generated token's probability when its top 10, 20 and 30 % of source words are deleted, against as many "
                    "random words (seeded); the advantage's interval is a paired bootstrap over documents.", "Faithfulness") + table_html(faithfulness),
+        prose_html("Each heatmap colours a source word (row) by how much it raised (red) or lowered (blue) the probability of a generated "
+                   "token (column); hover a cell for its score.", "Documents") + (part("download")(numbers, "every score as a table (CSV)")
+                                                                                  if numbers else Markup()),
     ]
     for i, doc_id in enumerate(study.ids):
         first = study.records[study.methods[0]][i]
-        sections.append(prose_html(f"generated: {first.prediction} · reference: {' | '.join(study.references[i])}", f"Document {doc_id}", level=3))
+        sections.append(prose_html(f"generated: {first.prediction} · reference: {' | '.join(study.references[i])}",
+                                   f"Document {doc_id}{duplicate_note(study.data, doc_id)}", level=3))
         for method in study.methods:
             record = study.records[method][i]
             read = f"{len(record.source_words)} source words read"
@@ -59,9 +78,9 @@ def token_study_sections(study: TokenStudy) -> list[Section]:
     return sections
 
 
-def token_study_page(study: TokenStudy) -> str:
-    """index.html of ``workbench explain`` on a generator."""
-    return page_html("Generated tokens explained", token_study_sections(study))
+def token_study_page(study: TokenStudy, *, numbers: str | None = None) -> str:
+    """index.html of ``workbench explain`` on a generator, linking ``numbers`` (token_attributions.csv) when given."""
+    return page_html("Generated tokens explained", token_study_sections(study, numbers=numbers))
 
 
 def generation_evaluation_sections(metrics: GenerationMetrics, predictions: GenerationPredictions | None = None, *, documents: int = 5,
@@ -83,8 +102,10 @@ def generation_evaluation_sections(metrics: GenerationMetrics, predictions: Gene
                      "generated": predictions.predictions[i], "ROUGE-L": metrics.per_document[i]["rougeL"], "chrF": metrics.per_document[i]["chrf"]}
                     for i in indices]
 
-        sections.append(prose_html("Highest ROUGE-L first.", f"Best {min(documents, metrics.n)} documents") + table_html(rows(order[::-1][:documents])))
-        sections.append(prose_html("Lowest ROUGE-L first.", f"Worst {min(documents, metrics.n)} documents") + table_html(rows(order[:documents])))
+        sections.append(prose_html("Highest ROUGE-L first.", f"Best {min(documents, metrics.n)} documents")
+                        + examples_html(rows(order[::-1][:documents]), metrics.data))
+        sections.append(prose_html("Lowest ROUGE-L first.", f"Worst {min(documents, metrics.n)} documents")
+                        + examples_html(rows(order[:documents]), metrics.data))
     return sections
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..words import word_spans
+
 Section = Any  # Markup from this module, or a matplotlib Figure whose label is its alt text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,21 +34,22 @@ table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; display: block; over
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .wb-words { line-height: 1.9; }
-.wb-words span { padding: 0.1rem 0.15rem; border-radius: 0.2rem; }
+.wb-words span { padding: 0.1rem 0; }
 .wb-doc { border-top: 1px solid #ddd; padding-top: 0.5rem; margin-top: 1rem; }
 .wb-meta { color: #555; font-size: 0.9rem; }
 .wb-unseen { color: #999; }
 .wb-stop { color: #b00; font-size: 0.85rem; }
 .wb-flag { color: #b00; font-weight: 600; }
-.wb-answer { outline: 2px solid #222; border-radius: 0.2rem; }
-.wb-heatmap td { padding: 0.1rem 0.35rem; font-size: 0.8rem; }
+.wb-answer { outline: 2px solid #222; }
+.wb-heatmap td { min-width: 1.8rem; height: 1.2rem; padding: 0; border: 1px solid #eee; }
 .wb-heatmap th { font-weight: 500; font-size: 0.85rem; }
 """
 UNSEEN_STYLE = "color:#999"  # inline too, for HTML shown without the page's style sheet (the explorer)
 FLAG_STYLE = "color:#b00"
+ANSWER_STYLE = "outline:2px solid #222"
 
-__all__ = ["CSP", "STYLE", "Markup", "Section", "escape", "figure_html", "flag_html", "fragment_html", "listing_html",
-           "page_html", "prose_html", "table_html"]
+__all__ = ["CSP", "STYLE", "Markup", "Section", "escape", "figure_html", "flag_html", "fragment_html",
+           "page_html", "prose_html", "shaded_text_html", "shaded_tokens_html", "table_html"]
 
 
 @cache
@@ -79,6 +82,48 @@ def shade(score: float, scale: float) -> str:
     alpha = 0.0 if scale == 0 else min(1.0, abs(score) / scale)
     rgb = "220,60,40" if score > 0 else "40,110,220"
     return f"rgba({rgb},{alpha:.3f})"
+
+
+def shaded_text_html(text: str, scores: Sequence[float], *, scale: float | None = None, stop: str | None = None,
+                     answer: tuple[int, int] | None = None, label: str | None = None) -> Markup:
+    """``text`` as written, each of its first ``len(scores)`` words shaded over its own characters (hover: the score).
+
+    The characters between words (spaces, and nothing between "Japan", "'" and "s") are kept as
+    they are, so the reader sees "Japan's" and "($29bn)" while every symbol keeps a score of its
+    own. Words after the scored ones were not read: ``stop`` says so at the point where reading
+    stopped and the rest is greyed. ``answer`` frames words ``[first, last)``; ``scale`` is the
+    score of full colour (default: the largest magnitude here). Checked: shap's ``plots.text``
+    and Captum's ``visualize_text`` join tokens with spaces and paste them unescaped, so they are
+    not used.
+    """
+    spans = word_spans(text)
+    scale = max((abs(s) for s in scores), default=0.0) if scale is None else scale
+    first, last = answer or (-1, -1)
+    pieces: list[tuple[str, str, str, str]] = []  # (kind, text, style, title), drawn by the ``text`` macro
+    end = 0
+    for j, ((a, b), score) in enumerate(zip(spans, scores)):
+        pieces.append(("plain", text[end:a], "", ""))
+        if j == first:
+            pieces.append(("open", "", ANSWER_STYLE, "the answer"))
+        pieces.append(("word", text[a:b], f"background-color:{shade(score, scale)}", f"{score:+.4f}"))
+        if j + 1 == last:
+            pieces.append(("close", "", "", ""))
+        end = b
+    if len(scores) < len(spans):
+        pieces += [("stop", stop or "the model stopped reading here", FLAG_STYLE, "the model read no further"),
+                   ("unseen", text[end:], UNSEEN_STYLE, "not read, so not scored")]
+    else:
+        pieces.append(("plain", text[end:], "", ""))
+    return part("text")([p for p in pieces if p[1] or p[0] not in ("plain", "unseen")], label)
+
+
+def shaded_tokens_html(tokens: Sequence[str], scores: Sequence[float], *, scale: float, label: str | None = None) -> Markup:
+    """Tokens (a model's own pieces, not words of a text) each shaded by its score, a space between (hover: the score)."""
+    pieces: list[tuple[str, str, str, str]] = []
+    for k, (token, score) in enumerate(zip(tokens, scores)):
+        pieces += [("plain", " ", "", "")] if k else []
+        pieces.append(("word", token, f"background-color:{shade(score, scale)}", f"{score:+.4f}"))
+    return part("text")(pieces, label)
 
 
 def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Markup:
@@ -119,12 +164,6 @@ def section_html(section: Section) -> Markup:
 def fragment_html(sections: Iterable[Section]) -> str:
     """The sections as one HTML fragment, for a notebook's ``_repr_html_`` (figures as PNG data URIs)."""
     return "\n".join(str(section_html(s)) for s in sections)
-
-
-def listing_html(model: str, data: str, rows: Sequence[Mapping[str, Any]], total: int) -> Markup:
-    """The first ``rows`` of a model's ``total`` predictions on ``data``, under a line that says which and how many."""
-    note = prose_html(f"model {model} · data {data} · the first {len(rows)} of {total} rows", css="wb-meta")
-    return note + table_html(rows)
 
 
 def page_html(title: str, sections: Iterable[Section]) -> str:

@@ -14,29 +14,25 @@ from typing import Any
 from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, Metrics, Predictions
 from ..statistics.faithfulness import AGAINST_RANDOM, AGREEMENT_MEASURES, STABLE_TOP_K, TOP_K
 from .qa import MODE, qa_attribution_html, qa_reading_note
-from .figures import accuracy_figure, confusion_matrix_figure, speed_accuracy_figure, top_words_figure
-from .html import (FLAG_STYLE, UNSEEN_STYLE, Markup, Section, flag_html, listing_html, page_html, part, prose_html,
-                   shade, table_html)
+from .figures import accuracy_figure, confusion_matrix_figure, reliability_figure, speed_accuracy_figure, top_words_figure
+from .examples import duplicate_note, examples_html, listing_html
+from .html import Markup, Section, flag_html, page_html, part, prose_html, shaded_text_html, table_html
 
 
 def attribution_html(record: Attribution) -> Markup:
-    """The words of ``record`` shaded by score, each with its score as a tooltip.
+    """The text of ``record`` as written, each word shaded by its score over its own characters (hover: the score).
 
     Words the model did not read (beyond its token limit) follow a marker where it stopped
     reading, greyed and unscored. An explanation of an answer shows its question, then its
-    context with the answer framed (``answers.qa_attribution_html``).
+    context with the answer framed (``qa.qa_attribution_html``).
     """
     if record.reading.get("mode") == MODE:
         return qa_attribution_html(record)
-    scale = max((abs(s) for s in record.scores), default=0.0)
-    shaded = [(word, shade(score, scale), f"{score:+.4f}") for word, score in zip(record.words, record.scores)]
-    unseen = record.words[record.visible:]
-    stop = None
-    if unseen:
-        limit = record.reading.get("max_tokens")
-        stop = (f"the model stopped reading here{f' ({int(limit)}-token limit)' if limit else ''}; "
-                f"the {len(unseen)} grey words after it were not read and have no score")
-    return part("words")(shaded, stop, " ".join(unseen), FLAG_STYLE, UNSEEN_STYLE)
+    unseen = len(record.words) - record.visible
+    limit = record.reading.get("max_tokens")
+    stop = (f"the model stopped reading here{f' ({int(limit)}-token limit)' if limit else ''}; "
+            f"the {unseen} grey words after it were not read and have no score") if unseen else None
+    return shaded_text_html(record.text, record.scores, stop=stop)
 
 
 def reading_note(record: Attribution) -> str:
@@ -116,7 +112,7 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
         sections.append(prose_html("Each explanation is of the model's answer: the probability of its span (start x end softmax, in the "
                                    "window where it is highest), word by word over the question and the context. LIME, SHAP and occlusion perturb the "
                                    "question with the context whole, then the context with the question whole; deleting a word of the answer "
-                                   "takes the answer away. The gradients run on the window where the answer's probability is highest. The answer is framed ⟦ ⟧."))
+                                   "takes the answer away. The gradients run on the window where the answer's probability is highest. The answer is framed."))
     sections.append(prose_html("Comprehensiveness: drop in the target's probability when the top 20 % of the words read are deleted (higher is "
                                "better). Sufficiency: drop when only they are kept (lower is better). AOPC: the mean over 1, 5, 10, 20 and 50 %. "
                                "Each beside the same score for random word orders; the advantage interval is a paired bootstrap over documents, "
@@ -149,7 +145,7 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
         for record in records:
             by_document.setdefault(record.id, []).append(record)
     for doc_id, records in by_document.items():
-        sections.append(prose_html(None, doc_id, level=3, css="wb-doc"))
+        sections.append(prose_html(None, doc_id + duplicate_note(study.data, doc_id), level=3, css="wb-doc"))
         for record in records:
             sections.append(attribution_meta(record) + attribution_html(record))
             if figures:
@@ -221,7 +217,8 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
     for p in comparison.pairwise:
         if p.disagreements:
             rows = [{"id": d["id"], "gold": d["label"], p.a: d["a"], p.b: d["b"]} for d in p.disagreements[:50]]
-            sections.append(prose_html(None, f"Where {p.a} and {p.b} disagree ({len(p.disagreements)}, first 50)", level=3) + table_html(rows))
+            sections.append(prose_html(None, f"Where {p.a} and {p.b} disagree ({len(p.disagreements)}, first 50)", level=3)
+                            + examples_html(rows, comparison.data))
     return sections
 
 
@@ -250,6 +247,10 @@ def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None
         prose_html(None, "Metrics") + table_html(summary),
         prose_html(None, "Per class") + table_html(per_class),
         confusion_matrix_figure(metrics),
+        prose_html("Each point is one bin of predictions by the predicted label's probability: how often they are right against "
+                   "how sure the model was, with a bootstrap band; on the diagonal, a model is as often right as it is sure. "
+                   "The bars count each bin's documents.", "Calibration"),
+        reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data),
     ]
     if predictions is not None and predictions.labels is not None:
         predicted = predictions.predicted
@@ -260,7 +261,7 @@ def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None
                  "p(gold)": float(predictions.proba[i, list(predictions.label_names).index(predictions.labels[i])]),
                  **({"text": texts[i][:excerpt] + ("…" if len(texts[i]) > excerpt else "")} if texts is not None else {})} for i in order]
         heading = f"Most confident mistakes ({len(rows)} of {len(wrong)})"
-        sections.append(prose_html(None, heading) + table_html(rows) if rows else prose_html("None.", heading))
+        sections.append(prose_html(None, heading) + examples_html(rows, metrics.data) if rows else prose_html("None.", heading))
     return sections
 
 

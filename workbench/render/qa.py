@@ -12,17 +12,20 @@ from typing import Any
 from ..records import Attribution
 from ..records.attribution import ANSWER_READING as MODE
 from ..records.qa import QAComparison, QAMetrics, QAPredictions
-from .html import Markup, Section, listing_html, page_html, part, prose_html, shade, table_html
+from .figures import reliability_figure
+from .examples import examples_html, listing_html
+from .html import Markup, Section, page_html, part, prose_html, shaded_text_html, table_html
 
 
 def qa_attribution_html(record: Attribution) -> Markup:
-    """The question's words, then the context's, shaded by score (tooltips give the scores), the answer's words framed."""
-    scale = max((abs(s) for s in record.scores), default=0.0)
-    shaded = [(word, shade(score, scale), f"{score:+.4f}") for word, score in zip(record.words, record.scores)]
+    """The question, then the context, as written, each word shaded by its score (hover: the score), the answer framed."""
+    question, _, context = record.text.partition("\n")  # the record's text: the question, a newline, the context
     split = record.reading["question_words"]
+    scale = max((abs(s) for s in record.scores), default=0.0)
     answer = record.reading.get("answer") or {}
     first, last = (w - split for w in answer["words"]) if answer.get("words") else (-1, -1)
-    return part("answer_words")(shaded[:split], shaded[split:], first, last)
+    return (shaded_text_html(question, record.scores[:split], scale=scale, label="Q:")
+            + shaded_text_html(context, record.scores[split:], scale=scale, answer=(first, last)))
 
 
 def qa_reading_note(record: Attribution) -> str:
@@ -30,6 +33,12 @@ def qa_reading_note(record: Attribution) -> str:
     reading = record.reading
     return (f"question and context read in windows of {reading.get('max_tokens')} tokens overlapping by {reading.get('stride')}; "
             f"the answer's probability is the highest over the windows that hold it")
+
+
+def qa_reliability_figure(metrics: QAMetrics):  # -> matplotlib.figure.Figure
+    """The answers' reliability diagram: exact match against the answer's score."""
+    return reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data, confidence="answer score (the pipeline's)",
+                              right="exact match")
 
 
 def _ci(metrics: QAMetrics, name: str) -> str:
@@ -55,6 +64,10 @@ def qa_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | None
     ]
     if splits:
         sections.append(prose_html(None, "Questions with and without an answer") + table_html(splits))
+    sections += [prose_html("Each point is one bin of answers by their score (the pipeline's probability of the span): how often "
+                            "they are exactly right against the score, with a bootstrap band; is a 0.9 answer right 90 % of the time? "
+                            "The bars count each bin's questions.", "Calibration"),
+                 qa_reliability_figure(metrics)]
     if metrics.outside_windows:
         sections.append(prose_html(f"{100 * metrics.outside_windows:.1f} % of the answerable questions have every gold answer outside the "
                                    "windows the model read: it cannot answer those."))
@@ -65,7 +78,7 @@ def qa_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | None
                   "gold": " | ".join(g.text for g in predictions.gold[i]), "answer": predictions.answers[i].text,
                   "score (pipeline's)": predictions.answers[i].score, "F1": metrics.per_question[i]["f1"]} for i in worst]
         heading = f"Worst misses ({len(table)} of {len(rows)} questions not answered exactly)"
-        sections.append(prose_html("Lowest F1 first; among equals, the answers the model was surest of.", heading) + table_html(table)
+        sections.append(prose_html("Lowest F1 first; among equals, the answers the model was surest of.", heading) + examples_html(table, metrics.data)
                         if table else prose_html("None.", heading))
     return sections
 
@@ -105,7 +118,8 @@ def qa_comparison_sections(comparison: QAComparison) -> list[Section]:
     for p in comparison.pairwise:
         if p.disagreements:
             rows = [{"id": d["id"], "gold": " | ".join(d["gold"]), p.a: d["a"], p.b: d["b"]} for d in p.disagreements[:50]]
-            sections.append(prose_html(None, f"Where only one of {p.a} and {p.b} is exact ({len(p.disagreements)}, first 50)", level=3) + table_html(rows))
+            sections.append(prose_html(None, f"Where only one of {p.a} and {p.b} is exact ({len(p.disagreements)}, first 50)", level=3)
+                            + examples_html(rows, comparison.data))
     return sections
 
 

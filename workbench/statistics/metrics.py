@@ -3,8 +3,9 @@
 Checked: accuracy, balanced accuracy, precision/recall/F1 (``precision_recall_fscore_support``),
 the confusion matrix, Matthews' correlation, Cohen's kappa, log loss and the Brier score are
 single scikit-learn calls; confidence intervals are ``scipy.stats.bootstrap`` (percentile
-method, seeded). Written here: the expected calibration error (scikit-learn's
-``calibration_curve`` is binary and returns no bin counts, which ECE needs), and macro F1 over
+method, seeded). Written here: the expected calibration error and the reliability diagram's
+bins (scikit-learn's ``calibration_curve`` is binary and returns neither bin counts, which ECE
+and the diagram need, nor a band), and macro F1 over
 bootstrap resamples, vectorized, since ``f1_score``'s input validation costs ~2 ms a call and
 an interval needs a thousand (tests check it equals ``f1_score``).
 """
@@ -18,7 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..errors import DataError, ParameterError
-from ..records import ConfidenceInterval, Metrics, Predictions
+from ..records import ConfidenceInterval, Metrics, Predictions, Reliability
 
 N_RESAMPLES = 1000
 BOOTSTRAP_ELEMENTS = 1 << 24  # resampled values held at once by one bootstrap batch (128 MB of float64)
@@ -26,15 +27,55 @@ CONFIDENCE_LEVEL = 0.95
 ECE_BINS = 15
 
 
+def confidence_bins(confidence: np.ndarray, n_bins: int) -> np.ndarray:
+    """Each row's equal-width confidence bin over (0, 1]: bin ``b`` holds (b/n, (b+1)/n], and a confidence of 0 the first."""
+    return np.clip(np.ceil(np.asarray(confidence) * n_bins).astype(int) - 1, 0, n_bins - 1)
+
+
 def expected_calibration_error(correct: np.ndarray, confidence: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
     """Top-label ECE (Guo et al. 2017): bin by confidence in equal-width bins over (0, 1],
     and average |accuracy - mean confidence| weighted by the bin's share of the rows."""
-    bins = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
+    bins = confidence_bins(confidence, n_bins)
     total = 0.0
     for b in np.unique(bins):
         members = bins == b
         total += members.mean() * abs(correct[members].mean() - confidence[members].mean())
     return float(total)
+
+
+def reliability(correct: np.ndarray, confidence: np.ndarray, *, n_bins: int = ECE_BINS, seed: int = 0,
+                n_resamples: int = N_RESAMPLES, confidence_level: float = CONFIDENCE_LEVEL) -> Reliability:
+    """The reliability diagram of ``confidence`` (one per row, 0-1) against ``correct`` (1 right, 0 wrong): per bin of
+    :func:`confidence_bins`, its rows, mean confidence and accuracy, and a percentile bootstrap band of the accuracy
+    (rows resampled jointly with ``seed``, a few hundred MB at a time, as :func:`bootstrap_ci` does)."""
+    correct, confidence = np.asarray(correct, dtype=float), np.asarray(confidence, dtype=float)
+    bins, n = confidence_bins(confidence, n_bins), len(correct)
+    counts = np.bincount(bins, minlength=n_bins)
+    right = np.bincount(bins, weights=correct, minlength=n_bins)
+    sure = np.bincount(bins, weights=confidence, minlength=n_bins)
+    rng = np.random.default_rng(seed)
+    accuracy = np.full((n_resamples, n_bins), np.nan)
+    batch = max(1, BOOTSTRAP_ELEMENTS // max(n, 1))
+    for start in range(0, n_resamples if n >= 2 else 0, batch):
+        size = min(batch, n_resamples - start)
+        rows = rng.integers(0, n, size=(size, n))
+        keys = (bins[rows] + n_bins * np.arange(size)[:, None]).ravel()
+        drawn = np.bincount(keys, minlength=size * n_bins).reshape(size, n_bins)
+        hits = np.bincount(keys, weights=correct[rows].ravel(), minlength=size * n_bins).reshape(size, n_bins)
+        accuracy[start:start + size] = np.divide(hits, drawn, out=np.full(drawn.shape, np.nan), where=drawn > 0)
+    tail = 100 * (1 - confidence_level) / 2
+    banded = counts >= 2
+    low, high = np.full(n_bins, np.nan), np.full(n_bins, np.nan)
+    if banded.any():
+        low[banded], high[banded] = np.nanpercentile(accuracy[:, banded], [tail, 100 - tail], axis=0)
+
+    def values(array: np.ndarray, where: np.ndarray) -> tuple[float | None, ...]:
+        return tuple(float(v) if ok else None for v, ok in zip(array, where))
+
+    return Reliability(bins=n_bins, edges=tuple(float(e) for e in np.linspace(0.0, 1.0, n_bins + 1)), counts=tuple(int(c) for c in counts),
+                       confidence=values(np.divide(sure, np.maximum(counts, 1)), counts > 0),
+                       accuracy=values(np.divide(right, np.maximum(counts, 1)), counts > 0), low=values(low, banded),
+                       high=values(high, banded), level=confidence_level, n_resamples=n_resamples, seed=seed)
 
 
 def macro_f1_from_codes(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[int], axis: int = -1) -> np.ndarray:
@@ -161,6 +202,8 @@ def compute_metrics(
         brier_score=float(sk.brier_score_loss(y_true, proba_sorted, labels=ordered)),
         ece=expected_calibration_error(correct, proba.max(axis=1), n_bins=ece_bins),
         ece_bins=ece_bins,
+        reliability=reliability(correct, proba.max(axis=1), n_bins=ece_bins, seed=seed, n_resamples=n_resamples,
+                                confidence_level=confidence_level),
         per_class=per_class,
         confusion_matrix={"labels": names, "matrix": sk.confusion_matrix(y_true, y_pred, labels=names).tolist()},
         ci={

@@ -7,7 +7,8 @@ without a gold answer (SQuAD 2.0) counts as answered right only by the null answ
 official v2.0 script does. Checked: the official script and torchmetrics agree on these
 definitions; this module only calls torchmetrics per question (so the per-question scores in
 predictions.jsonl add up to the overall ones) and adds the bootstrap intervals
-(``metrics.bootstrap_ci``, scipy) and the HasAns/NoAns split. torchmetrics computes F1 in
+(``metrics.bootstrap_ci``, scipy), the HasAns/NoAns split and the reliability of the answers'
+scores against exact match (``metrics.reliability``). torchmetrics computes F1 in
 float32, so a per-question F1 carries float32 rounding.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..records.qa import QAMetrics, QAPredictions
-from .metrics import CONFIDENCE_LEVEL, N_RESAMPLES, bootstrap_ci
+from .metrics import CONFIDENCE_LEVEL, ECE_BINS, N_RESAMPLES, bootstrap_ci, reliability
 
 
 def squad_scores(prediction: str, gold: Sequence[str]) -> tuple[float, float]:
@@ -57,5 +58,6 @@ def compute_qa_metrics(predictions: QAPredictions, *, seed: int = 0, n_resamples
         model=predictions.model, data=predictions.dataset, n=len(rows), exact_match=float(em.mean()), f1=float(f1.mean()),
         per_question=tuple(rows), ci=ci, has_answer=split["has_answer"], no_answer=split["no_answer"],
         outside_windows=(sum(not w for w in answerable) / len(answerable)) if answerable else None,
+        reliability=reliability(em / 100, np.clip([a.score for a in predictions.answers], 0.0, 1.0), n_bins=ECE_BINS, **interval),
         decoding=predictions.decoding, seed=seed, provenance=predictions.provenance,
     )

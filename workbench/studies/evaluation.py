@@ -13,7 +13,7 @@ the same files from predictions held in memory.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +41,12 @@ def evaluate(model: str | Classifier, dataset: str | Dataset, *, seed: int = 0, 
     return compute_metrics(predict(model, dataset, options=options, progress=progress, engine=engine), seed=seed)
 
 
-def plot_confusion_matrix(metrics: Metrics, path: str | os.PathLike[str]) -> None:
-    """Save the confusion matrix (``render.figures.confusion_matrix_figure``) as a PNG, atomically."""
-    from ..render.figures import confusion_matrix_figure
+def save_figure(figure, path: str | os.PathLike[str]) -> None:
+    """Save a figure of ``render.figures`` as a PNG, atomically."""
     from ..render.html import figure_png
 
     with atomic_open(path, "wb") as handle:
-        handle.write(figure_png(confusion_matrix_figure(metrics)))
+        handle.write(figure_png(figure))
 
 
 def evaluate_into(out: str | os.PathLike[str], model: Classifier, dataset: Dataset, *, seed: int = 0, engine: str | RayOptions | None = None,
@@ -72,9 +71,12 @@ def evaluate_into(out: str | os.PathLike[str], model: Classifier, dataset: Datas
 
 
 def write_metrics(out: str | os.PathLike[str], metrics: Metrics) -> dict[str, Path]:
-    """Write confusion_matrix.png, then metrics.json: last, so its presence says the evaluation finished."""
-    paths = {name: Path(out) / name for name in ("confusion_matrix.png", "metrics.json")}
-    plot_confusion_matrix(metrics, paths["confusion_matrix.png"])
+    """Write confusion_matrix.png, reliability.png, then metrics.json: last, so its presence says the evaluation finished."""
+    from ..render.figures import confusion_matrix_figure, reliability_figure
+
+    paths = {name: Path(out) / name for name in ("confusion_matrix.png", "reliability.png", "metrics.json")}
+    save_figure(confusion_matrix_figure(metrics), paths["confusion_matrix.png"])
+    save_figure(reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data), paths["reliability.png"])
     write_json(paths["metrics.json"], metrics.to_dict())
     return paths
 
@@ -94,11 +96,11 @@ def write_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -
     return {"predictions.jsonl": path}
 
 
-def write_scored_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]],
-                      scores: Iterable[Mapping[str, Any]], metrics: Any) -> dict[str, Path]:
-    """Write predictions.jsonl (each row with its item's scores) and metrics.json (last): ``workbench evaluate``'s
-    files for question answering and generation."""
-    return {**write_rows(out, ({**row, **item} for row, item in zip(rows, scores))), **write_metrics_json(out, metrics)}
+def write_scored_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]], scores: Iterable[Mapping[str, Any]], metrics: Any,
+                      write_metrics: Callable[[str | os.PathLike[str], Any], dict[str, Path]] | None = None) -> dict[str, Path]:
+    """Write predictions.jsonl (each row with its item's scores), then the metrics' files by ``write_metrics`` (default:
+    :func:`write_metrics_json`), metrics.json last: ``workbench evaluate``'s files for question answering and generation."""
+    return {**write_rows(out, ({**row, **item} for row, item in zip(rows, scores))), **(write_metrics or write_metrics_json)(out, metrics)}
 
 
 def write_metrics_json(out: str | os.PathLike[str], metrics: Any) -> dict[str, Path]:
@@ -110,5 +112,5 @@ def write_metrics_json(out: str | os.PathLike[str], metrics: Any) -> dict[str, P
 
 
 def write_evaluation(out: str | os.PathLike[str], predictions: Predictions, metrics: Metrics) -> dict[str, Path]:
-    """Write predictions.csv, confusion_matrix.png and metrics.json (last) into ``out``."""
+    """Write predictions.csv, confusion_matrix.png, reliability.png and metrics.json (last) into ``out``."""
     return {**write_predictions(out, predictions), **write_metrics(out, metrics)}

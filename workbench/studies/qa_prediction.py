@@ -17,7 +17,7 @@ from ..provenance import provenance
 from ..records.qa import Decoding, QAMetrics, QAPredictions
 from ..records.qa_dataset import QADataset
 from ..records.task import check_task
-from .evaluation import write_rows, write_scored_rows
+from .evaluation import save_figure, write_metrics_json, write_rows, write_scored_rows
 
 
 def predict_qa(model, dataset: QADataset, *, max_answer_len: int = 30, doc_stride: int | None = None, max_seq_len: int | None = None,
@@ -56,7 +56,17 @@ def write_qa_predictions(out: str | os.PathLike[str], predictions: QAPredictions
     return write_rows(out, qa_rows(predictions))
 
 
+def write_qa_metrics(out: str | os.PathLike[str], metrics: QAMetrics) -> dict[str, Path]:
+    """Write reliability.png (the answers' scores against exact match), then metrics.json (last)."""
+    from ..render.qa import qa_reliability_figure
+
+    path = Path(out) / "reliability.png"
+    save_figure(qa_reliability_figure(metrics), path)
+    return {"reliability.png": path, **write_metrics_json(out, metrics)}
+
+
 def write_qa_evaluation(out: str | os.PathLike[str], predictions: QAPredictions, metrics: QAMetrics) -> dict[str, Path]:
-    """Write predictions.jsonl (:func:`qa_rows` with each question's exact_match and f1) and metrics.json (last)."""
+    """Write predictions.jsonl (:func:`qa_rows` with each question's exact_match and f1), reliability.png and
+    metrics.json (last)."""
     scores = ({"exact_match": row["exact_match"], "f1": row["f1"]} for row in metrics.per_question)
-    return write_scored_rows(out, qa_rows(predictions), scores, metrics)
+    return write_scored_rows(out, qa_rows(predictions), scores, metrics, write_qa_metrics)

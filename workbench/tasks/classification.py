@@ -45,7 +45,7 @@ def describe_metrics(metrics: Metrics, out: Path) -> list[str]:
     return [
         f"{metrics.model} on {metrics.data}: n={metrics.n} accuracy={metrics.accuracy:.4f}{interval} "
         f"macro-F1={metrics.f1_macro:.4f}",
-        f"wrote {out}/metrics.json, predictions.csv, confusion_matrix.png",
+        f"wrote {out}/metrics.json, predictions.csv, confusion_matrix.png, reliability.png",
     ]
 
 

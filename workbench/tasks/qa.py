@@ -17,8 +17,7 @@ from ..render.qa import qa_comparison_sections, qa_evaluation_sections, qa_predi
 from ..render.pages import explanation_sections
 from ..studies.qa_comparison import compare_qa, write_qa_comparison
 from ..studies.qa_explanation import explain_qa_dataset
-from ..studies.evaluation import write_metrics_json
-from ..studies.qa_prediction import qa_rows, predict_qa, write_qa_predictions, write_qa_evaluation
+from ..studies.qa_prediction import qa_rows, predict_qa, write_qa_evaluation, write_qa_metrics, write_qa_predictions
 from ..studies.explanation import write_study
 from .base import Shown, Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole, stream_whole
 
@@ -50,7 +49,7 @@ def score_faithfulness(
 def describe_metrics(metrics: QAMetrics, out: Path) -> list[str]:
     return [
         f"{metrics.model} on {metrics.data}: n={metrics.n} exact match={metrics.exact_match:.2f} F1={metrics.f1:.2f}",
-        f"wrote {out}/metrics.json, predictions.jsonl",
+        f"wrote {out}/metrics.json, predictions.jsonl, reliability.png",
     ]
 
 
@@ -65,7 +64,7 @@ QUESTION_ANSWERING = Task(
     name="question-answering", model_kind="question-answering model", notebook="qa.ipynb", default_method="occlusion",
     results={
         QAPredictions: Shown(write_qa_predictions, qa_predictions_sections),
-        QAMetrics: Shown(write_metrics_json, qa_evaluation_sections),
+        QAMetrics: Shown(write_qa_metrics, qa_evaluation_sections),
         ExplanationStudy: Shown(write_study, explanation_sections),
         QAComparison: Shown(write_qa_comparison, qa_comparison_sections),
     },
