@@ -58,8 +58,8 @@ def chromium_screenshot(path: Path, name: str) -> tuple[Path, list[str]]:
 
 
 def in_chromium(path: Path, selector: str, expression: str = "e => e.innerText") -> list:
-    """``expression`` (a JavaScript function of an element) on each element matching ``selector`` once Chromium has drawn
-    ``path``; by default what a reader sees of it (``innerText``)."""
+    """``expression`` (a JavaScript function of an element) on each element matching ``selector`` once Chromium has
+    drawn ``path``; by default what a reader sees of it (``innerText``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -187,8 +187,8 @@ def tiny_qa_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tiny-qa")
     tokenizer = AutoTokenizer.from_pretrained(base_model_folder(), model_max_length=128)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                        max_position_embeddings=512, initializer_range=0.5)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512, initializer_range=0.5)
     BertForQuestionAnswering(config).eval().save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

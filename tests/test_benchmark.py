@@ -87,3 +87,21 @@ def test_the_benchmarks_page_is_what_the_committed_results_render(tmp_path):
     (tmp_path / "results" / "inference.json").write_text(json.dumps(inference))
     partial = write_page(tmp_path / "results", tmp_path / "page.md").read_text()
     assert partial.count("```text") == 1 and "No `scaling.json` yet: run `make bench`." in partial
+
+
+@pytest.mark.integration
+def test_a_small_corpus_map_benchmark_run_writes_every_figure(tmp_path):
+    """300 and 600 BBC sentences through the whole measurement: JupyterLab, Chromium, the first draw, the zoom."""
+    import shutil
+
+    from workbench.bench.corpus_map import format_corpus_map_table, run_corpus_map_benchmark, sentences
+
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (make test installs it)")
+    assert sentences(50_000)["id"].is_unique and len(sentences(50_000)) == 50_000  # the corpus and 6,022 repeats
+    result = run_corpus_map_benchmark(sizes=(300, 600), out=tmp_path)
+    assert json.loads((tmp_path / "corpus_map.json").read_text()) == json.loads(json.dumps(result))
+    for run in result["runs"]:
+        assert run["first_draw_s"] > run["explorer_s"] + run["map_s"] > 0 and run["map_again_s"] > 0
+        assert run["js_heap_mb"] > 0 and run["frame_ms_median"] > 0 and run["matplotlib_s"] > 0
+    assert result["ratios"]["points"] == 2 and "600" in format_corpus_map_table(result)

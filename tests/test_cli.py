@@ -96,7 +96,8 @@ def test_evaluate_writes_files_that_match_sklearn_and_reruns_identically(cli, tm
     result = cli(*args)
     assert result.exit_code == 0, result.output
     assert "accuracy=" in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["confusion_matrix.png", "metrics.json", "predictions.csv", "reliability.png"]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["confusion_matrix.png", "metrics.json", "predictions.csv", "reliability.png"]
     assert (out / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     metrics = json.loads((out / "metrics.json").read_text())
     frame = pd.read_csv(out / "predictions.csv", dtype={"id": str})

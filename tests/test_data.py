@@ -173,7 +173,8 @@ def test_a_bad_cut_is_one_line(tiny_csv, cut, error, message):
 
 @pytest.mark.parametrize("ref, repeated", [("bbc-news:test", 33), ("bbc-headlines:test", 42), ("bbc-qa:validation", 4)])
 def test_split_duplicates_are_the_evaluation_rows_whose_text_occurs_in_training(ref, repeated):
-    """The BBC corpus repeats articles across its splits; each marked row's example is its training row's, case and spaces aside."""
+    """The BBC corpus repeats articles across its splits; each marked row's example is its training row's, case and
+    spaces aside."""
     from workbench.datasets.duplicates import split_duplicates, training_split
     from workbench.words import whole_text
 
@@ -190,4 +191,5 @@ def test_split_duplicates_are_the_evaluation_rows_whose_text_occurs_in_training(
 def test_a_training_split_and_a_file_have_no_split_duplicates(tiny_csv):
     from workbench.datasets.duplicates import split_duplicates, training_split
 
-    assert split_duplicates("bbc-news:train") == {} and training_split(str(tiny_csv)) is None and split_duplicates(str(tiny_csv)) == {}
+    assert split_duplicates("bbc-news:train") == {} and split_duplicates(str(tiny_csv)) == {}
+    assert training_split(str(tiny_csv)) is None

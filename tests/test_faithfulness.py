@@ -53,7 +53,8 @@ class FirstWords(BagOfWords):
 def record(text: str, scores, id_: str = "0") -> Attribution:
     model = BagOfWords()
     words = split_words(text)
-    return Attribution(id_, model.ref, "known", "pos", text, words, tuple(scores), float(model.predict_proba([text])[0, 1]), 0.5, {})
+    output = float(model.predict_proba([text])[0, 1])
+    return Attribution(id_, model.ref, "known", "pos", text, words, tuple(scores), output, 0.5, {})
 
 
 def test_top_words_and_rationale_size():

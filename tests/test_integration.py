@@ -170,3 +170,24 @@ def test_the_explorer_marks_the_test_articles_that_also_occur_in_training(test_s
     app.document.value = marked[0]
     assert "also in the training split bbc-news:train as " in app.prediction.value
     assert app.calibration_panel.value.startswith('<img alt="reliability diagram"')
+
+
+def test_the_corpus_map_of_real_sentences_keeps_neighbours_and_topics_together():
+    """1,000 test sentences embedded by the fine-tuned MiniLM and laid out by UMAP: the layout keeps each sentence's
+    neighbours (scikit-learn's trustworthiness), and a sentence's nearest points on the map are mostly of its topic."""
+    from sklearn.manifold import trustworthiness
+    from sklearn.neighbors import NearestNeighbors
+
+    from workbench.studies.corpus_map import corpus_points
+
+    test = load_dataset("bbc-sentences:test")
+    sentences = test.select(sorted(np.random.default_rng(0).choice(len(test), 1000, replace=False)))  # every topic
+    model = load_model("demo:minilm-bbc")
+    points = corpus_points(model, sentences.texts, seed=0)
+    assert points.tobytes() == corpus_points(model, sentences.texts, seed=0).tobytes()
+    assert trustworthiness(model.embed(list(sentences.texts)), points, n_neighbors=10) > 0.9
+    _, near = NearestNeighbors(n_neighbors=11).fit(points).kneighbors(points)
+    labels = np.array(sentences.labels)
+    same = (labels[near[:, 1:]] == labels[:, None]).mean()
+    chance = sum((labels == name).mean() ** 2 for name in set(labels))
+    assert same > 2 * chance, (same, chance)

@@ -8,53 +8,26 @@ presses Explain and waits for the result, as a user would. A screenshot lands in
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
+
+from workbench.bench import lab
 
 from .browser import ARTIFACTS
 from .test_report import scratch_notebook
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+OPEN = "import workbench as wb\nfrom workbench.widgets import Explorer"
 
 
 @pytest.fixture
 def jupyterlab(tmp_path):
     """A JupyterLab server over ``tmp_path``; yields (base URL, token, root)."""
-    port, token = _free_port(), secrets.token_hex(16)
-    log = (tmp_path / "jupyterlab.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={tmp_path}", "--allow-root", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start: " + (tmp_path / "jupyterlab.log").read_text()[-2000:])
+    with lab.jupyterlab(tmp_path) as (base, token):
         yield base, token, tmp_path
-    finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
 
 
 def chromium() -> str:
@@ -67,54 +40,42 @@ def chromium() -> str:
     return browser_path
 
 
-def wait_for_idle_kernel(base: str, token: str, timeout: float = 120.0) -> None:
-    """Block until the server reports a session whose kernel is started and idle (its own API, not the page's indicator,
-    which can read idle before the kernel takes input)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        sessions = json.loads(urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5).read())
-        if sessions and all(s["kernel"]["execution_state"] == "idle" for s in sessions):
-            return
-        time.sleep(0.5)
-    pytest.fail(f"no idle kernel after {timeout:.0f} s: {sessions}")
-
-
 @contextlib.contextmanager
 def app_in_jupyterlab(jupyterlab, parameters: str, code: str, name: str):
-    """A notebook that opens an app, run cell by cell in JupyterLab through Chromium; yields the page, and screenshots it
-    into test-artifacts/ as ``name``.png when done. Page errors fail the test."""
-    playwright = pytest.importorskip("playwright.sync_api")
-    browser_path = chromium()
+    """A notebook that opens an app, run cell by cell in JupyterLab through Chromium; yields the page, and screenshots
+    it into test-artifacts/ as ``name``.png when done. Page errors fail the test."""
+    pytest.importorskip("playwright.sync_api")
     base, token, root = jupyterlab
     scratch_notebook(root / f"{name}.ipynb", parameters, code)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/lab/tree/{name}.ipynb?token={token}")
-        page.locator(".jp-Notebook .jp-Cell").first.click(timeout=120_000)
-        wait_for_idle_kernel(base, token)
-        for _ in range(2):
-            page.keyboard.press("Shift+Enter")
+    with lab.notebook_in_lab(base, token, f"{name}.ipynb", chromium(), cells=2) as (page, errors):
         yield page
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        browser.close()
     assert errors == []
 
 
+def search(page, query: str, listed: str) -> None:
+    """Wait for the app, type ``query`` into its search and wait until the list says ``listed``."""
+    page.locator(".widget-button", has_text="Explain").wait_for(timeout=120_000)
+    box = page.locator(".widget-text input").first
+    box.fill(query)
+    box.press("Enter")
+    page.locator(".widget-label", has_text=listed).wait_for(timeout=30_000)
+
+
+def explain(page) -> None:
+    """Press Explain and wait until the explanation is done."""
+    page.locator(".widget-button", has_text="Explain").click()
+    page.locator(".widget-label", has_text="done").wait_for(timeout=120_000)
+
+
 def test_the_explorer_works_in_jupyterlab(jupyterlab, tiny_sharp_dir, tiny_csv):
-    code = "import workbench as wb\nfrom workbench.widgets import Explorer\nExplorer(wb.load_model(model), wb.load_dataset(data), num_samples=30)"
-    with app_in_jupyterlab(jupyterlab, f"model = {str(tiny_sharp_dir)!r}\ndata = {str(tiny_csv)!r}", code, "explorer-jupyterlab") as page:
-        explain = page.locator(".widget-button", has_text="Explain")
-        explain.wait_for(timeout=120_000)
-        search = page.locator(".widget-text input").first
-        search.fill("goal")
-        search.press("Enter")
-        page.locator(".widget-label", has_text="2 of 8 documents").wait_for(timeout=30_000)
-        explain.click()
-        page.locator(".widget-label", has_text="done").wait_for(timeout=120_000)
+    code = f"{OPEN}\nExplorer(wb.load_model(model), wb.load_dataset(data), num_samples=30)"
+    with app_in_jupyterlab(
+        jupyterlab, f"model = {str(tiny_sharp_dir)!r}\ndata = {str(tiny_csv)!r}", code, "explorer-jupyterlab"
+    ) as page:
+        search(page, "goal", "2 of 8 documents")
+        explain(page)
         words = page.locator(".wb-words span")
         assert words.count() == 9 and words.first.inner_text() == "the"
         assert page.locator(".wb-words").inner_text() == "the team won the match with a late goal"
@@ -128,17 +89,13 @@ def test_the_question_answering_explorer_works_in_jupyterlab(jupyterlab, tmp_pat
     from .test_question_answering import qa_rows, squad_file
 
     data = squad_file(tmp_path / "questions.json", qa_rows())
-    code = "import workbench as wb\nfrom workbench.widgets import Explorer\nExplorer(wb.load_model(model), wb.load_dataset(data), methods=['occlusion'])"
-    with app_in_jupyterlab(jupyterlab, f"model = {str(tiny_qa_dir)!r}\ndata = {str(data)!r}", code, "explorer-qa-jupyterlab") as page:
-        explain = page.locator(".widget-button", has_text="Explain")
-        explain.wait_for(timeout=120_000)
-        search = page.locator(".widget-text input").first
-        search.fill("governor")
-        search.press("Enter")
-        page.locator(".widget-label", has_text="1 of 4 questions").wait_for(timeout=30_000)
+    code = f"{OPEN}\nExplorer(wb.load_model(model), wb.load_dataset(data), methods=['occlusion'])"
+    with app_in_jupyterlab(
+        jupyterlab, f"model = {str(tiny_qa_dir)!r}\ndata = {str(data)!r}", code, "explorer-qa-jupyterlab"
+    ) as page:
+        search(page, "governor", "1 of 4 questions")
         assert "Who is the governor?" in page.locator(".widget-html", has_text="Question").first.inner_text()
-        explain.click()
-        page.locator(".widget-label", has_text="done").wait_for(timeout=120_000)
+        explain(page)
         row = qa_rows()[0]
         assert page.locator(".wb-words").all_inner_texts() == [f"Q: {row['question']}", whole_text(row["context"])]
         answer = page.locator(".wb-answer").inner_text()
@@ -155,14 +112,19 @@ def test_the_generation_explorer_works_in_jupyterlab(jupyterlab, tmp_path, tiny_
     from .test_generation import GENERATION_ROWS, generation_file
 
     data = generation_file(tmp_path / "sources.jsonl")
-    code = ("import workbench as wb\nfrom workbench.widgets import Explorer\n"
-            "Explorer(wb.load_model(model), wb.load_dataset(data), methods=['occlusion'], settings=wb.GenerationSettings(max_new_tokens=4))")
-    with app_in_jupyterlab(jupyterlab, f"model = {str(tiny_generators['gpt2'])!r}\ndata = {str(data)!r}", code,
-                           "explorer-generation-jupyterlab") as page:
-        explain = page.locator(".widget-button", has_text="Explain")
-        explain.wait_for(timeout=120_000)
-        explain.click()
-        page.locator(".widget-label", has_text="done").wait_for(timeout=120_000)
+    code = (
+        "import workbench as wb\nfrom workbench.widgets import Explorer\n"
+        "Explorer(wb.load_model(model), wb.load_dataset(data), methods=['occlusion'],\n"
+        "         settings=wb.GenerationSettings(max_new_tokens=4))"
+    )
+    with app_in_jupyterlab(
+        jupyterlab,
+        f"model = {str(tiny_generators['gpt2'])!r}\ndata = {str(data)!r}",
+        code,
+        "explorer-generation-jupyterlab",
+    ) as page:
+        search(page, "bank", "1 of 4 sources")
+        explain(page)
         tokens = page.locator(".widget-toggle-button")
         assert tokens.count() == 4
         tokens.nth(2).click()
@@ -170,5 +132,52 @@ def test_the_generation_explorer_works_in_jupyterlab(jupyterlab, tmp_path, tiny_
         shown.wait_for(timeout=30_000)
         texts = shown.locator(".wb-words").all_inner_texts()
         assert texts[0] == f"source: {GENERATION_ROWS[0]['source']}" and texts[1].startswith("earlier tokens: ")
-        colours = shown.locator(".wb-words span[title]").evaluate_all("es => es.map(e => getComputedStyle(e).backgroundColor)")
-        assert len(colours) == len(GENERATION_ROWS[0]["source"].split()) + 2 and any("220, 60, 40" in c or "40, 110, 220" in c for c in colours)
+        colours = shown.locator(".wb-words span[title]").evaluate_all(
+            "es => es.map(e => getComputedStyle(e).backgroundColor)"
+        )
+        assert len(colours) == len(GENERATION_ROWS[0]["source"].split()) + 2 and any(
+            "220, 60, 40" in c or "40, 110, 220" in c for c in colours
+        )
+
+
+@pytest.mark.integration
+def test_the_corpus_map_draws_50000_points_and_a_click_opens_one_in_the_explorer(jupyterlab, tmp_path):
+    """The BBC articles' 43,978 sentences and 6,022 of them again (50,000 points), embedded by the TF-IDF demo model and
+    laid out by PCA, drawn by jupyter-scatter in JupyterLab; clicking a drawn point opens its sentence in the
+    Explorer."""
+    import pandas as pd
+
+    from workbench.datasets import load_dataset
+
+    sentences = load_dataset("bbc-sentences")
+    again = 50_000 - len(sentences)
+    frame = pd.DataFrame(
+        {
+            "id": [*sentences.ids, *(f"{i}/again" for i in sentences.ids[:again])],
+            "text": [*sentences.texts, *sentences.texts[:again]],
+            "label": [*sentences.labels, *sentences.labels[:again]],
+        }
+    )
+    data = tmp_path / "sentences.parquet"
+    frame.to_parquet(data)
+    code = (
+        "import workbench as wb\nfrom workbench.widgets import CorpusMap, Explorer\n"
+        "explorer = Explorer(wb.load_model('demo:tfidf-logreg'), wb.load_dataset(data), methods=['occlusion'])\n"
+        "CorpusMap(explorer, projection='pca')"
+    )
+    with app_in_jupyterlab(jupyterlab, f"data = {str(data)!r}", code, "corpus-map-jupyterlab") as page:
+        page.locator(".widget-label", has_text="50,000 documents").wait_for(timeout=300_000)
+        canvas = page.locator("canvas").first
+        canvas.wait_for(timeout=120_000)
+        deadline = time.monotonic() + 120
+        while not (drawn := lab.painted_pixels(canvas.screenshot())) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert len(drawn) > 2000, "the map drew (almost) nothing"
+        first = page.locator(".widget-html .wb-meta").first.inner_text()
+        x, y = drawn[len(drawn) // 2]
+        canvas.click(position={"x": x, "y": y})
+        page.wait_for_function(
+            "first => document.querySelector('.widget-html .wb-meta').innerText !== first", arg=first, timeout=30_000
+        )
+        opened = page.locator(".widget-html .wb-meta").first.inner_text().split(" · ")[0]
+        assert opened in set(frame["id"]) and opened != first.split(" · ")[0]

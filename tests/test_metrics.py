@@ -134,7 +134,8 @@ def test_the_reliability_diagram_counts_each_bin_and_bands_its_accuracy():
         inside = (confidence > r.edges[b]) & (confidence <= r.edges[b + 1])
         assert r.counts[b] == inside.sum()
         if inside.any():
-            assert r.accuracy[b] == pytest.approx(correct[inside].mean()) and r.confidence[b] == pytest.approx(confidence[inside].mean())
+            assert r.accuracy[b] == pytest.approx(correct[inside].mean())
+            assert r.confidence[b] == pytest.approx(confidence[inside].mean())
         if inside.sum() >= 2:
             assert r.low[b] <= r.accuracy[b] <= r.high[b]  # a bin all right (or all wrong) has a band of width 0
         else:

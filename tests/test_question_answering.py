@@ -310,11 +310,14 @@ def test_workbench_explain_and_compare_on_question_answering_models(cli, tmp_pat
     lines = [json.loads(line) for line in (tmp_path / "explain" / "attributions.jsonl").read_text().splitlines()]
     assert len(lines) == 4 and {line["params"]["max_seq_len"] for line in lines} == {128}
     page = (tmp_path / "explain" / "index.html").read_text()
-    assert "<script>" not in page and "&lt;" in page and 'class="wb-answer"' in page  # "<" is a word of its own, escaped
-    # the question and the context as written ("4.75%", "Thursday,"), each word shaded over its own characters, the answer outlined
+    assert "<script>" not in page and "&lt;" in page and 'class="wb-answer"' in page  # "<" is a word, escaped
+    # the question and the context as written ("4.75%", "Thursday,"), each word shaded over its own characters, the
+    # answer outlined
     explained = {line["id"]: None for line in lines}  # the documents explained, in the page's order
-    shown = [(row["question"], whole_text(row["context"])) for doc in explained for row in rows if row["id"] == doc for _ in (1, 2)]
-    assert in_chromium(tmp_path / "explain" / "index.html", ".wb-words") == [t for q, c in shown for t in (f"Q: {q}", c)]
+    by_id = {row["id"]: (row["question"], whole_text(row["context"])) for row in rows}
+    shown = [by_id[doc] for doc in explained for _ in ("occlusion", "gradient-x-input")]
+    texts = in_chromium(tmp_path / "explain" / "index.html", ".wb-words")
+    assert texts == [t for q, c in shown for t in (f"Q: {q}", c)]
     assert [line["text"] for line in lines] == [f"{q}\n{c}" for q, c in shown]
     answers = in_chromium(tmp_path / "explain" / "index.html", ".wb-answer")
     assert len(answers) == 4 and all(answer and answer in context for answer, (_, context) in zip(answers, shown))
@@ -385,7 +388,7 @@ def test_the_qa_report_notebook_gives_the_command_lines_scores_in_a_real_kernel(
     assert "<script" not in markup and "import workbench" not in markup and "wb-answer" in markup and "Worst misses" in markup
     dom = chromium_dom(report.html)
     assert 'class="wb-answer"' in dom and dom.count("<table") >= 4
-    [width] = in_chromium(report.html, "img[alt='reliability diagram']", "e => e.naturalWidth")  # exact match against answer score
+    [width] = in_chromium(report.html, "img[alt='reliability diagram']", "e => e.naturalWidth")  # exact match by score
     assert width > 300 and (tmp_path / "cli" / "reliability.png").read_bytes()[:4] == b"\x89PNG"
     reliability = metrics["reliability"]
     assert sum(reliability["counts"]) == 4 and reliability == expected["reliability"]

@@ -38,7 +38,8 @@ def hostile_page() -> str:
     diagnostics = {"steps": 200, "convergence_delta": 1e-3, "gap": 0.5, "relative_error": 0.002, "converged": False, "tolerance": 0.05}
     records = [
         Attribution(id=p, model=p, method=p, target=p, text=f"{p} word {p}", words=split_words(f"{p} word {p}"),
-                    scores=tuple((0.5, -0.25)[k % 2] for k in range(2 * len(split_words(p)))), output=0.9, base=0.1, params={},
+                    scores=tuple((0.5, -0.25)[k % 2] for k in range(2 * len(split_words(p)))), output=0.9, base=0.1,
+                    params={},
                     reading={"mode": "truncate", "max_tokens": 128}, diagnostics=diagnostics)
         for p in PAYLOADS
     ]
@@ -77,7 +78,7 @@ def test_every_renderer_escapes_hostile_text():
     assert_inert(table_html([{PAYLOADS[2]: PAYLOADS[3], "x": 0.5}]), images=0)
     assert_inert(page_html(PAYLOADS[4], [table_html([{"a": PAYLOADS[0]}])]), images=0)
     markup = attribution_html(record)
-    assert "<script" not in markup and ">&lt;</span><span" in markup and ">script</span>" in markup  # each symbol a word, escaped
+    assert "<script" not in markup and ">&lt;</span><span" in markup and ">script</span>" in markup  # symbols: words
 
 
 def test_a_plain_string_section_is_escaped_not_pasted():
@@ -167,20 +168,22 @@ READABLE = ["Japan's Sumitomo paid ($29bn) for O'Neil's bank.", 'Profit rose 1.8
 
 
 def test_the_explain_page_shows_each_text_as_written_in_chromium(tmp_path, cli, tiny_sharp_dir):
-    """Every symbol is scored on its own, and the page still reads "Japan's" and "($29bn)", not "Japan ' s" and "( $ 29bn )"."""
+    """Every symbol is scored on its own, and the page still reads "Japan's" and "($29bn)", not "Japan ' s" and
+    "( $ 29bn )"."""
     from .browser import in_chromium
     from .conftest import write_csv
 
     data = write_csv(tmp_path / "d.csv", [(text, "business") for text in READABLE])
-    result = cli("explain", "--model", tiny_sharp_dir, "--data", data, "--out", tmp_path / "out", "--method", "occlusion",
-                 "--method", "lime", "--num-samples", "20", "--no-cache")
+    result = cli("explain", "--model", tiny_sharp_dir, "--data", data, "--out", tmp_path / "out",
+                 "--method", "occlusion", "--method", "lime", "--num-samples", "20", "--no-cache")
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in (tmp_path / "out" / "attributions.jsonl").read_text().splitlines()]
     by_document = [text for text in READABLE for _ in ("occlusion", "lime")]
-    assert [r["text"] for r in records] == by_document and all(len(r["scores"]) == len(split_words(r["text"])) for r in records)
+    assert [r["text"] for r in records] == by_document
+    assert all(len(r["scores"]) == len(split_words(r["text"])) for r in records)
     assert in_chromium(tmp_path / "out" / "index.html", ".wb-words") == by_document
     words = in_chromium(tmp_path / "out" / "index.html", ".wb-words span[title]")
-    assert words[:11] == ["Japan", "'", "s", "Sumitomo", "paid", "(", "$", "29bn", ")", "for", "O"]  # each symbol its own score
+    assert words[:11] == ["Japan", "'", "s", "Sumitomo", "paid", "(", "$", "29bn", ")", "for", "O"]  # a score each
 
 
 def test_every_list_of_examples_marks_the_split_duplicates_in_chromium(tmp_path):
@@ -195,13 +198,16 @@ def test_every_list_of_examples_marks_the_split_duplicates_in_chromium(tmp_path)
     test_id, train_id = next(iter(duplicates.items()))
     rows = [{"id": test_id, "generated": "<b>headline</b>"}, {"id": "tech/999", "generated": "other"}]
     page = tmp_path / "examples.html"
-    page.write_text(page_html("examples", [examples_html(rows, "bbc-headlines:test"), listing_html("m", "bbc-headlines:test", rows, 2),
-                                           examples_html(rows[1:], "bbc-headlines:test"), prose_html(None, "doc" + duplicate_note("bbc-headlines:test", test_id))]))
+    data = "bbc-headlines:test"
+    sections = [examples_html(rows, data), listing_html("m", data, rows, 2), examples_html(rows[1:], data),
+                prose_html(None, "doc" + duplicate_note(data, test_id))]
+    page.write_text(page_html("examples", sections))
     headers = in_chromium(page, "table", "t => [...t.querySelectorAll('th')].map(h => h.innerText)")
     assert headers == [["id", IN_TRAIN, "generated"]] * 2 + [["id", "generated"]]
     cells = in_chromium(page, "table tr td:nth-child(2)", "e => e.innerText")
     assert cells[:2] == [train_id, ""] and cells[2:4] == [train_id, ""]
     flags = in_chromium(page, ".wb-flag", "e => e.innerText")
-    assert flags == ["⚠ 1 of these 2 examples also occur in the training split bbc-headlines:train (the same text); a model may have "
-                     "learnt them by heart"] * 2
-    assert in_chromium(page, "h2", "e => e.innerText") == [f"doc · also in the training split bbc-headlines:train as {train_id}"]
+    assert flags == ["⚠ 1 of these 2 examples also occur in the training split bbc-headlines:train (the same text); "
+                     "a model may have learnt them by heart"] * 2
+    headings = in_chromium(page, "h2", "e => e.innerText")
+    assert headings == [f"doc · also in the training split bbc-headlines:train as {train_id}"]

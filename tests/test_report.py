@@ -45,7 +45,7 @@ def test_declared_parameters_are_the_parameters_cell_with_typed_defaults():
     assert declared_parameters(EXPLAIN)["methods"] == ["lime", "shap", "integrated-gradients"]
     assert declared_parameters(EXPLAIN)["num_samples"] is None
     assert set(declared_parameters(COMPARE)) == {"models", "data", "seed"}
-    assert set(declared_parameters(EXPLORE)) == {"model", "data", "seed"}
+    assert set(declared_parameters(EXPLORE)) == {"model", "data", "seed", "projection"}
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
@@ -243,7 +243,8 @@ def test_the_explain_report_shows_each_text_as_written_through_the_sanitiser(tin
     from .browser import in_chromium
 
     root, _, reports = tiny_reports
-    records = [json.loads(line) for line in (root / "explain" / "attributions.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = (root / "explain" / "attributions.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
     assert in_chromium(reports["explain"].html, ".wb-words") == [record["text"] for record in records]
 
 
@@ -260,7 +261,8 @@ def test_the_index_links_every_report_and_loads_cleanly(tiny_reports, cli):
 
 
 def test_a_report_with_hostile_labels_and_ids_is_inert_in_chromium(tmp_path):
-    """The evaluate report of a model whose labels and ids are hostile: two figures (confusion matrix, reliability), nothing active."""
+    """The evaluate report of a model whose labels and ids are hostile: two figures (confusion matrix, reliability),
+    nothing active."""
     labels = {0: PAYLOADS[0], 1: PAYLOADS[1], 2: PAYLOADS[4]}
     model = build_tiny_bert(tmp_path / "model", initializer_range=1.0, id2label=labels, label2id={v: k for k, v in labels.items()})
     rows = [(f"{PAYLOADS[i % 5]}{i}", f"the bank said profit {'goal ' * i} {PAYLOADS[i % 5]}", labels[i % 3]) for i in range(6)]

@@ -106,7 +106,8 @@ def test_an_unlabeled_dataset_can_be_explored_without_the_misclassified_filter(t
 
     data = write_csv(tmp_path / "u.csv", [("the bank said profit",), ("goal",)], header="text")
     app = Explorer(load_model(str(tiny_sharp_dir)), load_dataset(str(data), label_column=None), methods=["occlusion"])
-    assert app.wrong_only.disabled and "gold" not in app.prediction.value and app.calibration_panel.value == ""  # nothing to be right about
+    assert app.wrong_only.disabled and "gold" not in app.prediction.value
+    assert app.calibration_panel.value == ""  # no gold, nothing to be right about
     assert [label for label, _ in app.document.options][1].startswith("1 · predicted ")
     app.document.value = 1
     app.explain_button.click()
@@ -126,7 +127,7 @@ def test_the_app_greys_unread_words_and_flags_what_cannot_be_trusted(tmp_path, t
     assert app.status.value == "done" and app.progress.value == 3
     record, shown = app.attribution, app.words.value
     assert record.visible < len(record.words) and "the model stopped reading here (24-token limit)" in shown
-    unread = record.text[word_spans(record.text)[record.visible - 1][1]:]  # the text as written after the last word read
+    unread = record.text[word_spans(record.text)[record.visible - 1][1]:]  # the text as written after the last read
     assert f'<span class="wb-unseen" style="color:#999" title="not read, so not scored">{unread}</span>' in shown
     assert all(word in record.words[record.visible:] for word in TAIL)
     assert f"read {record.visible} of {len(record.words)} words" in shown
@@ -159,20 +160,23 @@ def test_the_question_answering_explorer_answers_explains_and_marks_what_cannot_
     assert app.status.value == "done" and app.progress.value == 3
     record, shown = app.attribution, app.words.value
     assert record.reading["mode"] == "question-context" and record.target == answer.text
-    assert 'class="wb-answer"' in shown and "<strong>Q:</strong>" in shown and "red words push toward the answer" in shown
-    assert app.stability is not None and ("unstable: seed 1 ranks the words differently" in shown) == app.stability.unstable
+    assert 'class="wb-answer"' in shown and "<strong>Q:</strong>" in shown
+    assert "red words push toward the answer" in shown and app.stability is not None
+    assert ("unstable: seed 1 ranks the words differently" in shown) == app.stability.unstable
     assert ("no better than random words on 1 document" in shown) == app.scores.no_better_than_random
     assert "of 19 random word orders" in app.faithfulness.value
     assert app.calibration_panel.value.startswith('<img alt="reliability diagram"')
 
 
-def test_the_generation_explorer_shades_the_source_and_the_earlier_tokens_by_the_chosen_token(tmp_path, tiny_generators):
+def test_the_generation_explorer_shades_the_source_and_the_earlier_tokens_by_the_chosen_token(tmp_path,
+                                                                                               tiny_generators):
     from workbench.records.generation import GenerationSettings
 
     from .test_generation import generation_file
 
     data = generation_file(tmp_path / "d.jsonl")
-    app = Explorer(load_model(str(tiny_generators["gpt2"])), load_dataset(str(data)), settings=GenerationSettings(max_new_tokens=4))
+    settings = GenerationSettings(max_new_tokens=4)
+    app = Explorer(load_model(str(tiny_generators["gpt2"])), load_dataset(str(data)), settings=settings)
     assert type(app).__name__ == "GenerationExplorer" and app.status.value == "4 of 4 sources"
     assert list(app.method.options) == ["occlusion", "integrated-gradients"] and "ROUGE-L" in app.document.options[0][0]
     app.wrong_only.value = True
@@ -183,7 +187,8 @@ def test_the_generation_explorer_shades_the_source_and_the_earlier_tokens_by_the
     app.wait(240)
     assert app.status.value == "done"
     record = app.attribution
-    assert [label for label, _ in app.tokens.options] == [f"{t + 1}: {token}" for t, token in enumerate(record.generated)]
+    labels = [label for label, _ in app.tokens.options]
+    assert labels == [f"{t + 1}: {token}" for t, token in enumerate(record.generated)]
     assert app.tokens.value == 0 and "token 1 of 4" in app.words.value and "earlier tokens:" not in app.words.value
     app.tokens.value = 2  # the third token: shaded source words, then the two tokens before it (a decoder-only model)
     shown = app.words.value
@@ -192,3 +197,48 @@ def test_the_generation_explorer_shades_the_source_and_the_earlier_tokens_by_the
     assert "deleting each token&#39;s top source words" in app.faithfulness.value  # escaped
     app.document.value = 1  # another source clears the explanation
     assert app.tokens.options == () and app.words.value == "" and app.heatmap.value == ""
+
+
+def test_the_corpus_map_lays_out_the_model_s_own_embeddings_and_a_chosen_point_opens_its_document(explorer):
+    """UMAP of the tiny model's mean hidden states, seeded: the same points twice; every colour the data allows; one
+    chosen point (a click) opens its document, a lasso of several leaves the Explorer as it was."""
+    import numpy as np
+
+    from workbench.widgets import CorpusMap
+
+    first = CorpusMap(explorer, colour="label")
+    again = CorpusMap(explorer, colour="error", projection="umap")
+    assert first.points.shape == (8, 2) and first.points.tobytes() == again.points.tobytes()
+    import torch
+
+    vectors, model = explorer.model.embed(list(explorer.dataset.texts)), explorer.model
+    with torch.no_grad():  # one text by hand: the mean of BERT's last hidden states over its tokens
+        text = explorer.dataset.texts[3]
+        tokens = model.tokenizer(text, truncation=True, max_length=model.max_length, return_tensors="pt")
+        by_hand = model.model.base_model(**tokens).last_hidden_state[0].mean(dim=0).numpy()
+    assert vectors.shape == (8, model.config.hidden_size) and np.allclose(vectors[3], by_hand, atol=1e-5)
+    assert np.isfinite(first.points).all()
+    assert list(first.table.columns) == ["x", "y", "id", "text", "error", "label", "confidence", "length"]
+    assert list(first.colour.options) == ["error", "label", "confidence", "length"]
+    assert first.table["error"].tolist() == ["wrong" if explorer.wrong(i) else "right" for i in range(8)]
+    first.colour.value = "confidence"
+    assert first.scatter.color()["by"] == "confidence"
+    first.scatter.widget.selection = [5]
+    assert explorer.document.value == 5 and explorer.dataset.ids[5] in explorer.prediction.value
+    first.scatter.widget.selection = [1, 2, 3]
+    assert explorer.document.value == 5
+
+
+def test_a_corpus_map_of_a_rule_or_an_unknown_colour_is_one_line(tmp_path, explorer):
+    from workbench.errors import ModelError, ParameterError
+    from workbench.models.lead_sentence import save_lead_sentence
+    from workbench.widgets import CorpusMap
+
+    from .test_generation import generation_file
+
+    save_lead_sentence(tmp_path / "lead")
+    rule = Explorer(load_model(str(tmp_path / "lead")), load_dataset(str(generation_file(tmp_path / "d.jsonl"))))
+    with pytest.raises(ModelError, match="is a rule without embeddings, so it draws no corpus map"):
+        CorpusMap(rule)
+    with pytest.raises(ParameterError, match="cannot be coloured by 'in train'; use one of: error, label, confidence"):
+        CorpusMap(explorer, colour="in train", projection="pca")

@@ -262,7 +262,8 @@ def _check_folder(out: Path) -> None:
 @app.command()
 @loading_options(engine=True, task=True)
 def evaluate(
-    out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv, confusion_matrix.png and reliability.png.")],
+    out: Annotated[Path, typer.Option(help="Folder for metrics.json (with provenance), predictions.csv, "
+                                           "confusion_matrix.png and reliability.png.")],
     inputs: Inputs,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals (and of sampling).")] = 0,
     resume: Resume = False,
@@ -417,10 +418,13 @@ def bench(
                                                "memory at 200,000 and 2,000,000 rows.")] = True,
     scaling_model: Annotated[str, typer.Option(help="Classifier of the Ray throughput measurement.")] = "demo:minilm-l3-bbc",
     scaling_documents: Annotated[int, typer.Option(min=100, help="60-word documents in the Ray throughput measurement.")] = 3000,
+    corpus_map: Annotated[bool, typer.Option(help="Run the corpus map benchmark: time to first draw and memory "
+                                                  "at 5,000 and 50,000 points in JupyterLab.")] = True,
+    corpus_map_model: Annotated[str, typer.Option(help="Model whose embeddings it lays out.")] = "demo:tfidf-logreg",
 ) -> None:
     """Benchmark inference against the pipeline and the matmul peak, LIME/SHAP against their README usage, question
     answering against the question-answering pipeline, generation against one text at a time (and Inseq), and the local engine against
-    Ray Data (with streaming memory at 200,000 and 2,000,000 rows)."""
+    Ray Data (with streaming memory at 200,000 and 2,000,000 rows), and the corpus map at 5,000 and 50,000 points."""
     from .bench.explanations import format_explanation_table, run_explanation_benchmark
     from .bench.inference import format_table, run_inference_benchmark
 
@@ -443,6 +447,12 @@ def bench(
         scaled = run_scaling_benchmark(scaling_model, data, documents=scaling_documents, repeats=max(2, repeats - 1), out=out)
         typer.echo(format_scaling_table(scaled))
         typer.echo(f"wrote {out / 'scaling.json'}")
+    if corpus_map:
+        from .bench.corpus_map import format_corpus_map_table, run_corpus_map_benchmark
+
+        drawn = run_corpus_map_benchmark(corpus_map_model, out=out)
+        typer.echo(format_corpus_map_table(drawn))
+        typer.echo(f"wrote {out / 'corpus_map.json'}")
     if inference:
         result = run_inference_benchmark(model, data, device=device, repeats=repeats, scale=scale, with_compile=compile, out=out)
         typer.echo(format_table(result))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io import atomic_open
+from .corpus_map import format_corpus_map_table
 from .qa import format_qa_table
 from .explanations import format_explanation_table
 from .generation import format_generation_table
@@ -30,6 +31,8 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
     ("generation.json", "Generation: batched against one text at a time; token attributions against Inseq",
      format_generation_table),
     ("scaling.json", "Scaling: the local engine against Ray; streaming memory", format_scaling_table),
+    ("corpus_map.json", "Corpus map: time to first draw and memory at 5,000 and 50,000 points in JupyterLab",
+     format_corpus_map_table),
 )
 FLAGS = ("avx2", "avx512", "avx512_vnni", "avx512_bf16")
 

@@ -25,11 +25,16 @@ def sentences(text: str) -> list[str]:
 
 
 def load_bbc_sentences(split: str | None) -> Dataset:
-    """``bbc-sentences:SPLIT``: the sentences of ``bbc-news``'s SPLIT (all without one), each with its article's topic."""
+    """``bbc-sentences:SPLIT``: the sentences of ``bbc-news``'s SPLIT (all without one), each with its article's
+    topic."""
     check_split("bbc-sentences", split)
     corpus = bbc_articles()
     rows = sorted(bbc_split_rows(corpus)[split]) if split else range(len(corpus.ids))
-    found = [(f"{corpus.ids[i]}/{k}", sentence, corpus.topics[i]) for i in rows for k, sentence in enumerate(sentences(corpus.texts[i]))]
+    found = [
+        (f"{corpus.ids[i]}/{k}", sentence, corpus.topics[i])
+        for i in rows
+        for k, sentence in enumerate(sentences(corpus.texts[i]))
+    ]
     return Dataset(
         name=f"bbc-sentences:{split}" if split else "bbc-sentences",
         ids=tuple(row[0] for row in found),

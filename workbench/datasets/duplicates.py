@@ -32,7 +32,11 @@ def find_duplicates(dataset: Rows, train: Rows) -> dict[str, str]:
     seen: dict[str, str] = {}
     for row_id, text in zip(train.ids, train.examples):
         seen.setdefault(whole_text(text).casefold(), row_id)
-    return {row_id: seen[key] for row_id, text in zip(dataset.ids, dataset.examples) if (key := whole_text(text).casefold()) in seen}
+    return {
+        row_id: seen[key]
+        for row_id, text in zip(dataset.ids, dataset.examples)
+        if (key := whole_text(text).casefold()) in seen
+    }
 
 
 @cache

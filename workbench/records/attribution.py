@@ -20,7 +20,8 @@ class Attribution(Record):
     ``text`` is the text as every method read it (whitespace runs collapsed, ``words.whole_text``;
     an answer's record holds the question, a newline and the context) and ``words`` are its words
     in order (``words.split_words``: word-character runs and single symbols), so a page shows the
-    text as written with each score over its own word's characters (``render.html.shaded_text_html``). ``scores`` has one entry per word the model read, the first
+    text as written with each score over its own word's characters (``render.html.shaded_text_html``).
+    ``scores`` has one entry per word the model read, the first
     ``visible`` words (positive = toward ``target``); the words after them were beyond the
     model's token limit and have no score. ``output`` is the model's probability of ``target``
     on what it read and ``base`` that probability with every word masked (SHAP's base value).

@@ -48,7 +48,9 @@ class Reliability(Record):
     def ece(self) -> float:
         """The expected calibration error: the mean |accuracy - confidence| of the bins, weighted by their rows."""
         total = sum(self.counts)
-        return sum(c * abs(a - m) for c, a, m in zip(self.counts, self.accuracy, self.confidence) if c and a is not None and m is not None) / total
+        bins = zip(self.counts, self.accuracy, self.confidence)
+        gaps = [c * abs(a - m) for c, a, m in bins if a is not None and m is not None]
+        return sum(gaps) / total
 
 
 @dataclass(frozen=True)

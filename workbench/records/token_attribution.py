@@ -49,11 +49,11 @@ class TokenAttribution(Record):
         return labels, cells
 
     def table(self) -> list[dict[str, Any]]:
-        """The numbers behind the heatmap in its reading order (row by row, then token by token), one line per source word
-        (or earlier token) and generated token: token_attributions.csv."""
+        """The numbers behind the heatmap in its reading order (row by row, then token by token), one line per source
+        word (or earlier token) and generated token: token_attributions.csv."""
         labels, cells = self.matrix()
-        return [{"id": self.id, "method": self.method, "token_index": t, "token": token, "probability": self.probabilities[t],
-                 "row": j, "source": label, "score": cells[t][j]}
+        return [{"id": self.id, "method": self.method, "token_index": t, "token": token,
+                 "probability": self.probabilities[t], "row": j, "source": label, "score": cells[t][j]}
                 for j, label in enumerate(labels) for t, token in enumerate(self.generated)]
 
 

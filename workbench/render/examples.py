@@ -26,13 +26,15 @@ def examples_html(rows: Sequence[Mapping[str, Any]], data: str, columns: Sequenc
         return table_html(rows, columns)
     columns = list(columns or (rows[0].keys() if rows else []))
     marked = [{**row, IN_TRAIN: duplicates.get(row["id"], "")} for row in rows]
-    warning = flag_html(f"{repeated} of these {len(rows)} examples also occur in the training split {training_split(data)} "
-                        "(the same text); a model may have learnt them by heart")
+    warning = flag_html(
+        f"{repeated} of these {len(rows)} examples also occur in the training split {training_split(data)} "
+        "(the same text); a model may have learnt them by heart"
+    )
     return warning + table_html(marked, [columns[0], IN_TRAIN, *columns[1:]])
 
 
 def duplicate_note(data: str, row_id: str) -> str:
-    """" · also in the training split as ID" for a row of ``data`` that repeats a training example; "" otherwise."""
+    """ " · also in the training split as ID" for a row of ``data`` that repeats a training example; "" otherwise."""
     repeated = split_duplicates(data).get(row_id)
     return f" · also in the training split {training_split(data)} as {repeated}" if repeated else ""
 

@@ -99,10 +99,12 @@ def confusion_matrix_figure(metrics: Metrics):  # -> matplotlib.figure.Figure
     return fig
 
 
-def reliability_figure(reliability: Reliability, *, model: str, data: str, confidence: str = "confidence (the predicted label's probability)",
+def reliability_figure(reliability: Reliability, *, model: str, data: str,
+                       confidence: str = "confidence (the predicted label's probability)",
                        right: str = "accuracy"):  # -> matplotlib.figure.Figure
-    """A reliability diagram: each bin's accuracy at its mean confidence with the bootstrap band, against the diagonal of a
-    calibrated model, over the bins' row counts (labelled), so a bin of three rows is not read like one of three hundred.
+    """A reliability diagram: each bin's accuracy at its mean confidence with the bootstrap band, against the diagonal
+    of a calibrated model, over the bins' row counts (labelled), so a bin of three rows is not read like one of three
+    hundred.
 
     Checked: scikit-learn's ``CalibrationDisplay`` draws one binary curve with neither counts nor a band.
     """
@@ -115,16 +117,19 @@ def reliability_figure(reliability: Reliability, *, model: str, data: str, confi
     y = [reliability.accuracy[b] for b in shown]
     banded = [b for b in shown if reliability.low[b] is not None]
     top.plot([0, 1], [0, 1], linestyle="--", color="#888", linewidth=1, label="calibrated")
-    top.vlines([reliability.confidence[b] for b in banded], [reliability.low[b] for b in banded], [reliability.high[b] for b in banded],
-               color="#286edc", alpha=0.35, linewidth=6, label=f"{100 * reliability.level:.0f} % bootstrap band")
+    top.vlines([reliability.confidence[b] for b in banded], [reliability.low[b] for b in banded],
+               [reliability.high[b] for b in banded], color="#286edc", alpha=0.35, linewidth=6,
+               label=f"{100 * reliability.level:.0f} % bootstrap band")
     top.plot(x, y, marker="o", color="#286edc", label=right)
     top.set_xlim(0, 1)
     top.set_ylim(-0.02, 1.02)
     top.set_ylabel(right)
-    top.set_title(f"{_short(model, 48)} on {_short(data, 48)}\nECE {reliability.ece:.3f} over {reliability.bins} bins, n = {sum(reliability.counts)}", fontsize=9)
+    top.set_title(f"{_short(model, 48)} on {_short(data, 48)}\n"
+                  f"ECE {reliability.ece:.3f} over {reliability.bins} bins, n = {sum(reliability.counts)}", fontsize=9)
     top.legend(fontsize=8, loc="upper left")
     edges, width = reliability.edges, 1 / reliability.bins
-    bars = bottom.bar([edges[b] + width / 2 for b in range(reliability.bins)], reliability.counts, width=width * 0.9, color="#999")
+    centres = [edges[b] + width / 2 for b in range(reliability.bins)]
+    bars = bottom.bar(centres, reliability.counts, width=width * 0.9, color="#999")
     bottom.bar_label(bars, labels=[str(c) if c else "" for c in reliability.counts], fontsize=7)
     bottom.set_ylabel("rows")
     bottom.set_xlabel(confidence)

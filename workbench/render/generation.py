@@ -24,29 +24,32 @@ def _ci(metrics: GenerationMetrics, name: str) -> str:
 
 
 def token_heatmap_html(record: TokenAttribution) -> Markup:
-    """Source words (rows) x generated tokens (columns), each cell coloured by the word's score for the token (red raises
-    it, blue lowers it, full colour at the largest magnitude) with the number on hover, as Inseq draws it; a decoder-only
-    model's earlier tokens follow the source words. Every text is escaped by the template."""
+    """Source words (rows) x generated tokens (columns), each cell coloured by the word's score for the token (red
+    raises it, blue lowers it, full colour at the largest magnitude) with the number on hover, as Inseq draws it; a
+    decoder-only model's earlier tokens follow the source words. Every text is escaped by the template."""
     labels, matrix = record.matrix()
     scale = max((abs(v) for row in matrix for v in row), default=0.0)
     tokens = [(token, f"p = {p:.4f}") for token, p in zip(record.generated, record.probabilities)]
     rows = [(label, [(shade(matrix[t][j], scale), f"{label} → {record.generated[t]}: {matrix[t][j]:+.5f}")
                      for t in range(len(record.generated))]) for j, label in enumerate(labels)]
-    return part("token_heatmap")("source word ↓ / generated token →", tokens, rows, f"full colour: |score| = {scale:.4f}")
+    corner, caption = "source word ↓ / generated token →", f"full colour: |score| = {scale:.4f}"
+    return part("token_heatmap")(corner, tokens, rows, caption)
 
 
 def token_sources_html(record: TokenAttribution, t: int) -> Markup:
-    """What raised or lowered generated token ``t``: the source as written, each word shaded by its score for the token
-    (the words past what the model read greyed), then a decoder-only model's earlier tokens; one colour scale for both."""
+    """What raised or lowered generated token ``t``: the source as written, each word shaded by its score for the
+    token (the words past what the model read greyed), then a decoder-only model's earlier tokens; one colour scale for
+    both."""
     _, matrix = record.matrix()
     scale = max((abs(v) for v in matrix[t]), default=0.0)
     read = len(record.source_words)
     stop = f"the model read the first {read} words; the rest has no score"
     shown = shaded_text_html(record.source, record.scores[t], scale=scale, stop=stop, label="source:")
     if record.prefix_scores is not None and t:
-        shown += shaded_tokens_html(record.generated[:t], record.prefix_scores[t][:t], scale=scale, label="earlier tokens:")
-    return prose_html(f"token {t + 1} of {len(record.generated)}: {record.generated[t]!r}, p = {record.probabilities[t]:.4f}",
-                      css="wb-meta") + shown
+        shown += shaded_tokens_html(record.generated[:t], record.prefix_scores[t][:t], scale=scale,
+                                    label="earlier tokens:")
+    token = f"token {t + 1} of {len(record.generated)}: {record.generated[t]!r}, p = {record.probabilities[t]:.4f}"
+    return prose_html(token, css="wb-meta") + shown
 
 
 def token_study_sections(study: TokenStudy, *, numbers: str | None = None) -> list[Section]:
@@ -63,9 +66,9 @@ def token_study_sections(study: TokenStudy, *, numbers: str | None = None) -> li
                    css="wb-meta"),
         prose_html("The drop in each generated token's probability when its top 10, 20 and 30 % of source words are deleted, against as many "
                    "random words (seeded); the advantage's interval is a paired bootstrap over documents.", "Faithfulness") + table_html(faithfulness),
-        prose_html("Each heatmap colours a source word (row) by how much it raised (red) or lowered (blue) the probability of a generated "
-                   "token (column); hover a cell for its score.", "Documents") + (part("download")(numbers, "every score as a table (CSV)")
-                                                                                  if numbers else Markup()),
+        prose_html("Each heatmap colours a source word (row) by how much it raised (red) or lowered (blue) the "
+                   "probability of a generated token (column); hover a cell for its score.", "Documents")
+        + (part("download")(numbers, "every score as a table (CSV)") if numbers else Markup()),
     ]
     for i, doc_id in enumerate(study.ids):
         first = study.records[study.methods[0]][i]

@@ -117,8 +117,10 @@ def shaded_text_html(text: str, scores: Sequence[float], *, scale: float | None 
     return part("text")([p for p in pieces if p[1] or p[0] not in ("plain", "unseen")], label)
 
 
-def shaded_tokens_html(tokens: Sequence[str], scores: Sequence[float], *, scale: float, label: str | None = None) -> Markup:
-    """Tokens (a model's own pieces, not words of a text) each shaded by its score, a space between (hover: the score)."""
+def shaded_tokens_html(tokens: Sequence[str], scores: Sequence[float], *, scale: float,
+                       label: str | None = None) -> Markup:
+    """Tokens (a model's own pieces, not words of a text) each shaded by its score, a space between (hover: the
+    score)."""
     pieces: list[tuple[str, str, str, str]] = []
     for k, (token, score) in enumerate(zip(tokens, scores)):
         pieces += [("plain", " ", "", "")] if k else []

@@ -14,7 +14,8 @@ from typing import Any
 from ..records import Attribution, Comparison, ExplanationStudy, Faithfulness, Metrics, Predictions
 from ..statistics.faithfulness import AGAINST_RANDOM, AGREEMENT_MEASURES, STABLE_TOP_K, TOP_K
 from .qa import MODE, qa_attribution_html, qa_reading_note
-from .figures import accuracy_figure, confusion_matrix_figure, reliability_figure, speed_accuracy_figure, top_words_figure
+from .figures import (accuracy_figure, confusion_matrix_figure, reliability_figure, speed_accuracy_figure,
+                      top_words_figure)
 from .examples import duplicate_note, examples_html, listing_html
 from .html import Markup, Section, flag_html, page_html, part, prose_html, shaded_text_html, table_html
 
@@ -112,7 +113,8 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
         sections.append(prose_html("Each explanation is of the model's answer: the probability of its span (start x end softmax, in the "
                                    "window where it is highest), word by word over the question and the context. LIME, SHAP and occlusion perturb the "
                                    "question with the context whole, then the context with the question whole; deleting a word of the answer "
-                                   "takes the answer away. The gradients run on the window where the answer's probability is highest. The answer is framed."))
+                                   "takes the answer away. The gradients run on the window where the answer's "
+                                   "probability is highest. The answer is framed."))
     sections.append(prose_html("Comprehensiveness: drop in the target's probability when the top 20 % of the words read are deleted (higher is "
                                "better). Sufficiency: drop when only they are kept (lower is better). AOPC: the mean over 1, 5, 10, 20 and 50 %. "
                                "Each beside the same score for random word orders; the advantage interval is a paired bootstrap over documents, "
@@ -217,8 +219,8 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
     for p in comparison.pairwise:
         if p.disagreements:
             rows = [{"id": d["id"], "gold": d["label"], p.a: d["a"], p.b: d["b"]} for d in p.disagreements[:50]]
-            sections.append(prose_html(None, f"Where {p.a} and {p.b} disagree ({len(p.disagreements)}, first 50)", level=3)
-                            + examples_html(rows, comparison.data))
+            heading = f"Where {p.a} and {p.b} disagree ({len(p.disagreements)}, first 50)"
+            sections.append(prose_html(None, heading, level=3) + examples_html(rows, comparison.data))
     return sections
 
 
@@ -247,9 +249,9 @@ def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None
         prose_html(None, "Metrics") + table_html(summary),
         prose_html(None, "Per class") + table_html(per_class),
         confusion_matrix_figure(metrics),
-        prose_html("Each point is one bin of predictions by the predicted label's probability: how often they are right against "
-                   "how sure the model was, with a bootstrap band; on the diagonal, a model is as often right as it is sure. "
-                   "The bars count each bin's documents.", "Calibration"),
+        prose_html("Each point is one bin of predictions by the predicted label's probability: how often they are "
+                   "right against how sure the model was, with a bootstrap band; on the diagonal, a model is as often "
+                   "right as it is sure. The bars count each bin's documents.", "Calibration"),
         reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data),
     ]
     if predictions is not None and predictions.labels is not None:
@@ -261,7 +263,8 @@ def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None
                  "p(gold)": float(predictions.proba[i, list(predictions.label_names).index(predictions.labels[i])]),
                  **({"text": texts[i][:excerpt] + ("…" if len(texts[i]) > excerpt else "")} if texts is not None else {})} for i in order]
         heading = f"Most confident mistakes ({len(rows)} of {len(wrong)})"
-        sections.append(prose_html(None, heading) + examples_html(rows, metrics.data) if rows else prose_html("None.", heading))
+        sections.append(prose_html(None, heading) + examples_html(rows, metrics.data) if rows
+                        else prose_html("None.", heading))
     return sections
 
 

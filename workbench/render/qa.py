@@ -18,7 +18,8 @@ from .html import Markup, Section, page_html, part, prose_html, shaded_text_html
 
 
 def qa_attribution_html(record: Attribution) -> Markup:
-    """The question, then the context, as written, each word shaded by its score (hover: the score), the answer framed."""
+    """The question, then the context, as written, each word shaded by its score (hover: the score), the answer
+    framed."""
     question, _, context = record.text.partition("\n")  # the record's text: the question, a newline, the context
     split = record.reading["question_words"]
     scale = max((abs(s) for s in record.scores), default=0.0)
@@ -37,8 +38,8 @@ def qa_reading_note(record: Attribution) -> str:
 
 def qa_reliability_figure(metrics: QAMetrics):  # -> matplotlib.figure.Figure
     """The answers' reliability diagram: exact match against the answer's score."""
-    return reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data, confidence="answer score (the pipeline's)",
-                              right="exact match")
+    return reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data,
+                              confidence="answer score (the pipeline's)", right="exact match")
 
 
 def _ci(metrics: QAMetrics, name: str) -> str:
@@ -64,9 +65,9 @@ def qa_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | None
     ]
     if splits:
         sections.append(prose_html(None, "Questions with and without an answer") + table_html(splits))
-    sections += [prose_html("Each point is one bin of answers by their score (the pipeline's probability of the span): how often "
-                            "they are exactly right against the score, with a bootstrap band; is a 0.9 answer right 90 % of the time? "
-                            "The bars count each bin's questions.", "Calibration"),
+    sections += [prose_html("Each point is one bin of answers by their score (the pipeline's probability of the "
+                            "span): how often they are exactly right against the score, with a bootstrap band; is a "
+                            "0.9 answer right 90 % of the time? The bars count each bin's questions.", "Calibration"),
                  qa_reliability_figure(metrics)]
     if metrics.outside_windows:
         sections.append(prose_html(f"{100 * metrics.outside_windows:.1f} % of the answerable questions have every gold answer outside the "
@@ -78,7 +79,8 @@ def qa_evaluation_sections(metrics: QAMetrics, predictions: QAPredictions | None
                   "gold": " | ".join(g.text for g in predictions.gold[i]), "answer": predictions.answers[i].text,
                   "score (pipeline's)": predictions.answers[i].score, "F1": metrics.per_question[i]["f1"]} for i in worst]
         heading = f"Worst misses ({len(table)} of {len(rows)} questions not answered exactly)"
-        sections.append(prose_html("Lowest F1 first; among equals, the answers the model was surest of.", heading) + examples_html(table, metrics.data)
+        sections.append(prose_html("Lowest F1 first; among equals, the answers the model was surest of.", heading)
+                        + examples_html(table, metrics.data)
                         if table else prose_html("None.", heading))
     return sections
 
@@ -118,8 +120,8 @@ def qa_comparison_sections(comparison: QAComparison) -> list[Section]:
     for p in comparison.pairwise:
         if p.disagreements:
             rows = [{"id": d["id"], "gold": " | ".join(d["gold"]), p.a: d["a"], p.b: d["b"]} for d in p.disagreements[:50]]
-            sections.append(prose_html(None, f"Where only one of {p.a} and {p.b} is exact ({len(p.disagreements)}, first 50)", level=3)
-                            + examples_html(rows, comparison.data))
+            heading = f"Where only one of {p.a} and {p.b} is exact ({len(p.disagreements)}, first 50)"
+            sections.append(prose_html(None, heading, level=3) + examples_html(rows, comparison.data))
     return sections
 
 

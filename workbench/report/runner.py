@@ -41,10 +41,12 @@ ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "li", "ol",
     "p", "pre", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 })
-ALLOWED_ATTRIBUTES = {"*": {"class", "title"}, "a": {"href", "title", "class", "download"}, "span": {"class", "title", "style"},
-                      "p": {"class", "title", "style"}, "td": {"class", "title", "style"},
+ALLOWED_ATTRIBUTES = {"*": {"class", "title"}, "a": {"href", "title", "class", "download"},
+                      "span": {"class", "title", "style"}, "p": {"class", "title", "style"},
+                      "td": {"class", "title", "style"},
                       **{h: {"id", "class"} for h in ("h1", "h2", "h3", "h4")}}
-ALLOWED_CSS = {"background-color", "color"}  # the shading of words and heatmap cells, the grey of unread words, the red of warnings
+# the shading of words and heatmap cells, the grey of unread words, the red of warnings
+ALLOWED_CSS = {"background-color", "color"}
 
 
 @dataclass(frozen=True)

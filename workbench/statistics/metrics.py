@@ -28,7 +28,8 @@ ECE_BINS = 15
 
 
 def confidence_bins(confidence: np.ndarray, n_bins: int) -> np.ndarray:
-    """Each row's equal-width confidence bin over (0, 1]: bin ``b`` holds (b/n, (b+1)/n], and a confidence of 0 the first."""
+    """Each row's equal-width confidence bin over (0, 1]: bin ``b`` holds (b/n, (b+1)/n], and a confidence of 0 the
+    first."""
     return np.clip(np.ceil(np.asarray(confidence) * n_bins).astype(int) - 1, 0, n_bins - 1)
 
 
@@ -72,7 +73,8 @@ def reliability(correct: np.ndarray, confidence: np.ndarray, *, n_bins: int = EC
     def values(array: np.ndarray, where: np.ndarray) -> tuple[float | None, ...]:
         return tuple(float(v) if ok else None for v, ok in zip(array, where))
 
-    return Reliability(bins=n_bins, edges=tuple(float(e) for e in np.linspace(0.0, 1.0, n_bins + 1)), counts=tuple(int(c) for c in counts),
+    edges = tuple(float(e) for e in np.linspace(0.0, 1.0, n_bins + 1))
+    return Reliability(bins=n_bins, edges=edges, counts=tuple(int(c) for c in counts),
                        confidence=values(np.divide(sure, np.maximum(counts, 1)), counts > 0),
                        accuracy=values(np.divide(right, np.maximum(counts, 1)), counts > 0), low=values(low, banded),
                        high=values(high, banded), level=confidence_level, n_resamples=n_resamples, seed=seed)

@@ -31,7 +31,11 @@ def reduce(vectors: Any, *, seed: int = 0, dimensions: int = REDUCED) -> np.ndar
     if sparse.issparse(vectors):
         return TruncatedSVD(n_components=keep, random_state=seed).fit_transform(vectors).astype(np.float32)
     vectors = np.asarray(vectors, dtype=np.float32)
-    return vectors if width <= dimensions else PCA(n_components=keep, random_state=seed).fit_transform(vectors).astype(np.float32)
+    return (
+        vectors
+        if width <= dimensions
+        else PCA(n_components=keep, random_state=seed).fit_transform(vectors).astype(np.float32)
+    )
 
 
 def project(vectors: Any, *, method: str = "umap", seed: int = 0, neighbours: int = NEIGHBOURS) -> np.ndarray:
@@ -49,6 +53,8 @@ def project(vectors: Any, *, method: str = "umap", seed: int = 0, neighbours: in
     import umap
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "n_jobs overridden to 1 by setting random_state": the seed's price
+        warnings.simplefilter(
+            "ignore", UserWarning
+        )  # "n_jobs overridden to 1 by setting random_state": the seed's price
         layout = umap.UMAP(n_components=2, n_neighbors=min(neighbours, rows - 1), random_state=seed)
         return layout.fit_transform(reduced).astype(np.float32)

@@ -58,6 +58,7 @@ def compute_qa_metrics(predictions: QAPredictions, *, seed: int = 0, n_resamples
         model=predictions.model, data=predictions.dataset, n=len(rows), exact_match=float(em.mean()), f1=float(f1.mean()),
         per_question=tuple(rows), ci=ci, has_answer=split["has_answer"], no_answer=split["no_answer"],
         outside_windows=(sum(not w for w in answerable) / len(answerable)) if answerable else None,
-        reliability=reliability(em / 100, np.clip([a.score for a in predictions.answers], 0.0, 1.0), n_bins=ECE_BINS, **interval),
+        reliability=reliability(em / 100, np.clip([a.score for a in predictions.answers], 0.0, 1.0), n_bins=ECE_BINS,
+                                **interval),
         decoding=predictions.decoding, seed=seed, provenance=predictions.provenance,
     )

@@ -16,10 +16,13 @@ from ..errors import ModelError
 from ..statistics.projection import project
 
 
-def corpus_points(model: Any, texts: Sequence[str], *, projection: str = "umap", seed: int = 0,
-                  progress: bool | None = None) -> np.ndarray:
+def corpus_points(
+    model: Any, texts: Sequence[str], *, projection: str = "umap", seed: int = 0, progress: bool | None = None
+) -> np.ndarray:
     """Each text as a point ``(x, y)`` (float32 ``(n, 2)``): the model's embedding of it, projected with ``seed``."""
     embed = getattr(model, "embed", None)
     if not callable(embed):
-        raise ModelError(f"{model.ref} is a rule without embeddings, so it draws no corpus map; map with a neural or TF-IDF model")
+        raise ModelError(
+            f"{model.ref} is a rule without embeddings, so it draws no corpus map; map with a neural or TF-IDF model"
+        )
     return project(embed(list(texts), progress=progress), method=projection, seed=seed)

@@ -71,12 +71,14 @@ def evaluate_into(out: str | os.PathLike[str], model: Classifier, dataset: Datas
 
 
 def write_metrics(out: str | os.PathLike[str], metrics: Metrics) -> dict[str, Path]:
-    """Write confusion_matrix.png, reliability.png, then metrics.json: last, so its presence says the evaluation finished."""
+    """Write confusion_matrix.png, reliability.png, then metrics.json: last, so its presence says the evaluation
+    finished."""
     from ..render.figures import confusion_matrix_figure, reliability_figure
 
     paths = {name: Path(out) / name for name in ("confusion_matrix.png", "reliability.png", "metrics.json")}
     save_figure(confusion_matrix_figure(metrics), paths["confusion_matrix.png"])
-    save_figure(reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data), paths["reliability.png"])
+    diagram = reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data)
+    save_figure(diagram, paths["reliability.png"])
     write_json(paths["metrics.json"], metrics.to_dict())
     return paths
 
@@ -96,11 +98,17 @@ def write_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -
     return {"predictions.jsonl": path}
 
 
-def write_scored_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]], scores: Iterable[Mapping[str, Any]], metrics: Any,
-                      write_metrics: Callable[[str | os.PathLike[str], Any], dict[str, Path]] | None = None) -> dict[str, Path]:
-    """Write predictions.jsonl (each row with its item's scores), then the metrics' files by ``write_metrics`` (default:
-    :func:`write_metrics_json`), metrics.json last: ``workbench evaluate``'s files for question answering and generation."""
-    return {**write_rows(out, ({**row, **item} for row, item in zip(rows, scores))), **(write_metrics or write_metrics_json)(out, metrics)}
+Writer = Callable[[str | os.PathLike[str], Any], dict[str, Path]]  # (out, record) -> the files written, by name
+
+
+def write_scored_rows(out: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]],
+                      scores: Iterable[Mapping[str, Any]], metrics: Any,
+                      write_metrics: Writer | None = None) -> dict[str, Path]:
+    """Write predictions.jsonl (each row with its item's scores), then the metrics' files by ``write_metrics``
+    (default: :func:`write_metrics_json`), metrics.json last: ``workbench evaluate``'s files for question answering
+    and generation."""
+    scored = write_rows(out, ({**row, **item} for row, item in zip(rows, scores)))
+    return {**scored, **(write_metrics or write_metrics_json)(out, metrics)}
 
 
 def write_metrics_json(out: str | os.PathLike[str], metrics: Any) -> dict[str, Path]:

@@ -83,19 +83,21 @@ def explain_tokens(generator, ids: Sequence[str], texts: Sequence[str], outputs:
 
 
 def write_token_study(out: str | os.PathLike[str], study: TokenStudy) -> dict[str, Path]:
-    """Write token_attributions.jsonl, token_attributions.csv (every heatmap's numbers), faithfulness.json and index.html
-    into ``out``."""
+    """Write token_attributions.jsonl, token_attributions.csv (every heatmap's numbers), faithfulness.json and
+    index.html into ``out``."""
     import pandas
 
     from ..render.generation import token_study_page
 
     out = Path(out)
-    paths = {name: out / name for name in ("token_attributions.jsonl", "token_attributions.csv", "faithfulness.json", "index.html")}
+    names = ("token_attributions.jsonl", "token_attributions.csv", "faithfulness.json", "index.html")
+    paths = {name: out / name for name in names}
     records = [study.records[m][i] for i in range(len(study.ids)) for m in study.methods]
     write_jsonl(paths["token_attributions.jsonl"], (record.to_dict() for record in records))
     with atomic_open(paths["token_attributions.csv"]) as handle:
         columns = ["id", "method", "token_index", "token", "probability", "row", "source", "score"]
-        pandas.DataFrame([row for record in records for row in record.table()], columns=columns).to_csv(handle, index=False, lineterminator="\n")
+        table = pandas.DataFrame([row for record in records for row in record.table()], columns=columns)
+        table.to_csv(handle, index=False, lineterminator="\n")
     write_json(paths["faithfulness.json"], study.to_dict())
     with atomic_open(paths["index.html"]) as handle:
         handle.write(token_study_page(study, numbers="token_attributions.csv"))

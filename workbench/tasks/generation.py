@@ -98,7 +98,8 @@ def describe_study(study: TokenStudy, out: Path) -> list[str]:
             f"advantage {f.advantage:+.4f}"
             f"{interval}{'' if f.beats_random else '; does NOT beat random words'}  {study.seconds[name]:.1f} s"
         )
-    return lines + [f"wrote {out}/token_attributions.jsonl, token_attributions.csv, faithfulness.json, index.html ({len(study.ids)} documents)"]
+    files = "token_attributions.jsonl, token_attributions.csv, faithfulness.json, index.html"
+    return lines + [f"wrote {out}/{files} ({len(study.ids)} documents)"]
 
 
 def describe_comparison(comparison: GenerationComparison, out: Path) -> list[str]:

@@ -67,8 +67,15 @@ class Explorer:
             cls = VIEWS[task_of(model).name]
         return super().__new__(cls)
 
-    def __init__(self, model: Any, dataset: Any, *, methods: Sequence[str] | None = None, seed: int = 0,
-                 num_samples: int | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        dataset: Any,
+        *,
+        methods: Sequence[str] | None = None,
+        seed: int = 0,
+        num_samples: int | None = None,
+    ) -> None:
         import ipywidgets as w
 
         from ..datasets.duplicates import split_duplicates
@@ -89,7 +96,9 @@ class Explorer:
         self.wrong_only = w.Checkbox(description=self.wrong_label, value=False, disabled=not known)
         self.document = w.Dropdown(description=self.item.capitalize(), layout=w.Layout(width="95%"))
         self.method = w.Dropdown(description="Method", options=offered, value=offered[0] if offered else None)
-        self.explain_button = w.Button(description="Explain", button_style="primary", icon="search", disabled=not offered)
+        self.explain_button = w.Button(
+            description="Explain", button_style="primary", icon="search", disabled=not offered
+        )
         self.progress = w.IntProgress(value=0, min=0, max=3, description="", bar_style="info")
         self.status = w.Label(value="")
         self.prediction = w.HTML()
@@ -101,15 +110,25 @@ class Explorer:
         self.wrong_only.observe(self._refilter, names="value")
         self.document.observe(self._show_document, names="value")
         self.explain_button.on_click(self._start)
-        self.widget = w.VBox([
-            w.HBox([self.search, self.wrong_only]),
-            self.document,
-            w.HBox([self.method, self.explain_button, self.progress, self.status]),
-            self.prediction,
-            *self.result_widgets(),
-            *([w.Accordion([self.calibration_panel], titles=(f"Calibration: how often the model is right at each {self.confidence}",))]
-              if calibration else []),
-        ])
+        self.widget = w.VBox(
+            [
+                w.HBox([self.search, self.wrong_only]),
+                self.document,
+                w.HBox([self.method, self.explain_button, self.progress, self.status]),
+                self.prediction,
+                *self.result_widgets(),
+                *(
+                    [
+                        w.Accordion(
+                            [self.calibration_panel],
+                            titles=(f"Calibration: how often the model is right at each {self.confidence}",),
+                        )
+                    ]
+                    if calibration
+                    else []
+                ),
+            ]
+        )
         self._refilter()
 
     # --- what each view says about its task ---------------------------------------------------------------------
@@ -144,7 +163,8 @@ class Explorer:
         raise NotImplementedError
 
     def label(self, i: int) -> str:
-        """Item ``i``'s category on the corpus map: a document's gold label, a question's first word, a source's length."""
+        """Item ``i``'s category on the corpus map: a document's gold label, a question's first word, a source's
+        length."""
         raise NotImplementedError
 
     def confidence_of(self, i: int) -> float | None:
@@ -180,9 +200,12 @@ class Explorer:
     def matching(self) -> list[int]:
         """Row indices that pass the search text and the "wrong only" filter."""
         query = self.search.value.strip().lower()
-        return [i for i in range(len(self.dataset))
-                if (not query or query in self.text(i).lower() or query in self.dataset.ids[i].lower())
-                and (not self.wrong_only.value or bool(self.wrong(i)))]
+        return [
+            i
+            for i in range(len(self.dataset))
+            if (not query or query in self.text(i).lower() or query in self.dataset.ids[i].lower())
+            and (not self.wrong_only.value or bool(self.wrong(i)))
+        ]
 
     def selected(self) -> int:
         """The chosen row; a one-line error when the filters leave none."""
@@ -224,7 +247,9 @@ class Explorer:
             self.prediction.value = str(prose_html(f"No {self.item} matches; change the search or the filter."))
             return
         note = duplicate_note(self.dataset.name, self.dataset.ids[i])
-        self.prediction.value = str(prose_html(f"{self.dataset.ids[i]} · {self.describe(i)}{note}", css="wb-meta")) + self.document_html(i)
+        self.prediction.value = str(
+            prose_html(f"{self.dataset.ids[i]} · {self.describe(i)}{note}", css="wb-meta")
+        ) + self.document_html(i)
 
     def _run(self) -> None:
         try:

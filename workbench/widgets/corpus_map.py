@@ -50,18 +50,34 @@ class CorpusMap:
         from ..studies.corpus_map import corpus_points
 
         self.explorer = explorer
-        self.points = corpus_points(explorer.model, explorer.embedded(), projection=projection, seed=seed, progress=False)
+        self.points = corpus_points(
+            explorer.model, explorer.embedded(), projection=projection, seed=seed, progress=False
+        )
         self.table = self.frame()
         offered = [c for c in COLOURS if c in self.table]
         if colour not in offered:
-            raise ParameterError(f"the map of {explorer.dataset.name} cannot be coloured by {colour!r}; use one of: {', '.join(offered)}")
-        self.scatter = Scatter(data=self.table, x="x", y="y", height=520, legend=True, tooltip=True,
-                               tooltip_properties=["color"], tooltip_preview="text", tooltip_preview_text_lines=6)
+            raise ParameterError(
+                f"the map of {explorer.dataset.name} cannot be coloured by {colour!r}; use one of: {', '.join(offered)}"
+            )
+        self.scatter = Scatter(
+            data=self.table,
+            x="x",
+            y="y",
+            height=520,
+            axes=False,
+            legend=True,
+            tooltip=True,
+            tooltip_properties=["color"],
+            tooltip_preview="text",
+            tooltip_preview_text_lines=6,
+        )
         self.colour = w.Dropdown(description="Colour by", options=offered, value=colour)
         self.colour.observe(lambda change: self.paint(change.new), names="value")
         self.paint(colour)
-        self.status = w.Label(f"{len(self.table):,} {explorer.item}s · {projection.upper()} of {explorer.model.ref}'s embeddings · "
-                              "click a point to open it below")
+        self.status = w.Label(
+            f"{len(self.table):,} {explorer.item}s · {projection.upper()} of {explorer.model.ref}'s embeddings · "
+            "click a point to open it below"
+        )
         self.scatter.widget.observe(self._choose, names="selection")
         self.widget = w.VBox([w.HBox([self.colour, self.status]), self.scatter.show(), explorer.widget])
 
@@ -71,8 +87,12 @@ class CorpusMap:
 
         e, n = self.explorer, len(self.explorer.dataset)
         texts = e.embedded()
-        table: dict[str, Any] = {"x": self.points[:, 0], "y": self.points[:, 1], "id": list(e.dataset.ids),
-                                 "text": [t[:PREVIEW_CHARS] for t in texts]}
+        table: dict[str, Any] = {
+            "x": self.points[:, 0],
+            "y": self.points[:, 1],
+            "id": list(e.dataset.ids),
+            "text": [t[:PREVIEW_CHARS] for t in texts],
+        }
         wrong = [e.wrong(i) for i in range(n)]
         if all(w is not None for w in wrong):
             table["error"] = pd.Categorical(["wrong" if w else "right" for w in wrong], categories=list(ERROR_COLOURS))
@@ -83,7 +103,9 @@ class CorpusMap:
             table["confidence"] = np.asarray(confidence, dtype=np.float32)
         table["length"] = np.asarray([len(t.split()) for t in texts], dtype=np.float32)
         if any(doc in e.duplicates for doc in e.dataset.ids):
-            table["in train"] = pd.Categorical(["yes" if doc in e.duplicates else "no" for doc in e.dataset.ids], categories=["no", "yes"])
+            table["in train"] = pd.Categorical(
+                ["yes" if doc in e.duplicates else "no" for doc in e.dataset.ids], categories=["no", "yes"]
+            )
         return pd.DataFrame(table)
 
     def paint(self, colour: str) -> None:

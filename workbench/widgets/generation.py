@@ -10,7 +10,12 @@ from ..records.generation import GenerationMetrics, GenerationPredictions, Gener
 from ..records.token_attribution import TokenAttribution, TokenFaithfulness
 from .base import Explorer, excerpt
 
-LENGTHS = (("under 200 words", 200), ("200-400 words", 400), ("400-800 words", 800), ("800 words or more", float("inf")))
+LENGTHS = (
+    ("under 200 words", 200),
+    ("200-400 words", 400),
+    ("400-800 words", 800),
+    ("800 words or more", float("inf")),
+)
 
 
 class GenerationExplorer(Explorer):
@@ -22,13 +27,26 @@ class GenerationExplorer(Explorer):
     item = "source"
     predictions: GenerationPredictions
 
-    def __init__(self, model: Any, dataset: Any, *, methods: Sequence[str] | None = None, seed: int = 0,
-                 num_samples: int | None = None, settings: GenerationSettings | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        dataset: Any,
+        *,
+        methods: Sequence[str] | None = None,
+        seed: int = 0,
+        num_samples: int | None = None,
+        settings: GenerationSettings | None = None,
+    ) -> None:
         import ipywidgets as w
 
         self.settings = settings
-        self.tokens = w.ToggleButtons(options=[], description="Token", style={"button_width": "auto"},
-                                      tooltips=[], layout=w.Layout(flex_flow="row wrap"))
+        self.tokens = w.ToggleButtons(
+            options=[],
+            description="Token",
+            style={"button_width": "auto"},
+            tooltips=[],
+            layout=w.Layout(flex_flow="row wrap"),
+        )
         self.heatmap = w.HTML()
         self.tokens.observe(self._show_token, names="value")
         super().__init__(model, dataset, methods=methods, seed=seed, num_samples=num_samples)
@@ -98,7 +116,12 @@ class GenerationExplorer(Explorer):
     def result_widgets(self) -> list[Any]:
         import ipywidgets as w
 
-        return [self.tokens, self.words, self.faithfulness, w.Accordion([self.heatmap], titles=("Every token at once (heatmap)",))]
+        return [
+            self.tokens,
+            self.words,
+            self.faithfulness,
+            w.Accordion([self.heatmap], titles=("Every token at once (heatmap)",)),
+        ]
 
     def clear(self) -> None:
         super().clear()
@@ -111,8 +134,15 @@ class GenerationExplorer(Explorer):
 
         row, method = self.dataset.select([self.selected()]), self.method.value
         self.step(0, f"explaining every generated token with {method}…")
-        [record] = explain(self.model, row, method=method, seed=self.seed, num_samples=self.num_samples, progress=False,
-                           **self.task_options())
+        [record] = explain(
+            self.model,
+            row,
+            method=method,
+            seed=self.seed,
+            num_samples=self.num_samples,
+            progress=False,
+            **self.task_options(),
+        )
         self.step(2, "scoring faithfulness…")
         scores = score_faithfulness(self.model, row, [record], seed=self.seed)
         self.progress.value = 3
@@ -127,10 +157,21 @@ class GenerationExplorer(Explorer):
         self.tokens.tooltips = [f"p = {p:.4f}" for p in record.probabilities]
         self.tokens.value = 0 if record.generated else None  # shows the first token's sources (``_show_token``)
         self.heatmap.value = str(token_heatmap_html(record))
-        line = (f"deleting each token's top source words lowers its probability by {scores.comprehensiveness:.4f} on average, "
-                f"deleting as many random words by {scores.random:.4f}")
-        flag = "" if scores.beats_random else str(flag_html(f"{record.method}: no better than random words on this output; its "
-                                                                 "shading is not evidence of what the model used"))
+        line = (
+            "deleting each token's top source words lowers its probability by "
+            f"{scores.comprehensiveness:.4f} on average, "
+            f"deleting as many random words by {scores.random:.4f}"
+        )
+        flag = (
+            ""
+            if scores.beats_random
+            else str(
+                flag_html(
+                    f"{record.method}: no better than random words on this output; its "
+                    "shading is not evidence of what the model used"
+                )
+            )
+        )
         self.faithfulness.value = flag + str(prose_html(f"Faithfulness: {line}", css="wb-meta"))
 
     def _show_token(self, change: Any = None) -> None:
@@ -140,5 +181,7 @@ class GenerationExplorer(Explorer):
         record, t = self.attribution, self.tokens.value
         if record is None or t is None:
             return
-        self.words.value = str(token_sources_html(record, t)
-                               + prose_html("red words raised the chosen token's probability, blue ones lowered it", css="wb-meta"))
+        self.words.value = str(
+            token_sources_html(record, t)
+            + prose_html("red words raised the chosen token's probability, blue ones lowered it", css="wb-meta")
+        )

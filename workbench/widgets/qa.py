@@ -36,7 +36,8 @@ class QAExplorer(WordsExplorer):
     def describe(self, i: int) -> str:
         answer = self.predictions.answers[i]
         shown = answer.text if len(answer.text) <= 40 else answer.text[:39] + "…"
-        return f"answer {shown or '(none)'!r} (score {answer.score:.2f}) · exact match {self.metrics.per_question[i]['exact_match']:.0f}"
+        exact = self.metrics.per_question[i]["exact_match"]
+        return f"answer {shown or '(none)'!r} (score {answer.score:.2f}) · exact match {exact:.0f}"
 
     def label(self, i: int) -> str:
         words = self.dataset.questions[i].split()
@@ -50,10 +51,22 @@ class QAExplorer(WordsExplorer):
 
         answer, scores = self.predictions.answers[i], self.metrics.per_question[i]
         gold = " | ".join(g.text for g in self.predictions.gold[i]) or "(no answer)"
-        rows = [{"answer": answer.text, "score": answer.score, "start": answer.start, "end": answer.end, "gold": gold,
-                 "exact match": scores["exact_match"], "F1": scores["f1"]}]
-        return str(table_html(rows) + prose_html(self.dataset.questions[i], "Question", level=4)
-                   + prose_html(excerpt(self.dataset.contexts[i]), "Context", level=4))
+        rows = [
+            {
+                "answer": answer.text,
+                "score": answer.score,
+                "start": answer.start,
+                "end": answer.end,
+                "gold": gold,
+                "exact match": scores["exact_match"],
+                "F1": scores["f1"],
+            }
+        ]
+        return str(
+            table_html(rows)
+            + prose_html(self.dataset.questions[i], "Question", level=4)
+            + prose_html(excerpt(self.dataset.contexts[i]), "Context", level=4)
+        )
 
     def calibration(self) -> str | None:
         from ..render.html import figure_html

@@ -79,24 +79,43 @@ class WordsExplorer(Explorer):
         record, scores, stability = result
         warnings = faithfulness_flags({record.method: scores})
         if stability and stability.unstable:
-            warnings.append(flag_html(f"unstable: seed {self.seed + 1} ranks the words differently (Spearman {stability.spearman:.2f}, "
-                                      f"top-{TOP_K} overlap {stability.top_k_overlap:.2f}); read the top words as one sample"))
+            warnings.append(
+                flag_html(
+                    f"unstable: seed {self.seed + 1} ranks the words differently (Spearman {stability.spearman:.2f}, "
+                    f"top-{TOP_K} overlap {stability.top_k_overlap:.2f}); read the top words as one sample"
+                )
+            )
         if record.diagnostics and not record.diagnostics.get("converged", True):
             warnings.append(flag_html("integrated gradients did not reach its completeness tolerance at the step cap"))
-        self.words.value = str(Markup().join(warnings) + attribution_meta(record) + attribution_html(record)
-                               + prose_html(f"red words push toward {self.toward}, blue against it", css="wb-meta"))
+        self.words.value = str(
+            Markup().join(warnings)
+            + attribution_meta(record)
+            + attribution_html(record)
+            + prose_html(f"red words push toward {self.toward}, blue against it", css="wb-meta")
+        )
         test = scores.against_random["comprehensiveness"]
-        rows = [{"score": name, "this explanation": getattr(scores.method, name), "random words": getattr(scores.random, name)}
-                for name in SCORES]
+        rows = [
+            {
+                "score": name,
+                "this explanation": getattr(scores.method, name),
+                "random words": getattr(scores.random, name),
+            }
+            for name in SCORES
+        ]
         summary = f"beats {test.beats} of {test.orders} random word orders on comprehensiveness (p = {test.p:.2f})"
         if stability is not None:
             spearman = stability.spearman if stability.spearman is not None else float("nan")
-            summary += f"; against seed {self.seed + 1}: Spearman {spearman:.2f}, top-{TOP_K} overlap {stability.top_k_overlap:.2f}"
-        self.faithfulness.value = str(prose_html(f"Faithfulness (comprehensiveness: higher is better; sufficiency: lower is better); "
-                                                 f"{summary}") + table_html(rows))
+            overlap = stability.top_k_overlap
+            summary += f"; against seed {self.seed + 1}: Spearman {spearman:.2f}, top-{TOP_K} overlap {overlap:.2f}"
+        self.faithfulness.value = str(
+            prose_html(f"Faithfulness (comprehensiveness: higher is better; sufficiency: lower is better); {summary}")
+            + table_html(rows)
+        )
 
 
-def reliability_html(correct: Sequence[bool], confidence: Any, *, model: str, data: str, seed: int, **labels: str) -> str:
+def reliability_html(
+    correct: Sequence[bool], confidence: Any, *, model: str, data: str, seed: int, **labels: str
+) -> str:
     """A reliability diagram as an ``<img>``, drawn as ``workbench evaluate`` draws it."""
     from ..render.figures import reliability_figure
     from ..render.html import figure_html
