@@ -84,6 +84,14 @@ def shade(score: float, scale: float) -> str:
     return f"rgba({rgb},{alpha:.3f})"
 
 
+Piece = tuple[str, str, str, str]  # (kind, text, style, title), drawn by the ``text`` macro of parts.html.j2
+
+
+def word_piece(text: str, score: float, scale: float) -> Piece:
+    """One scored word or token: shaded by ``score`` against ``scale``, the score on hover."""
+    return ("word", text, f"background-color:{shade(score, scale)}", f"{score:+.4f}")
+
+
 def shaded_text_html(text: str, scores: Sequence[float], *, scale: float | None = None, stop: str | None = None,
                      answer: tuple[int, int] | None = None, label: str | None = None) -> Markup:
     """``text`` as written, each of its first ``len(scores)`` words shaded over its own characters (hover: the score).
@@ -99,13 +107,13 @@ def shaded_text_html(text: str, scores: Sequence[float], *, scale: float | None 
     spans = word_spans(text)
     scale = max((abs(s) for s in scores), default=0.0) if scale is None else scale
     first, last = answer or (-1, -1)
-    pieces: list[tuple[str, str, str, str]] = []  # (kind, text, style, title), drawn by the ``text`` macro
+    pieces: list[Piece] = []
     end = 0
     for j, ((a, b), score) in enumerate(zip(spans, scores)):
         pieces.append(("plain", text[end:a], "", ""))
         if j == first:
             pieces.append(("open", "", ANSWER_STYLE, "the answer"))
-        pieces.append(("word", text[a:b], f"background-color:{shade(score, scale)}", f"{score:+.4f}"))
+        pieces.append(word_piece(text[a:b], score, scale))
         if j + 1 == last:
             pieces.append(("close", "", "", ""))
         end = b
@@ -121,10 +129,10 @@ def shaded_tokens_html(tokens: Sequence[str], scores: Sequence[float], *, scale:
                        label: str | None = None) -> Markup:
     """Tokens (a model's own pieces, not words of a text) each shaded by its score, a space between (hover: the
     score)."""
-    pieces: list[tuple[str, str, str, str]] = []
+    pieces: list[Piece] = []
     for k, (token, score) in enumerate(zip(tokens, scores)):
         pieces += [("plain", " ", "", "")] if k else []
-        pieces.append(("word", token, f"background-color:{shade(score, scale)}", f"{score:+.4f}"))
+        pieces.append(word_piece(token, score, scale))
     return part("text")(pieces, label)
 
 

@@ -53,8 +53,7 @@ def project(vectors: Any, *, method: str = "umap", seed: int = 0, neighbours: in
     import umap
 
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore", UserWarning
-        )  # "n_jobs overridden to 1 by setting random_state": the seed's price
+        # "n_jobs value 1 overridden to 1 by setting random_state": one thread is the price of a seeded layout
+        warnings.simplefilter("ignore", UserWarning)
         layout = umap.UMAP(n_components=2, n_neighbors=min(neighbours, rows - 1), random_state=seed)
         return layout.fit_transform(reduced).astype(np.float32)

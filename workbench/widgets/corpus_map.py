@@ -11,6 +11,7 @@ legend values with ``textContent``, so a text from the data is never read as mar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -50,10 +51,9 @@ class CorpusMap:
         from ..studies.corpus_map import corpus_points
 
         self.explorer = explorer
-        self.points = corpus_points(
-            explorer.model, explorer.embedded(), projection=projection, seed=seed, progress=False
-        )
-        self.table = self.frame()
+        texts = explorer.embedded()
+        self.points = corpus_points(explorer.model, texts, projection=projection, seed=seed, progress=False)
+        self.table = self.frame(texts)
         offered = [c for c in COLOURS if c in self.table]
         if colour not in offered:
             raise ParameterError(
@@ -81,12 +81,12 @@ class CorpusMap:
         self.scatter.widget.observe(self._choose, names="selection")
         self.widget = w.VBox([w.HBox([self.colour, self.status]), self.scatter.show(), explorer.widget])
 
-    def frame(self) -> Any:
-        """One row per item: x, y, id, the tooltip's text and every colour the task offers."""
+    def frame(self, texts: Sequence[str]) -> Any:
+        """One row per item: x, y, id, the tooltip's text (``texts``: what was embedded) and every colour the task
+        offers."""
         import pandas as pd
 
         e, n = self.explorer, len(self.explorer.dataset)
-        texts = e.embedded()
         table: dict[str, Any] = {
             "x": self.points[:, 0],
             "y": self.points[:, 1],

@@ -27,16 +27,8 @@ class GenerationExplorer(Explorer):
     item = "source"
     predictions: GenerationPredictions
 
-    def __init__(
-        self,
-        model: Any,
-        dataset: Any,
-        *,
-        methods: Sequence[str] | None = None,
-        seed: int = 0,
-        num_samples: int | None = None,
-        settings: GenerationSettings | None = None,
-    ) -> None:
+    def __init__(self, model: Any, dataset: Any, *, settings: GenerationSettings | None = None, **options: Any) -> None:
+        """``settings`` are how the outputs are generated; ``options`` are the base's (methods, seed, num_samples)."""
         import ipywidgets as w
 
         self.settings = settings
@@ -49,7 +41,7 @@ class GenerationExplorer(Explorer):
         )
         self.heatmap = w.HTML()
         self.tokens.observe(self._show_token, names="value")
-        super().__init__(model, dataset, methods=methods, seed=seed, num_samples=num_samples)
+        super().__init__(model, dataset, **options)
 
     @property
     def attribution(self) -> TokenAttribution | None:
@@ -88,11 +80,19 @@ class GenerationExplorer(Explorer):
     def text(self, i: int) -> str:
         return self.dataset.texts[i]
 
-    def wrong(self, i: int) -> bool | None:
+    @cached_property
+    def median_rouge(self) -> float | None:
+        """The ROUGE-L at the middle of the sorted outputs (the upper middle for an even count); None without
+        references. Computed once: the filter and the corpus map ask for every source."""
         if self.metrics is None:
             return None
         scores = sorted(d["rougeL"] for d in self.metrics.per_document)
-        return self.metrics.per_document[i]["rougeL"] < scores[len(scores) // 2]
+        return scores[len(scores) // 2]
+
+    def wrong(self, i: int) -> bool | None:
+        if self.median_rouge is None:
+            return None
+        return self.metrics.per_document[i]["rougeL"] < self.median_rouge
 
     def describe(self, i: int) -> str:
         output = self.predictions.predictions[i]
