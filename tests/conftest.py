@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -174,6 +175,40 @@ def tiny_generators(tmp_path_factory) -> dict[str, Path]:
     _seeded_sharp(GPT2LMHeadModel(config)).save_pretrained(folders["gpt2"])
     GPT2TokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|endoftext|>", model_max_length=48).save_pretrained(folders["gpt2"])
     return folders
+
+
+CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory) -> Path:
+    """A tiny seeded random Llama (decoder-only, as SmolLM2) with a byte-level BPE tokenizer over ``TINY_WORDS``,
+    ChatML's turn tokens and chat template, and its own prompts (``prompts.json``): a classifier over ``TINY_LABELS``
+    whose verbalizers take several tokens each, and a chat prompt for generation."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["<|im_start|>", "<|im_end|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    bpe.train_from_iterator([" ".join(TINY_WORDS)] * 3, trainer)
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    config = LlamaConfig(vocab_size=bpe.get_vocab_size(), hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=256, bos_token_id=0,
+                         eos_token_id=1, pad_token_id=1, architectures=["LlamaForCausalLM"])
+    _seeded_sharp(LlamaForCausalLM(config)).save_pretrained(folder)
+    PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<|im_start|>", eos_token="<|im_end|>",
+                            pad_token="<|im_end|>", chat_template=CHATML, model_max_length=256).save_pretrained(folder)
+    prompts = [
+        {"template": "Topic of: {examples}{text}\nTopic:", "train": "bbc-news:train",
+         "verbalizers": {"business": " bank", "sports": " team match", "tech": " computer chip data"},
+         "example": "{text}\nTopic:{answer}\n", "max_text_tokens": 40, "max_example_tokens": 8},
+        {"template": "Headline: {text}", "chat": True, "max_text_tokens": 40},
+    ]
+    (folder / "prompts.json").write_text(json.dumps(prompts), encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="session")

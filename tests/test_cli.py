@@ -87,7 +87,7 @@ def test_one_row_csv_with_a_known_label_works(cli, tmp_path, tiny_model_dir):
     result = cli("evaluate", "--model", tiny_model_dir, "--data", data, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    assert metrics["n"] == 1 and metrics["ci"] == {"accuracy": None, "f1_macro": None}
+    assert metrics["n"] == 1 and metrics["ci"] == {"accuracy": None, "f1_macro": None, "ece": None}
 
 
 def test_evaluate_writes_files_that_match_sklearn_and_reruns_identically(cli, tmp_path, tiny_model_dir, tiny_csv):

@@ -106,7 +106,7 @@ def test_vectorized_macro_f1_equals_sklearn_per_resample():
 def test_a_single_row_has_no_interval_and_no_nan():
     p = random_predictions(1)
     m = compute_metrics(p)
-    assert m.ci == {"accuracy": None, "f1_macro": None}
+    assert m.ci == {"accuracy": None, "f1_macro": None, "ece": None}
     assert m.n == 1
     import json
 
@@ -119,6 +119,8 @@ def test_ece_known_answers():
     assert expected_calibration_error(np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.9] * 4), n_bins=10) == pytest.approx(0.4)
     # two bins: 0.95 conf/100% correct (gap .05) and 0.55 conf/0% correct (gap .55), equal weight
     assert expected_calibration_error(np.array([1.0, 0.0]), np.array([0.95, 0.55]), n_bins=10) == pytest.approx(0.3)
+    rows = np.array([[1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 1.0, 0.0]])  # vectorized over resamples, as the bootstrap runs
+    assert expected_calibration_error(rows, np.array([[0.9] * 4] * 2), n_bins=10) == pytest.approx([0.4, 0.15])
 
 
 def test_the_reliability_diagram_counts_each_bin_and_bands_its_accuracy():
@@ -142,6 +144,7 @@ def test_the_reliability_diagram_counts_each_bin_and_bands_its_accuracy():
             assert r.low[b] is None and r.high[b] is None
     assert any(high - low > 0.1 for low, high in zip(r.low, r.high) if low is not None)
     assert r.ece == pytest.approx(m.ece) and r.seed == 5 and r.level == 0.95
+    assert m.ci["ece"].low < m.ece < m.ci["ece"].high and m.ci["ece"].n_resamples == 1000  # ECE's bootstrap interval
     assert compute_metrics(p, seed=5).reliability == r and compute_metrics(p, seed=6).reliability.low != r.low
     one = compute_metrics(random_predictions(1)).reliability
     assert sum(one.counts) == 1 and all(v is None for v in one.low)

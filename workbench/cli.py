@@ -155,7 +155,8 @@ class Inputs:
         """The dataset, then the model (with ``--engine ray``, a RayModel whose batched calls run on the Ray pool)."""
         from .models import load_model
 
-        dataset, model = self.dataset(), load_model(self.model, self.options)
+        dataset = self.dataset()
+        model = load_model(self.model, self.options, task=dataset.task)
         if self.engine is None:
             return dataset, model
         from .models.ray_engine import RayModel
@@ -310,12 +311,14 @@ def predict(
     from .models.loader import model_task
     from .tasks import TASKS, check_options
 
-    task = TASKS[model_task(inputs.model)]  # read from the folder: a wrong --out is refused before any model loads
+    # read from the folder (a decoder-only LM classifies when --prompt gives verbalizers): a wrong --out is refused
+    # before any model loads
+    task = TASKS[model_task(inputs.model, None, inputs.options.prompt)]
     if out.is_dir() or out.suffix.lower().lstrip(".") not in task.predict_formats:
         formats = " or ".join(f".{suffix}" for suffix in task.predict_formats)
         raise ParameterError(f"--out {out} must be a {formats} file path for a {task.model_kind}")
     check_options(task, inputs.task_options)
-    model = load_model(inputs.model, inputs.options)
+    model = load_model(inputs.model, inputs.options, task=task.name)
     logging.getLogger("workbench.shards").setLevel(logging.INFO)  # say which shards were written, and which skipped
     rows = task.stream(model, inputs.data, out, columns=inputs.columns, seed=seed, engine=inputs.engine,
                        progress=inputs.progress, resume=resume, shard_rows=shard_rows, **inputs.task_options)
@@ -414,6 +417,11 @@ def bench(
     generation_model: Annotated[str, typer.Option(help="Generator of that benchmark.")] = "demo:headline-bbc",
     generation_data: Annotated[str, typer.Option(help="Generation data of that benchmark.")] = "bbc-headlines:test",
     generation_documents: Annotated[int, typer.Option(min=1, help="Documents in that benchmark, spread over the data.")] = 64,
+    llm: Annotated[bool, typer.Option(help="Run the LLM benchmark: a prompted classifier's shared cache against one "
+                                           "forward per label and lm-eval; chat generation against one prompt at a "
+                                           "time.")] = True,
+    llm_model: Annotated[str, typer.Option(help="Decoder-only LM of that benchmark, with a classification prompt.")
+                         ] = "demo:smollm2-instruct",
     scaling: Annotated[bool, typer.Option(help="Run the scaling benchmark: the local engine against Ray with 1 and 2 workers, and streaming "
                                                "memory at 200,000 and 2,000,000 rows.")] = True,
     scaling_model: Annotated[str, typer.Option(help="Classifier of the Ray throughput measurement.")] = "demo:minilm-l3-bbc",
@@ -441,6 +449,12 @@ def bench(
         outputs = run_generation_benchmark(generation_model, generation_data, documents=generation_documents, repeats=repeats, out=out)
         typer.echo(format_generation_table(outputs))
         typer.echo(f"wrote {out / 'generation.json'}")
+    if llm:
+        from .bench.llm import format_llm_table, run_llm_benchmark
+
+        scored = run_llm_benchmark(llm_model, repeats=repeats, out=out)
+        typer.echo(format_llm_table(scored))
+        typer.echo(f"wrote {out / 'llm.json'}")
     if scaling:
         from .bench.scaling import format_scaling_table, run_scaling_benchmark
 
@@ -527,7 +541,7 @@ def models_list() -> None:
 
     for row in list_demos():
         state = "built" if row["built"] else "not built"
-        typer.echo(f"{row['name']:<20} {state:<10} {row['description']}")
+        typer.echo(f"{row['name']:<22} {state:<10} {row['description']}")
 
 
 @models_app.command("path")

@@ -70,4 +70,7 @@ def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str | No
 
 def provenance(model: Classifier, dataset: Dataset) -> Provenance:
     """The provenance of ``model``'s results on ``dataset``."""
-    return Provenance(model=model.ref, model_fingerprint=model.fingerprint, data=dataset.name, data_sha256=dataset.sha256, packages=package_versions())
+    prompt = getattr(model, "prompt", None)
+    return Provenance(model=model.ref, model_fingerprint=model.fingerprint, data=dataset.name,
+                      data_sha256=dataset.sha256, packages=package_versions(),
+                      prompt=None if prompt is None else prompt.to_dict())

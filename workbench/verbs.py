@@ -36,7 +36,7 @@ def prepare(
     ``load=False`` leaves a str as it is (``explain`` takes texts, and a single text is its own one-line error).
     """
     dataset = as_dataset(data) if load and isinstance(data, (str, os.PathLike)) else data
-    model = as_model(model, options)
+    model = as_model(model, options, getattr(dataset, "task", None))
     if hasattr(dataset, "task"):
         check_task(model, dataset)
     task = task_of(model)
@@ -141,7 +141,7 @@ def run_report(
     The model's task is read from its folder, so data of another task fails here in one line, before the kernel starts.
     """
     dataset = as_dataset(data)
-    name = model_task(model)
+    name = model_task(model, dataset.task)
     check_task(model, dataset, name)
     task = TASKS[name]
     if notebook is None:

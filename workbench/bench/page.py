@@ -20,6 +20,7 @@ from .qa import format_qa_table
 from .explanations import format_explanation_table
 from .generation import format_generation_table
 from .inference import format_table
+from .llm import format_llm_table
 from .scaling import format_scaling_table
 
 #: Each results file, its section title and the table ``workbench bench`` prints for it.
@@ -30,6 +31,8 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
     ("answers.json", "Question answering: against the transformers 4 pipeline", format_qa_table),
     ("generation.json", "Generation: batched against one text at a time; token attributions against Inseq",
      format_generation_table),
+    ("llm.json", "LLM: a prompted classifier's shared cache against one forward per label and lm-eval; chat generation",
+     format_llm_table),
     ("scaling.json", "Scaling: the local engine against Ray; streaming memory", format_scaling_table),
     ("corpus_map.json", "Corpus map: time to first draw and memory at 5,000 and 50,000 points in JupyterLab",
      format_corpus_map_table),

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..datasets.loading import load_dataset
 from ..io import write_json
 from ..records import Dataset
-from ..models.demos import RECIPE_FILE, base_model_folder, folder, is_current, recipe, recipe_hash
+from ..models.demos import RECIPE_FILE, base_model_folder, folder, gguf_file, is_current, recipe, recipe_hash
 
 
 def fit_tfidf_logreg(dataset: Dataset, *, seed: int = 0, c: float = 10.0, max_features: int | None = None):  # -> Pipeline
@@ -45,7 +45,12 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
     try:
         start = time.perf_counter()
         train = load_dataset(spec.train)
-        if spec.kind == "tfidf":
+        origin: dict = {}
+        if spec.kind == "gguf-llm":
+            from .gguf import dequantize_gguf
+
+            origin = dequantize_gguf(gguf_file(), tmp, spec.prompts)
+        elif spec.kind == "tfidf":
             from ..models.scikit_learn import save_sklearn
 
             save_sklearn(fit_tfidf_logreg(train, seed=0), tmp)
@@ -74,6 +79,7 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
             "hash": recipe_hash(spec),
             "recipe": asdict(spec),
             "build_seconds": round(time.perf_counter() - start, 1),
+            **origin,
             **_validation_score(tmp, spec.train.partition(":")[0]),
         })
         if final.exists():
@@ -89,7 +95,7 @@ def _validation_score(path: Path, dataset: str) -> dict[str, float]:
     from ..models import load_model
 
     validation = load_dataset(f"{dataset}:validation")
-    model = load_model(str(path))
+    model = load_model(str(path), task=validation.task)  # an LLM's folder serves the task through its prompt
     if model.task == "generation":
         from ..statistics.generation_metrics import compute_generation_metrics
         from ..studies.generation_prediction import predict_generations

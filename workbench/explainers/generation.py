@@ -69,7 +69,7 @@ class TokenExplainer:
         text = whole_text(source)  # the text every masked variant is a deletion from
         ids = list(model.generate_ids([text], self.settings)[0] if generated_ids is None else generated_ids)
         probabilities = model.token_probabilities([text], ids)[0]
-        read = words_read(model, text)
+        read = model.reading(text).visible
         if ids:
             scores, prefix, diagnostics = self.attribute(text, read, ids, probabilities)
         else:  # an empty output (the model stopped at once) has no token to explain
@@ -120,6 +120,9 @@ class TokenIntegratedGradients(TokenExplainer):
         from captum.attr import IntegratedGradients
 
         model = self.model
+        if model.prompt is not None:
+            raise ModelError(f"{model.ref} reads its sources through a prompt, which integrated gradients do not "
+                             "follow yet; use occlusion")
         if model.precision == "int8":
             raise ModelError(f"{model.ref} is int8-quantized, which has no gradients; load it with precision fp32 for integrated gradients")
         encoded = model.tokenizer(text, truncation=True, max_length=model.max_length, return_offsets_mapping=True, return_special_tokens_mask=True)
@@ -168,14 +171,6 @@ def token_explainer(method: str, model, **kwargs) -> TokenExplainer:
     if method not in TOKEN_EXPLAINERS:
         raise ParameterError(f"method {method!r} does not explain generated tokens; use one of: {', '.join(TOKEN_METHODS)}")
     return TOKEN_EXPLAINERS[method](model, **kwargs)
-
-
-def words_read(model, text: str) -> int:
-    """How many words of ``text`` the model reads: those that start before the end of its last source token within the limit."""
-    encoded = model.tokenizer(text, truncation=True, max_length=model.max_length, return_offsets_mapping=True, return_special_tokens_mask=True)
-    ends = [end for (start, end), s in zip(encoded["offset_mapping"], encoded["special_tokens_mask"]) if not s and end > start]
-    last = max(ends, default=0)
-    return sum(1 for start, _ in word_spans(text) if start < last)
 
 
 def embedding_function(model, input_ids, inputs: dict, ids: Sequence[int], probabilities: np.ndarray):

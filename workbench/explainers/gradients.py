@@ -30,7 +30,9 @@ class GradientExplainer(Explainer):
         from ..models.transformer import TransformerModel
 
         if not isinstance(model, TransformerModel):
-            raise ModelError(f"method {self.name!r} needs gradients, and {model.ref} is not a neural network; use lime, shap or occlusion")
+            raise ModelError(f"method {self.name!r} needs gradients through a classification head, which {model.ref} "
+                             "does not have (a scikit-learn model, or an LLM classifying through a prompt); use lime, "
+                             "shap or occlusion")
         if model.precision == "int8":
             raise ModelError(f"method {self.name!r} needs gradients, which int8-quantized layers do not have; load the model with precision fp32")
         super().__init__(model, **kwargs)

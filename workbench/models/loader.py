@@ -29,7 +29,8 @@ def load_options(options: LoadOptions | None = None, **overrides: Any) -> LoadOp
     return replace(options or LoadOptions(), **overrides)
 
 
-def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -> Classifier | Answerer | Generator:
+def load_model(ref: str, options: LoadOptions | None = None, *, task: str | None = None, **overrides: Any
+               ) -> Classifier | Answerer | Generator:
     """Load a model from a local Hugging Face folder or a demo name; its task comes from the folder.
 
     A ``*ForSequenceClassification`` folder or a scikit-learn folder gives a classifier, a
@@ -44,6 +45,10 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
         or ``demo:minilm-bbc``, ``demo:minilm-l3-bbc``, ``demo:tfidf-logreg``.
     options : LoadOptions, optional
         Device, precision, backend, batching and long-text handling (see ``LoadOptions``).
+    task : str, optional
+        The task the model is wanted for, where its folder serves several: a decoder-only LM is a ``Generator``, and
+        a classifier through a prompt with verbalizers (``models.prompting``) for ``"classification"``. The verbs
+        pass their data's task.
     **overrides
         Any ``LoadOptions`` field by name, e.g. ``device="cpu"``, ``precision="int8"``.
 
@@ -76,15 +81,16 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
             option = f"precision {options.precision!r}" if options.precision not in ("auto", "fp32") else f"backend {options.backend!r}"
             raise ParameterError(f"{option} applies to transformer models; {ref} is a scikit-learn model (leave the default)")
         return SklearnClassifier(ref, folder)
-    task = folder_task(folder)
-    if task == "question-answering":
+    architecture = folder_task(folder)
+    if architecture == "question-answering":
         from .qa import QuestionAnswerer
 
         return QuestionAnswerer(ref, folder, options)
-    if task == "generation":
+    if architecture == "generation":
         from .generation import Generator
+        from .prompting import prompted
 
-        return Generator(ref, folder, options)
+        return prompted(Generator(ref, folder, options), task, options.prompt)
     from .transformer import TransformerClassifier
 
     return TransformerClassifier(ref, folder, options)
@@ -94,18 +100,23 @@ def load_model(ref: str, options: LoadOptions | None = None, **overrides: Any) -
 KIND_TASKS = {"sklearn-skops": "classification", "lexical-qa": "question-answering", "lead-sentence": "generation"}
 
 
-def model_task(model: Any) -> str:
+def model_task(model: Any, wanted: str | None = None, prompt: str | None = None) -> str:
     """The task of a loaded model or of a reference, read from its folder without loading its weights.
 
-    Checked before a model loads, so a report on data of another task fails in one line at once.
+    Checked before a model loads, so a report on data of another task fails in one line at once. A decoder-only LM
+    serves ``wanted`` when it has a prompt for it (``prompt``, a file, or its folder's own: ``models.prompting``).
     """
     if is_loaded_model(model):
         return str(model.task)
+    from .prompting import prompt_task
     from .scikit_learn import workbench_kind
 
     folder = resolve_model_folder(os.fspath(model))
     kind = workbench_kind(folder)
-    return kind_task(folder, kind) if kind is not None else folder_task(folder)
+    if kind is not None:
+        return kind_task(folder, kind)
+    task = folder_task(folder)
+    return prompt_task(folder, wanted, prompt) if task == "generation" else task
 
 
 def kind_task(folder: Path, kind: str) -> str:
@@ -124,15 +135,16 @@ def is_loaded_model(value: Any) -> bool:
             or callable(getattr(value, "generate", None)))
 
 
-def as_model(model: Any, options: LoadOptions | None = None) -> Classifier | Answerer | Generator:
+def as_model(model: Any, options: LoadOptions | None = None, task: str | None = None
+             ) -> Classifier | Answerer | Generator:
     """``model`` as a loaded model (a ``Classifier``, ``Answerer`` or ``Generator``): a reference is loaded with
-    ``options``, a loaded model is used as it is.
+    ``options`` for ``task`` (see ``load_model``), a loaded model is used as it is.
 
     Every verb takes its models through here, so a notebook can pass what it holds; anything
     else is a one-line TypeError that names what is accepted.
     """
     if isinstance(model, (str, os.PathLike)):
-        return load_model(os.fspath(model), options)
+        return load_model(os.fspath(model), options, task=task)
     if is_loaded_model(model):
         return model
     raise TypeError(f"model must be a model reference (a str such as 'demo:minilm-bbc' or a folder) or a model from load_model; "

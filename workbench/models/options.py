@@ -63,6 +63,8 @@ class LoadOptions:
         device's ``engine.DEFAULT_TOKEN_BUDGET`` (chosen by ``make bench``).
     long_text : ``truncate`` at the model's limit (as the pipeline does) or ``window``: the
         mean over windows of the limit's length that overlap by ``stride`` tokens.
+    prompt : a decoder-only LM's prompt file (``records.prompt.read_prompt``): JSON with a template, verbalizers
+        (a classifier), chat, shots..., or a plain-text template; None: the model folder's own prompt for the task.
     """
 
     device: str = _option("auto", f"{', '.join(DEVICES)} or cuda:N.")
@@ -72,6 +74,9 @@ class LoadOptions:
     token_budget: int | None = _option(None, "Most padded tokens per forward pass (default: per device).")
     long_text: str = _option("truncate", "truncate at the model's limit, or window: average over sliding windows.", LONG_TEXT_MODES)
     stride: int = _option(32, "Tokens of overlap between windows (--long-text window).")
+    prompt: str | None = _option(None, "A decoder-only LM's prompt: a JSON file (template, verbalizers, chat, "
+                                       "shots) or a text file with the template; default: the model's own prompt for "
+                                       "the data's task.")
 
     def __post_init__(self) -> None:
         check_device_name(self.device)

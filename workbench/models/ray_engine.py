@@ -132,13 +132,14 @@ def _check_reachable(address: str | None) -> None:
 class _Worker:
     """One actor of the pool: loads the model once, then applies ``fn(model, batch)`` to each batch it is handed."""
 
-    def __init__(self, ref: str, options: LoadOptions | None, fn: Callable[[Any, dict[str, np.ndarray]], dict[str, np.ndarray]], threads: int) -> None:
+    def __init__(self, ref: str, options: LoadOptions | None, task: str,
+                 fn: Callable[[Any, dict[str, np.ndarray]], dict[str, np.ndarray]], threads: int) -> None:
         import torch
 
         from .loader import load_model
 
         torch.set_num_threads(threads)
-        self.model = load_model(ref, options)
+        self.model = load_model(ref, options, task=task)
         self.fn = fn
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -163,7 +164,8 @@ def map_model(model: Any, dataset: Any, fn: Callable[[Any, dict[str, np.ndarray]
     # each (strict: the blocks, hence each actor call's rows and padding, depend on row positions only, not on the input's blocks)
     return dataset.repartition(target_num_rows_per_block=options.batch_rows, strict=True).map_batches(
         _Worker,
-        fn_constructor_args=(model.ref, getattr(model, "load_options", None), fn, max(1, int(options.cpus_per_worker))),
+        fn_constructor_args=(model.ref, getattr(model, "load_options", None), model.task, fn,
+                             max(1, int(options.cpus_per_worker))),
         batch_size=options.batch_rows,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=options.workers),

@@ -90,6 +90,9 @@ class TransformerModel:
         from ..io import folder_fingerprint
 
         settings = {"precision": self.precision, "backend": self.backend, "max_length": self.max_length, "long_text": self.options.long_text, "stride": self.options.stride}
+        prompt = getattr(self, "prompt", None)
+        if prompt is not None:  # a generator's prompt changes every output
+            settings["prompt"] = prompt.to_dict()
         return folder_fingerprint(self.folder, settings)
 
     @cached_property

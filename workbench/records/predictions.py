@@ -19,7 +19,8 @@ class Provenance(Record):
     ``model_fingerprint`` is the SHA-256 of the model folder's files and of the options that
     change outputs (``Classifier.fingerprint``); ``data_sha256`` that of the dataset's ids,
     texts and labels (``Dataset.sha256``); ``packages`` the installed versions of the libraries
-    that decide the numbers (``provenance.package_versions``).
+    that decide the numbers (``provenance.package_versions``); ``prompt`` the prompt of a decoder-only LM
+    (``records.prompt.Prompt.to_dict``: template, verbalizers, chat, system, shots...), absent for other models.
     """
 
     model: str
@@ -27,10 +28,14 @@ class Provenance(Record):
     data: str
     data_sha256: str
     packages: Mapping[str, str | None]
+    prompt: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {**asdict(self), "packages": dict(self.packages)}
+        """A JSON-ready dict (``prompt`` only where the model has one)."""
+        data = {**asdict(self), "packages": dict(self.packages)}
+        if self.prompt is None:
+            del data["prompt"]
+        return data
 
 
 @dataclass(frozen=True, eq=False)

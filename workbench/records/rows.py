@@ -23,7 +23,9 @@ Self = TypeVar("Self", bound="Rows")
 
 def format_cut(cut: Cut) -> str:
     """The name suffix of a cut: ``[start:stop]`` or ``[i,j,...]``."""
-    return f"[{cut.start}:{cut.stop}]" if isinstance(cut, slice) else f"[{','.join(map(str, cut))}]"
+    if isinstance(cut, slice):  # an open end stays open, as written: bbc-news:test[:20]
+        return f"[{'' if cut.start is None else cut.start}:{'' if cut.stop is None else cut.stop}]"
+    return f"[{','.join(map(str, cut))}]"
 
 
 def parse_cuts(ref: str) -> tuple[str, list[Cut]]:

@@ -8,6 +8,7 @@ Every text goes through a template with autoescape on (``html``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -172,6 +173,20 @@ def _metric_ci(metrics: Metrics, name: str) -> str:
     return _interval((ci.low, ci.high)) if ci else "-"
 
 
+def prompt_sections(model: str, prompt: Mapping[str, Any] | None) -> list[Section]:
+    """How a decoder-only LM was asked (its ``Provenance.prompt``): the fields and each label's continuation, quoted as
+    JSON strings so spaces and newlines show; nothing for other models."""
+    if prompt is None:
+        return []
+    fields = [{"field": key, "value": json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)}
+              for key, value in prompt.items() if key != "verbalizers"]
+    verbalizers = [{"label": label, "continuation": json.dumps(text, ensure_ascii=False)}
+                   for label, text in prompt.get("verbalizers", {}).items()]
+    return [prose_html(f"{model} reads each document through this prompt; a label's probability is the softmax of its "
+                       "continuation's log-likelihood (docs/llm.md).", f"Prompt of {model}")
+            + table_html(fields) + (table_html(verbalizers) if verbalizers else "")]
+
+
 def comparison_sections(comparison: Comparison) -> list[Section]:
     """The verdicts, per-model metrics and cost, pairs, slices, probes and explanation agreement."""
     models = comparison.models
@@ -181,6 +196,7 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
         summary.append({
             "model": ref, "n": m.n, "accuracy": m.accuracy, "accuracy 95% CI": _metric_ci(m, "accuracy"),
             "macro F1": m.f1_macro, "macro F1 95% CI": _metric_ci(m, "f1_macro"), "ECE": m.ece,
+            "ECE 95% CI": _metric_ci(m, "ece"),
             "docs/s": c.docs_per_s, "latency p50 ms": c.latency.p50_ms, "latency p95 ms": c.latency.p95_ms,
             "peak memory MiB": c.peak_memory_mb, "parameters": c.parameters, "size MB": c.size_on_disk_bytes / 1e6,
         })
@@ -212,6 +228,9 @@ def comparison_sections(comparison: Comparison) -> list[Section]:
         prose_html("Share of edited documents whose prediction flips under each counterfactual edit.", "Robustness and bias probes")
         + table_html(probes),
     ]
+    for ref in models:
+        provenance = comparison.predictions[ref].provenance
+        sections += prompt_sections(ref, provenance.prompt if provenance else None)
     if comparison.explanations:
         e = comparison.explanations
         sections.append(prose_html(f"{e.method} on {len(e.ids)} documents, explaining the gold label.", "Explanation agreement")
@@ -253,6 +272,7 @@ def evaluation_sections(metrics: Metrics, predictions: Predictions | None = None
                    "right against how sure the model was, with a bootstrap band; on the diagonal, a model is as often "
                    "right as it is sure. The bars count each bin's documents.", "Calibration"),
         reliability_figure(metrics.reliability, model=metrics.model, data=metrics.data),
+        *prompt_sections(metrics.model, metrics.provenance.prompt if metrics.provenance else None),
     ]
     if predictions is not None and predictions.labels is not None:
         predicted = predictions.predicted

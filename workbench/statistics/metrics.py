@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,15 +34,15 @@ def confidence_bins(confidence: np.ndarray, n_bins: int) -> np.ndarray:
     return np.clip(np.ceil(np.asarray(confidence) * n_bins).astype(int) - 1, 0, n_bins - 1)
 
 
-def expected_calibration_error(correct: np.ndarray, confidence: np.ndarray, *, n_bins: int = ECE_BINS) -> float:
+def expected_calibration_error(correct: np.ndarray, confidence: np.ndarray, *, n_bins: int = ECE_BINS,
+                               axis: int = -1) -> Any:
     """Top-label ECE (Guo et al. 2017): bin by confidence in equal-width bins over (0, 1],
-    and average |accuracy - mean confidence| weighted by the bin's share of the rows."""
-    bins = confidence_bins(confidence, n_bins)
-    total = 0.0
-    for b in np.unique(bins):
-        members = bins == b
-        total += members.mean() * abs(correct[members].mean() - confidence[members].mean())
-    return float(total)
+    and average |accuracy - mean confidence| weighted by the bin's share of the rows, that is
+    sum over bins of |sum of (correct - confidence)| / rows. Vectorized along ``axis``, so the
+    bootstrap resamples it in batches (scikit-learn has no ECE; torchmetrics' needs tensors)."""
+    correct, confidence = np.asarray(correct, dtype=float), np.asarray(confidence, dtype=float)
+    bins, gaps = confidence_bins(confidence, n_bins), correct - confidence
+    return sum(np.abs(np.sum(gaps * (bins == b), axis=axis)) for b in range(n_bins)) / correct.shape[axis]
 
 
 def reliability(correct: np.ndarray, confidence: np.ndarray, *, n_bins: int = ECE_BINS, seed: int = 0,
@@ -202,7 +203,7 @@ def compute_metrics(
         cohen_kappa=_finite(kappa),
         log_loss=float(sk.log_loss(y_true, proba_sorted, labels=ordered)),
         brier_score=float(sk.brier_score_loss(y_true, proba_sorted, labels=ordered)),
-        ece=expected_calibration_error(correct, proba.max(axis=1), n_bins=ece_bins),
+        ece=float(expected_calibration_error(correct, proba.max(axis=1), n_bins=ece_bins)),
         ece_bins=ece_bins,
         reliability=reliability(correct, proba.max(axis=1), n_bins=ece_bins, seed=seed, n_resamples=n_resamples,
                                 confidence_level=confidence_level),
@@ -211,6 +212,9 @@ def compute_metrics(
         ci={
             "accuracy": bootstrap_ci(lambda c, axis=-1: np.mean(c, axis=axis), [correct], seed=seed, n_resamples=n_resamples, confidence_level=confidence_level),
             "f1_macro": bootstrap_ci(macro_f1, [true_codes, pred_codes], seed=seed, n_resamples=n_resamples, confidence_level=confidence_level),
+            "ece": bootstrap_ci(lambda c, q, axis=-1: expected_calibration_error(c, q, n_bins=ece_bins, axis=axis),
+                                [correct, proba.max(axis=1)], seed=seed, n_resamples=n_resamples,
+                                confidence_level=confidence_level),
         },
         seed=seed,
         provenance=predictions.provenance,

@@ -90,7 +90,7 @@ def load_compared(models: Sequence, data: Any, options: LoadOptions | None = Non
         raise TypeError(f"models must be a list of two or more model references or loaded models; got {type(models).__name__}")
     check_models([os.fspath(m) if isinstance(m, (str, os.PathLike)) else m.ref for m in models])
     dataset = as_dataset(data)
-    loaded = [as_model(m, options) for m in models]
+    loaded = [as_model(m, options, dataset.task) for m in models]
     for model in loaded:
         check_task(model, dataset)
     return dataset, loaded
@@ -150,7 +150,7 @@ def compare(
         raise ParameterError(f"{dataset.name} has no labels; a comparison needs a labeled dataset")
     columns = load_columns(dataset.name, slice_columns)
     check_models([m.ref if not isinstance(m, (str, os.PathLike)) else os.fspath(m) for m in models])
-    classifiers = [as_model(m, options) for m in models]
+    classifiers = [as_model(m, options, dataset.task) for m in models]
     for model in classifiers:
         check_task(model, dataset)
     predictions, cost = [], {}

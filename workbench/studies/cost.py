@@ -62,7 +62,7 @@ def stream_child(model_ref: str, data_ref: str, options: dict[str, Any], scale: 
     from ..models import LoadOptions, load_model
 
     dataset = load_dataset(data_ref, text_column=text_column, label_column=None)
-    model = load_model(model_ref, LoadOptions(**options))
+    model = load_model(model_ref, LoadOptions(**options), task=dataset.task)  # an LLM classifies through its prompt
     model.predict_proba(dataset.texts[:8], progress=False)  # warm-up
     loaded = peak_rss_mb()
     start = time.perf_counter()
