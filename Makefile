@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 # browser tests must run (not skip) where Chromium is, or where `make browser` can install it
 REQUIRE_BROWSER := $(shell { command -v chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get; }; } >/dev/null && echo 1)
 
-.PHONY: install browser demo-models test test-unit report bench clean
+.PHONY: install browser demo-models llamacpp-reference test test-unit report bench clean
 
 install: $(STAMP)
 
@@ -39,6 +39,14 @@ $(STAMP): pyproject.toml
 
 demo-models: install
 	$(WB) models build-demo
+
+# llama.cpp, the anchor the LLM benchmark times beside the workbench on the same GGUF file: llama-cpp-python publishes only
+# its source, so it builds here (9 minutes on 2 cores), in an environment of its own; make test does not need it.
+LLAMACPP := $(VENV)/llamacpp-reference/bin/python
+llamacpp-reference: $(LLAMACPP)
+$(LLAMACPP): | $(STAMP)
+	$(PYTHON) -m venv $(VENV)/llamacpp-reference
+	$(LLAMACPP) -m pip install -q llama-cpp-python==0.3.36 2>&1 | $(QUIET_PIP)
 
 # Debian's Chromium, for the tests that open reports in a real browser (needs root and apt).
 browser:
@@ -70,11 +78,13 @@ report: demo-models
 	$(WB) report notebooks/compare.ipynb --out reports/compare-smollm2-minilm -p models '["demo:smollm2-instruct", "demo:minilm-bbc"]'
 	$(WB) report notebooks/explain.ipynb --out reports/explain-smollm2-instruct -p model demo:smollm2-instruct \
 	  -p methods '["occlusion"]' -p n 3
+	# its perplexity and bits per byte on the 445 BBC test articles, in fp32 and int8 (20 to 45 minutes on 2 cores)
+	$(WB) report notebooks/perplexity.ipynb --out reports/perplexity-smollm2-instruct -p precisions '["int8"]'
 	$(WB) index reports
 
 # Speed and memory against the transformers pipeline and torch's matmul peak, and LIME/SHAP
 # against their README usage (about 15 minutes); writes benchmarks/results/*.json and tables, and renders docs/benchmarks.md.
-bench: demo-models
+bench: demo-models llamacpp-reference
 	$(PY) benchmarks/run.py
 	$(PY) -m workbench.bench.page benchmarks/results docs/benchmarks.md
 

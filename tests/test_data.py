@@ -75,7 +75,7 @@ def _bad_files(tmp_path):
     write_csv(tmp_path / "blank.csv", [("  ", "b")])
     write_csv(tmp_path / "nolabelvalue.csv", [("a", "b"), ("c", "")])
     write_csv(tmp_path / "dupe.csv", [("1", "a", "x"), ("1", "b", "y")], header="id,text,label")
-    (tmp_path / "data.txt").write_text("text\n")
+    (tmp_path / "data.xml").write_text("<text/>\n")
     (tmp_path / "bad.jsonl").write_text('{"text": "a", "label": "b"}\n{not json\n')
     (tmp_path / "folder.csv").mkdir()
 
@@ -90,7 +90,7 @@ BAD_INPUTS = [
     ("blank.csv", "text column 'text' is empty in row 0"),
     ("nolabelvalue.csv", "label column 'label' is empty in row 1"),
     ("dupe.csv", "id '1' occurs more than once"),
-    ("data.txt", "unsupported file type '.txt'"),
+    ("data.xml", "unsupported file type '.xml'"),
     ("bad.jsonl", "could not be read as jsonl"),
     ("folder.csv", "is a folder"),
 ]

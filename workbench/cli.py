@@ -31,6 +31,7 @@ from .explainers import METHODS
 from .models import LoadOptions
 from .models.options import check_device_name
 from .records.generation import GenerationSettings
+from .records.language_modeling import Window
 
 
 class _Group(TyperGroup):
@@ -108,8 +109,11 @@ TASK_OPTIONS = {
     "max_new_tokens": (Optional[int], {"min": 1}, f"Generation: most new tokens per output (default: {GenerationSettings.max_new_tokens})."),
     "num_beams": (Optional[int], {"min": 1}, "Generation: beams (1: greedy) (default: 1)."),
     "do_sample": (Optional[bool], {}, "Generation: sample (seeded by --seed) instead of greedy or beam search (default: no)."),
+    "window_tokens": (Optional[int], {"min": 2}, f"Perplexity: tokens a window reads (default: {Window.max_tokens})."),
+    "window_stride": (Optional[int], {"min": 1}, f"Perplexity: tokens between windows (default: {Window.stride})."),
 }
 GENERATION_OPTIONS = ("max_new_tokens", "num_beams", "do_sample")
+WINDOW_OPTIONS = {"window_tokens": "max_tokens", "window_stride": "stride"}
 DATA_OPTIONS = {"text_column": "Text column of a data file.", "label_column": "Label column of a data file.", "id_column": "Optional id column of a data file.",
                 "source_column": "Generation data: the source column (its presence makes a file generation data).",
                 "reference_column": "Generation data: the reference column, one text or a list [default: reference or references]."}
@@ -205,11 +209,14 @@ def _task_parameters() -> list[inspect.Parameter]:
 
 
 def _task_keywords(values: dict[str, Any]) -> dict[str, Any]:
-    """The given task options as the verbs' keywords: the generation ones as one ``settings`` (GenerationSettings)."""
+    """The given task options as the verbs' keywords: the generation ones as one ``settings`` (GenerationSettings), the
+    perplexity ones as one ``window`` (Window)."""
     given = {name: values.pop(name) for name in TASK_OPTIONS}
     given = {name: value for name, value in given.items() if value is not None}
     generation = {name: given.pop(name) for name in GENERATION_OPTIONS if name in given}
-    return {**given, "settings": GenerationSettings(**generation)} if generation else given
+    window = {field: given.pop(name) for name, field in WINDOW_OPTIONS.items() if name in given}
+    return {**given, **({"settings": GenerationSettings(**generation)} if generation else {}),
+            **({"window": Window(**window)} if window else {})}
 
 
 def loading_options(*, label_column: str | None = "label", model: bool = True, engine: bool = False,

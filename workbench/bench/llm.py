@@ -8,15 +8,25 @@ All in one run on the same documents, each timing the median of ``repeats`` afte
   (installed apart in ``.venv/lmeval-reference``), with the largest difference of their log-likelihoods; int8 where
   the device is a CPU, with its agreement;
 * chat generation, new tokens per second: the workbench's batched ``generate`` through the prompt against
-  ``model.generate`` one prompt at a time, with the share of equal outputs.
+  ``model.generate`` one prompt at a time, with the share of equal outputs;
+* perplexity, tokens per second: the workbench's windows batched across texts against one forward per text with the
+  model's own ``labels=`` loss (transformers' perplexity guide), with their bits per byte; int8 on a CPU;
+* llama.cpp (llama-cpp-python built from source in ``.venv/llamacpp-reference`` by ``make llamacpp-reference``) on
+  the GGUF file the demo was dequantized from: its greedy chat generation and its reading of the same token ids,
+  timed, with how far its Q4_1 kernels drift from the workbench's fp32 dequantized weights (equal outputs, bits per
+  byte). Recorded as not run, with the reason, where that environment is missing.
 
 The processor, its ISA flags and the thread count are recorded with the results (``bench.inference.environment``).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +35,14 @@ import numpy as np
 from ..errors import ParameterError
 from ..io import write_json
 from ..records.generation import GenerationSettings
+from ..records.language_modeling import Window
 from .generation import _median_seconds
 from .inference import environment
 
 LMEVAL = Path(sys.prefix) / "lmeval-reference"  # lm-eval 0.4.13 without its dependencies, apart from the workbench's
+LLAMA_CPP = Path(sys.prefix) / "llamacpp-reference" / "bin" / "python"  # its own venv: llama-cpp-python from source
+LLAMA_CPP_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "llama_cpp_reference.py"
+READ_WHOLE = Window(max_tokens=2048, stride=2048)  # llama.cpp's context below: the texts read fit in one pass
 
 
 def lm_eval_loglikelihoods(model: Any, prompts: list[str], continuations: list[str]) -> np.ndarray | None:
@@ -75,6 +89,89 @@ def one_forward_per_label(classifier: Any, texts: list[str]) -> np.ndarray:
     return np.array(scores).reshape(len(texts), len(classifier.continuations))
 
 
+def llama_cpp_reference(request: dict[str, Any]) -> dict[str, Any]:
+    """``benchmarks/llama_cpp_reference.py`` in llama.cpp's environment on ``request``; ``{"error": ...}`` where that
+    environment or the script is missing, or the run fails."""
+    if not LLAMA_CPP.is_file():
+        return {"error": f"llama-cpp-python is not installed in {LLAMA_CPP.parent.parent}; "
+                         "run `make llamacpp-reference`"}
+    if not LLAMA_CPP_SCRIPT.is_file():
+        return {"error": f"{LLAMA_CPP_SCRIPT} runs from a source checkout of the workbench"}
+    done = subprocess.run([str(LLAMA_CPP), str(LLAMA_CPP_SCRIPT)], input=json.dumps(request), capture_output=True,
+                          text=True)
+    if done.returncode:
+        return {"error": f"llama.cpp failed: {(done.stderr.strip().splitlines() or ['no message'])[-1]}"}
+    return dict(json.loads(done.stdout))
+
+
+def perplexity_runs(lm: Any, model_ref: str, texts: list[str], *, repeats: int) -> tuple[dict[str, Any], list[float]]:
+    """Tokens per second and bits per byte of the workbench's batched windows, of one forward per text with the model's
+    ``labels=`` loss, and of int8 (CPU); with the workbench's fp32 nll per text, for llama.cpp's comparison."""
+    import torch
+
+    from ..models import load_model
+
+    size = sum(len(text.encode("utf-8")) for text in texts)
+    window = READ_WHOLE
+    ids = [[lm.prefix, *row] for row in lm.token_ids(texts)]
+
+    def labels_loss() -> list[float]:
+        losses = []
+        for row in ids:
+            tensor = torch.tensor([row], device=lm.device)
+            with torch.inference_mode():
+                losses.append(float(lm.lm.model(input_ids=tensor, labels=tensor).loss) * (len(row) - 1))
+        return losses
+
+    lm.negative_log_likelihoods(texts[:1], window)  # warm-up
+    runs = {"workbench": _median_seconds(lambda: lm.negative_log_likelihoods(texts, window)[0], repeats),
+            "one_forward_per_text": _median_seconds(labels_loss, repeats)}
+    if lm.device.type == "cpu":
+        int8 = load_model(model_ref, task="language-modeling", device="cpu", precision="int8")
+        int8.negative_log_likelihoods(texts[:1], window)
+        runs["workbench_int8"] = _median_seconds(lambda: int8.negative_log_likelihoods(texts, window)[0], repeats)
+    tokens = sum(len(row) - 1 for row in ids)
+    ours = runs["workbench"][0]
+    return {
+        "texts": len(texts), "tokens": tokens, "bytes": size,
+        **{name: {"seconds": seconds, "tokens_per_s": tokens / seconds, "workbench_speedup": seconds / ours,
+                  "bits_per_byte": float(sum(nll)) / (math.log(2) * size)}
+           for name, (seconds, nll) in runs.items()},
+    }, list(runs["workbench"][1])
+
+
+def llama_cpp_runs(lm: Any, generator: Any, sources: list[str], generated: list[list[int]], texts: list[str], *,
+                   max_new_tokens: int, workbench: dict[str, Any]) -> dict[str, Any]:
+    """llama.cpp on the demo's own GGUF file: generation and reading of the same token ids, against the workbench."""
+    import torch
+
+    from ..models.demos import gguf_file
+
+    ids = [[lm.prefix, *row] for row in lm.token_ids(texts)]
+    request = {"gguf": str(gguf_file()), "threads": torch.get_num_threads(), "n_ctx": 2048,
+               "prompts": generator.encode_sources(sources), "stop": sorted(generator.eos_ids),
+               "max_new_tokens": max_new_tokens, "texts": ids}
+    started = time.perf_counter()
+    answer = llama_cpp_reference(request)
+    if "error" in answer:
+        return answer
+    new_tokens, tokens = sum(map(len, answer["generated"])), sum(len(row) - 1 for row in ids)
+    size = sum(len(text.encode("utf-8")) for text in texts)
+    bits = sum(answer["nll"]) / (math.log(2) * size)
+    return {
+        "llama_cpp_python": answer["llama_cpp_python"], "gguf": request["gguf"], "seconds_with_loading":
+        time.perf_counter() - started,
+        "generation": {"new_tokens": new_tokens, "tokens_per_s": new_tokens / answer["generation_seconds"],
+                       "same_tokens": sum(a == b for a, b in zip(answer["generated"], generated)) / len(sources),
+                       "same_first_token": sum(a[:1] == b[:1] for a, b in zip(answer["generated"], generated))
+                       / len(sources)},
+        "reading": {"tokens_per_s": tokens / answer["scoring_seconds"], "bits_per_byte": bits,
+                    "bits_per_byte_minus_workbench": bits - workbench["bits_per_byte"],
+                    "max_abs_text_nll_difference_per_token": max(
+                        abs(a - b) / (len(row) - 1) for a, b, row in zip(answer["nll"], workbench["nll"], ids))},
+    }
+
+
 def run_llm_benchmark(
     model_ref: str = "demo:smollm2-instruct",
     data_ref: str = "bbc-news:test",
@@ -82,17 +179,19 @@ def run_llm_benchmark(
     *,
     documents: int = 32,
     headlines: int = 16,
+    articles: int = 8,
     repeats: int = 3,
     max_new_tokens: int = 24,
     device: str = "cpu",
     out: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Prompted classification (documents/s, three ways, and int8) and chat generation (tokens/s, two ways);
-    ``out/llm.json``."""
+    """Prompted classification (documents/s, three ways, and int8), chat generation (tokens/s, two ways), perplexity
+    (tokens/s, two ways, and int8) on ``articles`` articles, and llama.cpp beside them; ``out/llm.json``."""
     import torch
 
     from ..datasets.loading import load_dataset
     from ..models import load_model
+    from ..models.language_modeling import LanguageModel
     from ..models.prompting import PromptedClassifier
     from ..studies.explanation import pick_documents
 
@@ -171,6 +270,15 @@ def run_llm_benchmark(
             for name, (seconds, outputs) in generation.items()
         },
     }
+    lm = LanguageModel(generator)  # the same weights, read as plain text
+    plain = load_dataset(data_ref.replace("bbc-news", "bbc-text", 1))
+    reading = [text for text in (plain.texts[i] for i in pick_documents(plain, articles))
+               if len(lm.token_ids([text])[0]) < READ_WHOLE.max_tokens]
+    result["perplexity"], nll = perplexity_runs(lm, model_ref, reading, repeats=repeats)
+    result["llama_cpp"] = llama_cpp_runs(
+        lm, generator, sources, generated, reading, max_new_tokens=max_new_tokens,
+        workbench={"bits_per_byte": result["perplexity"]["workbench"]["bits_per_byte"], "nll": nll},
+    )
     if out is not None:
         write_json(Path(out) / "llm.json", result)
     return result
@@ -199,4 +307,24 @@ def format_llm_table(result: dict[str, Any]) -> str:
         )
     if "lm_eval_error" in result:
         lines.append(result["lm_eval_error"])
+    if "perplexity" not in result:  # results written before the perplexity and llama.cpp runs were added
+        return "\n".join(lines)
+    perplexity = result["perplexity"]
+    lines.append(f"{'perplexity':<24}{'tokens/s':>9}{'workbench x':>13}{'bits/byte':>12}   "
+                 f"({perplexity['texts']} articles, {perplexity['tokens']} tokens)")
+    for name in ("workbench", "one_forward_per_text", "workbench_int8"):
+        if name in perplexity:
+            row = perplexity[name]
+            lines.append(f"{name:<24}{row['tokens_per_s']:>9.1f}{row['workbench_speedup']:>12.2f}x"
+                         f"{row['bits_per_byte']:>12.4f}")
+    llama = result["llama_cpp"]
+    if "error" in llama:
+        lines.append(f"llama.cpp not run: {llama['error']}")
+    else:
+        lines.append(
+            f"llama.cpp {llama['llama_cpp_python']} (Q4_1 GGUF): generation {llama['generation']['tokens_per_s']:.1f} "
+            f"tokens/s, {llama['generation']['same_tokens']:.3f} of outputs equal to the workbench's; reading "
+            f"{llama['reading']['tokens_per_s']:.1f} tokens/s, {llama['reading']['bits_per_byte']:.4f} bits/byte "
+            f"({llama['reading']['bits_per_byte_minus_workbench']:+.4f} against the workbench's fp32)"
+        )
     return "\n".join(lines)

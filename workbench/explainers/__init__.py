@@ -3,7 +3,8 @@
 ``explain(model, texts, method=...)`` returns one :class:`records.Attribution` per text. The
 methods (``METHODS``) are classes over :class:`base.Explainer`: ``lime``, ``shap``,
 ``integrated-gradients``, ``gradient-x-input`` and ``occlusion``. LIME, SHAP and occlusion
-work on every model; the gradient methods need a transformer. ``explain_qa(model,
+work on every model; the gradient methods need a transformer. ``contrast=`` explains a label against another
+(``contrast``: log p(A) − log p(B)) with any of them. ``explain_qa(model,
 questions, contexts, method=...)`` explains a question-answering model's answers with the
 same methods and records (``answers``).
 """
@@ -11,12 +12,15 @@ same methods and records (``answers``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
+from ..errors import ParameterError
 from ..models import as_model
 from ..records import Attribution, Classifier, Dataset
 from .qa import explain_qa
 from .base import Explainer
 from .cache import ExplanationCache, default_cache
+from .contrast import Contrast
 from .methods import METHODS, check_method, supported_methods
 
 def explain(
@@ -25,6 +29,7 @@ def explain(
     *,
     method: str = "lime",
     target: str | Sequence[str] | None = None,
+    contrast: str | Sequence[str] | None = None,
     seed: int = 0,
     num_samples: int | None = None,
     ids: Sequence[str] | None = None,
@@ -43,6 +48,10 @@ def explain(
         One of ``METHODS``.
     target : str or sequence of str, optional
         The label explained: one name for every text, one per text, or None for the predicted one.
+    contrast : str or sequence of str, optional
+        The label the target is explained against (one for every text, or one per text): each word's score is then
+        how much it moves log p(target) − log p(contrast), "why the target rather than the contrast"
+        (``explainers.contrast``). A text whose target is its contrast is a one-line error.
     seed : int
         Seed of the stochastic methods (lime, shap); the same seed gives the same scores.
     num_samples : int, optional
@@ -63,7 +72,35 @@ def explain(
         ids, texts = ids or texts.ids, texts.texts
     targets = [target] * len(texts) if isinstance(target, str) else target
     store = default_cache() if cache is True else (cache or None)
-    return explainer.explain(list(texts), ids=ids, targets=targets, cache=store, progress=progress)
+    if contrast is None:
+        return explainer.explain(list(texts), ids=ids, targets=targets, cache=store, progress=progress)
+    return explain_contrasts(explainer, list(texts), contrast, ids=ids, targets=targets, cache=store, progress=progress)
+
+
+def explain_contrasts(
+    explainer: Explainer, texts: list[str], contrast: str | Sequence[str], *, ids: Sequence[str] | None,
+    targets: Sequence[str] | None, cache: ExplanationCache | None, progress: bool | None,
+) -> list[Attribution]:
+    """Each text's target (default: its predicted label) explained against its contrast label with ``explainer``'s
+    method and settings: the texts of each (target, contrast) pair run through one ``Contrast`` view."""
+    model = explainer.model
+    foils = [contrast] * len(texts) if isinstance(contrast, str) else list(contrast)
+    if len(foils) != len(texts):
+        raise ParameterError(
+            f"{len(foils)} contrast labels for {len(texts)} texts; give one for every text or one each"
+        )
+    if targets is None:
+        predicted = model.predict_proba([model.reading(t).text for t in texts], progress=False).argmax(axis=1)
+        targets = [model.label_names[int(i)] for i in predicted]
+    ids = [str(i) for i in range(len(texts))] if ids is None else list(ids)
+    records: list[Attribution | None] = [None] * len(texts)
+    for pair in sorted(set(zip(targets, foils))):
+        rows = [i for i, key in enumerate(zip(targets, foils)) if key == pair]
+        method = type(explainer)(Contrast(model, *pair), seed=explainer.seed, num_samples=explainer.num_samples)
+        explained = method.explain([texts[i] for i in rows], ids=[ids[i] for i in rows], cache=cache, progress=progress)
+        for i, record in zip(rows, explained):
+            records[i] = replace(record, contrast=pair[1])
+    return [record for record in records if record is not None]
 
 
 __all__ = ["METHODS", "Explainer", "check_method", "explain", "explain_qa", "supported_methods"]

@@ -6,7 +6,9 @@ summed over the hidden dimension, and the tokens of a word are summed into the w
 (a token belongs to the word its first character is in, so a symbol's token is the symbol's,
 never the word before it). Special tokens keep no score. The text is one unit the model reads
 (``reading``), so every token of it is within the model's limit. The function explained is
-the softmax probability of the target, the same quantity LIME, SHAP and occlusion explain.
+the softmax probability of the target, the same quantity LIME, SHAP and occlusion explain (or, for a contrast,
+log p(A) − log p(B)). A causal LM classifying through a prompt (``models.prompting``) is explained the same way on
+its prompt's embeddings, where only the document's tokens vary and score: the template's stay as in the baseline.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from ..errors import ModelError
 from ..words import word_spans
 from .base import Explainer
+from .contrast import Contrast
 
 
 class GradientExplainer(Explainer):
@@ -27,13 +30,18 @@ class GradientExplainer(Explainer):
     library = "captum"
 
     def __init__(self, model, **kwargs) -> None:
+        from ..models.prompting import PromptedClassifier
         from ..models.transformer import TransformerModel
 
-        if not isinstance(model, TransformerModel):
-            raise ModelError(f"method {self.name!r} needs gradients through a classification head, which {model.ref} "
-                             "does not have (a scikit-learn model, or an LLM classifying through a prompt); use lime, "
-                             "shap or occlusion")
-        if model.precision == "int8":
+        # a contrast (``explainers.contrast``) differentiates log p(A) - log p(B) through its model's network
+        classifier, self.columns = (model.model, model.columns) if isinstance(model, Contrast) else (model, None)
+        # a causal LM classifying through a prompt: the gradients of its label probabilities reach the document's tokens
+        self.prompted = classifier if isinstance(classifier, PromptedClassifier) else None
+        self.network = classifier.lm if self.prompted else classifier
+        if not isinstance(self.network, TransformerModel):
+            raise ModelError(f"method {self.name!r} needs gradients through a neural network, which {model.ref} "
+                             "does not have (a scikit-learn model); use lime, shap or occlusion")
+        if self.network.precision == "int8":
             raise ModelError(f"method {self.name!r} needs gradients, which int8-quantized layers do not have; load the model with precision fp32")
         super().__init__(model, **kwargs)
 
@@ -41,9 +49,9 @@ class GradientExplainer(Explainer):
         return self.attribute_checked(text, target)[0]
 
     def attribute_checked(self, text: str, target: int) -> tuple[np.ndarray, dict[str, Any]]:
-        import torch
-
-        model = self.model
+        model, columns = self.network, self.columns
+        if self.prompted is not None:
+            return self._attribute_prompted(text, target)
         encoded = model.tokenizer(
             text, truncation=True, max_length=model.max_length, return_offsets_mapping=True,
             return_special_tokens_mask=True, return_tensors="pt",
@@ -56,17 +64,69 @@ class GradientExplainer(Explainer):
 
         def target_proba(ids, attention_mask, token_type_ids):
             logits = model.model(input_ids=ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
-            return torch.softmax(logits.float(), dim=-1)[:, target]
+            return target_output(logits, target, columns)
 
-        layer = model.model.get_input_embeddings()
+        return self._pooled(text, target_proba, input_ids, special, extra, offsets, [not s for s in special.tolist()])
+
+    def _attribute_prompted(self, text: str, target: int) -> tuple[np.ndarray, dict[str, Any]]:
+        """A prompted causal LM: the prompt's tokens vary only where they are the document's (the template's are kept
+        as in the baseline), and the function explained is the label's probability, the softmax over the labels'
+        summed continuation log-probabilities (length-normalised as the classifier is), each continuation appended to
+        the prompt. Continuations are embedded without calling the embedding layer, so Captum's hook on that layer
+        interpolates the prompt alone."""
+        import torch
+
+        classifier, columns, model = self.prompted, self.columns, self.network
+        prompt, start, end = classifier.renderer.document_span(text)
+        encoded = model.tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True, return_tensors="pt")
+        offsets = [(a - start, b - start) for a, b in encoded["offset_mapping"][0].tolist()]
+        inside = [start <= a + start and b + start <= end and b > a for a, b in offsets]
+        input_ids = encoded["input_ids"].to(model.device)
+        continuations = classifier.continuations
+        width, labels = max(map(len, continuations)), len(continuations)
+        fed = torch.tensor([c + [model.pad_id] * (width - len(c)) for c in continuations], device=model.device)
+        taken = torch.tensor([[t < len(c) for t in range(width)] for c in continuations], device=model.device)
+        lengths = torch.tensor([len(c) for c in continuations], dtype=torch.float32, device=model.device)
+        layer, length = model.model.get_input_embeddings(), input_ids.shape[1]
+
+        def target_proba(ids):
+            embeds = layer(ids)  # Captum's hook replaces this output with the interpolated prompt
+            after = torch.nn.functional.embedding(fed, layer.weight)  # the continuations: not interpolated
+            rows = torch.cat([embeds.repeat_interleave(labels, dim=0), after.repeat(len(ids), 1, 1)], dim=1)
+            logits = model.model(inputs_embeds=rows).logits[:, length - 1 : length - 1 + width].float()
+            picked = torch.log_softmax(logits, dim=-1).gather(-1, fed.repeat(len(ids), 1)[..., None])[..., 0]
+            scores = (picked * taken.repeat(len(ids), 1)).sum(dim=1).view(len(ids), labels)
+            if classifier.prompt.length_normalized:
+                scores = scores / lengths
+            return target_output(scores, target, columns)
+
+        return self._pooled(text, target_proba, input_ids, torch.tensor([not k for k in inside], device=model.device),
+                            (), offsets, inside)
+
+    def _pooled(self, text, forward, input_ids, special, extra, offsets, keep) -> tuple[np.ndarray, dict[str, Any]]:
+        """The method's token attributions of ``forward`` on the embedding layer, pooled into ``text``'s words."""
+        import torch
+
+        layer = self.network.model.get_input_embeddings()
         with torch.enable_grad():
-            token_scores, check = self.token_attributions(target_proba, layer, input_ids, special.to(model.device), extra)
+            token_scores, check = self.token_attributions(forward, layer, input_ids, special, extra)
         token_scores = token_scores.sum(dim=-1)[0].detach().float().cpu().numpy()
-        return pool_words(text, token_scores, offsets, [not s for s in special.tolist()]), check
+        return pool_words(text, token_scores, offsets, keep), check
 
     def token_attributions(self, forward, layer, input_ids, special, extra):
         """Attributions ``(1, tokens, hidden)`` of the embedding layer's output, and the method's checks."""
         raise NotImplementedError
+
+
+def target_output(scores, target: int, columns: tuple[int, int] | None):
+    """The explained output of a batch of label scores (logits, or an LLM's continuation log-likelihoods): the target's
+    softmax probability, or log p(A) - log p(B) for a contrast's two columns."""
+    import torch
+
+    if columns is not None:
+        logp = torch.log_softmax(scores.float(), dim=-1)
+        return logp[:, columns[0]] - logp[:, columns[1]]
+    return torch.softmax(scores.float(), dim=-1)[:, target]
 
 
 def pool_words(text: str, token_scores: np.ndarray, offsets, keep) -> np.ndarray:
@@ -102,7 +162,8 @@ class IntegratedGradientsExplainer(GradientExplainer):
         import torch
         from captum.attr import LayerIntegratedGradients
 
-        pad = self.model.tokenizer.pad_token_id or 0
+        found = (getattr(self.network, "pad_id", None), self.network.tokenizer.pad_token_id)
+        pad = next((t for t in found if t is not None), 0)
         baseline = torch.where(special, input_ids, torch.full_like(input_ids, pad))
         with torch.no_grad():
             gap = float(forward(input_ids, *extra)[0] - forward(baseline, *extra)[0])

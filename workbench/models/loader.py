@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelError, ParameterError
 from ..records import Answerer, Classifier, Generator
 from .folders import folder_task, resolve_model_folder
 from .options import LoadOptions, check_device_name
+
+if TYPE_CHECKING:
+    from .language_modeling import LanguageModel
 
 
 def load_options(options: LoadOptions | None = None, **overrides: Any) -> LoadOptions:
@@ -30,7 +33,7 @@ def load_options(options: LoadOptions | None = None, **overrides: Any) -> LoadOp
 
 
 def load_model(ref: str, options: LoadOptions | None = None, *, task: str | None = None, **overrides: Any
-               ) -> Classifier | Answerer | Generator:
+               ) -> Classifier | Answerer | Generator | LanguageModel:
     """Load a model from a local Hugging Face folder or a demo name; its task comes from the folder.
 
     A ``*ForSequenceClassification`` folder or a scikit-learn folder gives a classifier, a
@@ -47,8 +50,9 @@ def load_model(ref: str, options: LoadOptions | None = None, *, task: str | None
         Device, precision, backend, batching and long-text handling (see ``LoadOptions``).
     task : str, optional
         The task the model is wanted for, where its folder serves several: a decoder-only LM is a ``Generator``, and
-        a classifier through a prompt with verbalizers (``models.prompting``) for ``"classification"``. The verbs
-        pass their data's task.
+        a classifier through a prompt with verbalizers (``models.prompting``) for ``"classification"``, and a
+        ``LanguageModel`` (each text's log-likelihood: ``models.language_modeling``) for ``"language-modeling"``. The
+        verbs pass their data's task.
     **overrides
         Any ``LoadOptions`` field by name, e.g. ``device="cpu"``, ``precision="int8"``.
 
@@ -88,6 +92,11 @@ def load_model(ref: str, options: LoadOptions | None = None, *, task: str | None
         return QuestionAnswerer(ref, folder, options)
     if architecture == "generation":
         from .generation import Generator
+
+        if task == "language-modeling":
+            from .language_modeling import LanguageModel
+
+            return LanguageModel(Generator(ref, folder, options))
         from .prompting import prompted
 
         return prompted(Generator(ref, folder, options), task, options.prompt)
@@ -116,6 +125,8 @@ def model_task(model: Any, wanted: str | None = None, prompt: str | None = None)
     if kind is not None:
         return kind_task(folder, kind)
     task = folder_task(folder)
+    if task == "generation" and wanted == "language-modeling":
+        return wanted  # a decoder-only LM reads plain text; an encoder-decoder is refused when it loads
     return prompt_task(folder, wanted, prompt) if task == "generation" else task
 
 
@@ -128,15 +139,16 @@ def kind_task(folder: Path, kind: str) -> str:
 
 def is_loaded_model(value: Any) -> bool:
     """Whether ``value`` is a model as ``load_model`` returns it, not a reference: a ``ref`` and either a classifier's
-    ``predict_proba`` and label names or a question-answering model's ``answer`` or a generator's ``generate``."""
+    ``predict_proba`` and label names, a question-answering model's ``answer``, a generator's ``generate`` or a
+    language model's ``negative_log_likelihoods``."""
     if isinstance(value, (str, os.PathLike)) or not isinstance(getattr(value, "ref", None), str):
         return False
     return ((callable(getattr(value, "predict_proba", None)) and hasattr(value, "label_names")) or callable(getattr(value, "answer", None))
-            or callable(getattr(value, "generate", None)))
+            or callable(getattr(value, "generate", None)) or callable(getattr(value, "negative_log_likelihoods", None)))
 
 
 def as_model(model: Any, options: LoadOptions | None = None, task: str | None = None
-             ) -> Classifier | Answerer | Generator:
+             ) -> Classifier | Answerer | Generator | LanguageModel:
     """``model`` as a loaded model (a ``Classifier``, ``Answerer`` or ``Generator``): a reference is loaded with
     ``options`` for ``task`` (see ``load_model``), a loaded model is used as it is.
 

@@ -160,8 +160,24 @@ class PromptRenderer:
     def text(self, document: str) -> str:
         """The prompt as a string (chat-templated when asked) around the document as every method sees it (whitespace
         collapsed, ``words.whole_text``) and cut at ``max_text_tokens``."""
-        text = cut_text(self.tokenizer, whole_text(document), self.prompt.max_text_tokens)
-        filled = self.prompt.template.format(text=text, examples=self.examples)
+        return self._wrapped(self.prompt.template.format(text=self._cut(document), examples=self.examples))
+
+    def document_span(self, document: str) -> tuple[str, int, int]:
+        """``(prompt, start, end)``: :meth:`text` and where the (cut) document stands in it, for the gradient methods,
+        which vary the document's tokens and keep the template's."""
+        text, marker = self._cut(document), "\ue000"  # a private-use character, found in no template
+        marked = self._wrapped(self.prompt.template.format(text=marker, examples=self.examples))
+        start = marked.find(marker)
+        prompt = marked[:start] + text + marked[start + 1 :]
+        if start < 0 or prompt != self.text(document):
+            raise ModelError("the chat template rewrites the document's text, so its words cannot be placed in the "
+                             "prompt; use lime, shap or occlusion")
+        return prompt, start, start + len(text)
+
+    def _cut(self, document: str) -> str:
+        return cut_text(self.tokenizer, whole_text(document), self.prompt.max_text_tokens)
+
+    def _wrapped(self, filled: str) -> str:
         if not self.prompt.chat:
             return filled
         messages = [{"role": "system", "content": self.prompt.system}] if self.prompt.system is not None else []

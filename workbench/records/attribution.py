@@ -29,6 +29,8 @@ class Attribution(Record):
     token limit, the visible words, the windows and how they are combined); ``diagnostics``
     holds a method's own checks (integrated gradients: steps and convergence delta).
     ``params`` holds everything that decided the result: seed, sample budget, library version.
+    ``contrast``, when set, is the label ``target`` is explained against (``explainers.contrast``): the scores, the
+    ``output`` and the ``base`` are then of log p(target) − log p(contrast), not of a probability.
     ``to_dict`` gives one line of attributions.jsonl (no timings, so a re-run writes the same
     bytes).
     """
@@ -45,6 +47,7 @@ class Attribution(Record):
     params: Mapping[str, Any]
     reading: Mapping[str, Any] = field(default_factory=dict)
     diagnostics: Mapping[str, Any] = field(default_factory=dict)
+    contrast: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.scores) > len(self.words):
@@ -62,6 +65,8 @@ class Attribution(Record):
         data = asdict(self)
         data["words"], data["scores"], data["params"] = list(self.words), list(self.scores), dict(self.params)
         data["visible"] = self.visible
+        if self.contrast is None:  # the lines of plain explanations stay as they were
+            del data["contrast"]
         return data
 
     @classmethod

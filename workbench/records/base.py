@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 class Record:
@@ -50,3 +50,18 @@ class Result(Record):
     def _repr_html_(self) -> str:
         assert presenter_of is not None, "workbench/__init__.py sets records.base.presenter_of on import"
         return presenter_of(self).html(self)
+
+
+class ItemMetrics(Result):
+    """A task's metrics whose per-item scores (``PER_ITEM``, one mapping per document or question) are written to
+    predictions.jsonl beside each item, so metrics.json (``to_dict``) leaves them out; its provenance is nested."""
+
+    PER_ITEM: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """metrics.json: every field but the per-item scores."""
+        data = asdict(self)  # type: ignore[call-overload]
+        data.pop(self.PER_ITEM)
+        provenance = getattr(self, "provenance", None)
+        data["provenance"] = provenance.to_dict() if provenance else None
+        return data

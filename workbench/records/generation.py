@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ParameterError
-from .base import Record, Result
+from .base import ItemMetrics, Record, Result
 from .metrics import ConfidenceInterval
 from .predictions import Provenance
 
@@ -51,13 +51,15 @@ class GenerationPredictions(Result):
 
 
 @dataclass(frozen=True)
-class GenerationMetrics(Result):
+class GenerationMetrics(ItemMetrics):
     """ROUGE-1/2/L/Lsum F-measures (0-1, mean over documents), corpus BLEU and chrF (0-100, sacrebleu), the length ratio.
 
     ``per_document`` holds each document's scores (predictions.jsonl), ``ci`` seeded
     bootstrap intervals of every overall figure (documents resampled; BLEU and chrF
     recomputed from the resampled documents' statistics), ``signatures`` sacrebleu's.
     """
+
+    PER_ITEM = "per_document"
 
     model: str
     data: str
@@ -75,13 +77,6 @@ class GenerationMetrics(Result):
     generation: GenerationSettings
     seed: int
     provenance: Provenance | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """metrics.json: the scores, intervals, signatures and settings; the per-document scores go to predictions.jsonl."""
-        data = asdict(self)
-        data.pop("per_document")
-        data["provenance"] = self.provenance.to_dict() if self.provenance else None
-        return data
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from .answer import Answer
-from .base import Record, Result
+from .base import ItemMetrics, Record, Result
 from .comparison import PairedTest
 from .metrics import ConfidenceInterval, Reliability
 from .predictions import Provenance
@@ -43,7 +43,7 @@ class QAPredictions(Result):
 
 
 @dataclass(frozen=True)
-class QAMetrics(Result):
+class QAMetrics(ItemMetrics):
     """SQuAD exact match and F1 (0-100, the official normalisation via torchmetrics) overall and per question.
 
     ``ci`` holds seeded bootstrap intervals of both; ``has_answer`` and ``no_answer`` the
@@ -52,6 +52,8 @@ class QAMetrics(Result):
     every window the model read (it cannot get those right); ``reliability`` how often an answer
     of each score is exactly right (is a 0.9 answer right 90 % of the time?).
     """
+
+    PER_ITEM = "per_question"
 
     model: str
     data: str
@@ -67,13 +69,6 @@ class QAMetrics(Result):
     decoding: Decoding
     seed: int
     provenance: Provenance | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """metrics.json: the scores, intervals, splits and decoding; the per-question scores go to predictions.jsonl."""
-        data = asdict(self)
-        data.pop("per_question")
-        data["provenance"] = self.provenance.to_dict() if self.provenance else None
-        return data
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The task a model serves and a dataset holds: ``classification``, ``question-answering`` or ``generation``.
+"""The task a model serves and a dataset holds: ``classification``, ``question-answering``, ``generation`` or
+``language-modeling``.
 
 Every model and dataset record names its task in ``.task``; :func:`check_task` is the one check
 that they agree, run by every verb before a model runs.
@@ -15,6 +16,7 @@ TASK_DATA = {
     "classification": "texts with labels",
     "question-answering": "questions with contexts and answers",
     "generation": "sources with reference outputs",
+    "language-modeling": "plain texts",
 }
 
 

@@ -36,7 +36,8 @@ def top_words_figure(record: Attribution, k: int = 10):  # -> matplotlib.figure.
     ax.set_yticks(range(len(order)), [f"{record.words[i]} ({i})" for i in order], fontsize=8)
     ax.axvline(0, color="#444", linewidth=0.8)
     ax.locator_params(axis="x", nbins=4)
-    ax.set_title(f"{record.method}: toward {record.target}", fontsize=9)
+    against = f" rather than {record.contrast}" if record.contrast else ""
+    ax.set_title(f"{record.method}: toward {record.target}{against}", fontsize=9)
     _tight(fig)
     fig.set_label(f"top words, {record.method}")
     return fig

@@ -62,8 +62,12 @@ def checks_note(record: Attribution) -> str:
 
 def attribution_meta(record: Attribution) -> Markup:
     """One line above a record's words: method, target, output, base, how the text was read, the method's checks."""
-    parts = [record.method, f"toward {record.target}", f"p = {record.output:.4f}", f"all words masked {record.base:.4f}", reading_note(record),
-             checks_note(record)]
+    toward, value = (
+        (f"toward {record.target} rather than {record.contrast}", "log p(target) - log p(contrast)")
+        if record.contrast else (f"toward {record.target}", "p")
+    )
+    parts = [record.method, toward, f"{value} = {record.output:.4f}", f"all words masked {record.base:.4f}",
+             reading_note(record), checks_note(record)]
     return prose_html(" · ".join(p for p in parts if p), css="wb-meta")
 
 

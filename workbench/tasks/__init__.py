@@ -3,6 +3,7 @@
 * ``classification``      texts with labels; class probabilities (``classification``)
 * ``question-answering``  questions with contexts and answers; extractive answers (``question_answering``)
 * ``generation``          sources with references; generated outputs (``generation``)
+* ``language-modeling``   plain texts; a causal LM's perplexity and bits per byte (``language_modeling``)
 
 A model's ``task`` and a dataset's ``task`` name their entry. :func:`task_of` finds it (:func:`task_of_record`
 from a result, :func:`presenter_of` how the result writes and shows itself),
@@ -18,9 +19,10 @@ from ..errors import ParameterError
 from .base import Shown, Task
 from .classification import CLASSIFICATION
 from .generation import GENERATION
+from .language_modeling import LANGUAGE_MODELING
 from .qa import QUESTION_ANSWERING
 
-TASKS = {task.name: task for task in (CLASSIFICATION, QUESTION_ANSWERING, GENERATION)}
+TASKS = {task.name: task for task in (CLASSIFICATION, QUESTION_ANSWERING, GENERATION, LANGUAGE_MODELING)}
 
 
 def task_of(holder: Any) -> Task:

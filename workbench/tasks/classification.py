@@ -79,8 +79,8 @@ CLASSIFICATION = Task(
         Comparison: Shown(write_comparison, comparison_sections),
     },
     options=(
-        "stability_seeds", "target", "text_column", "slice_columns", "probe_n", "explain_n", "explain_method",
-        "latency_documents", "measure_memory",
+        "stability_seeds", "target", "contrast", "text_column", "slice_columns", "probe_n", "explain_n",
+        "explain_method", "latency_documents", "measure_memory",
     ),
     predict=predict,
     score=compute_metrics,

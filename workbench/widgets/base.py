@@ -20,7 +20,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import WorkbenchError
+from ..errors import ParameterError, WorkbenchError
 
 EXCERPT_CHARS = 1500
 LISTED = 1000  # items the list holds at once: a 50,000-item dropdown is megabytes of labels; the search narrows it
@@ -64,7 +64,14 @@ class Explorer:
         if cls is Explorer:
             from ..tasks import task_of
 
-            cls = VIEWS[task_of(model).name]
+            task = task_of(model)
+            if task.name not in VIEWS:
+                raise ParameterError(
+                    f"the Explorer shows predictions to browse and explain; a {task.model_kind} has none (its "
+                    "perplexity is per text: see workbench evaluate's predictions.jsonl); open it on another task's "
+                    "data"
+                )
+            cls = VIEWS[task.name]
         return super().__new__(cls)
 
     def __init__(
