@@ -104,16 +104,17 @@ def llama_cpp_reference(request: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
-def perplexity_runs(lm: Any, model_ref: str, texts: list[str], *, repeats: int) -> tuple[dict[str, Any], list[float]]:
+def perplexity_runs(lm: Any, model_ref: str, texts: list[str], ids: list[list[int]], *, repeats: int
+                    ) -> tuple[dict[str, Any], list[float]]:
     """Tokens per second and bits per byte of the workbench's batched windows, of one forward per text with the model's
-    ``labels=`` loss, and of int8 (CPU); with the workbench's fp32 nll per text, for llama.cpp's comparison."""
+    ``labels=`` loss (over ``ids``: each text's tokens after the prefix), and of int8 (CPU); with the workbench's fp32
+    nll per text, for llama.cpp's comparison."""
     import torch
 
     from ..models import load_model
 
     size = sum(len(text.encode("utf-8")) for text in texts)
     window = READ_WHOLE
-    ids = [[lm.prefix, *row] for row in lm.token_ids(texts)]
 
     def labels_loss() -> list[float]:
         losses = []
@@ -140,14 +141,13 @@ def perplexity_runs(lm: Any, model_ref: str, texts: list[str], *, repeats: int) 
     }, list(runs["workbench"][1])
 
 
-def llama_cpp_runs(lm: Any, generator: Any, sources: list[str], generated: list[list[int]], texts: list[str], *,
-                   max_new_tokens: int, workbench: dict[str, Any]) -> dict[str, Any]:
+def llama_cpp_runs(generator: Any, sources: list[str], generated: list[list[int]], texts: list[str],
+                   ids: list[list[int]], *, max_new_tokens: int, workbench: dict[str, Any]) -> dict[str, Any]:
     """llama.cpp on the demo's own GGUF file: generation and reading of the same token ids, against the workbench."""
     import torch
 
     from ..models.demos import gguf_file
 
-    ids = [[lm.prefix, *row] for row in lm.token_ids(texts)]
     request = {"gguf": str(gguf_file()), "threads": torch.get_num_threads(), "n_ctx": 2048,
                "prompts": generator.encode_sources(sources), "stop": sorted(generator.eos_ids),
                "max_new_tokens": max_new_tokens, "texts": ids}
@@ -272,11 +272,13 @@ def run_llm_benchmark(
     }
     lm = LanguageModel(generator)  # the same weights, read as plain text
     plain = load_dataset(data_ref.replace("bbc-news", "bbc-text", 1))
-    reading = [text for text in (plain.texts[i] for i in pick_documents(plain, articles))
-               if len(lm.token_ids([text])[0]) < READ_WHOLE.max_tokens]
-    result["perplexity"], nll = perplexity_runs(lm, model_ref, reading, repeats=repeats)
+    picked = [plain.texts[i] for i in pick_documents(plain, articles)]
+    kept = [(text, [lm.prefix, *row]) for text, row in zip(picked, lm.token_ids(picked))
+            if len(row) < READ_WHOLE.max_tokens]  # each text tokenized once, for every path below
+    reading, ids = [text for text, _ in kept], [row for _, row in kept]
+    result["perplexity"], nll = perplexity_runs(lm, model_ref, reading, ids, repeats=repeats)
     result["llama_cpp"] = llama_cpp_runs(
-        lm, generator, sources, generated, reading, max_new_tokens=max_new_tokens,
+        generator, sources, generated, reading, ids, max_new_tokens=max_new_tokens,
         workbench={"bits_per_byte": result["perplexity"]["workbench"]["bits_per_byte"], "nll": nll},
     )
     if out is not None:
