@@ -114,3 +114,172 @@ def test_gradients_reach_a_prompted_llm_through_the_documents_tokens_only(tiny_l
     assert sum(record.scores) == pytest.approx(gap, rel=0.05)
     [plain] = wb.explain(classifier, TEXTS[:1], method="gradient-x-input", cache=False)
     assert len(plain.scores) == len(split_words(TEXTS[0])) and plain.contrast is None
+
+
+# Generation: why this token rather than that one. The tiny generators' outputs and their distributions come from
+# transformers' own greedy ``generate`` (output_scores), independent of the teacher-forced path the explainers read.
+GENERATION_SOURCE = "the team won the match with a late goal and the player said the season is new"
+
+
+def greedy_distributions(generator, source: str, steps: int) -> tuple[list[int], np.ndarray]:
+    """transformers' greedy output of ``source`` and the float64 log-softmax of each step's scores."""
+    import torch
+
+    encoded = generator.tokenizer([source], return_tensors="pt", truncation=True, max_length=generator.max_length)
+    output = generator.model.generate(
+        input_ids=encoded["input_ids"],
+        attention_mask=encoded["attention_mask"],
+        max_new_tokens=steps,
+        output_scores=True,
+        return_dict_in_generate=True,
+        pad_token_id=generator.pad_id,
+    )
+    width = 0 if generator.encoder_decoder else encoded["input_ids"].shape[1]
+    ids = generator.new_tokens(output.sequences[0].tolist(), width)
+    return ids, np.array([torch.log_softmax(score[0].double(), -1).numpy() for score in output.scores[: len(ids)]])
+
+
+@pytest.mark.parametrize("name", ["t5", "gpt2"])
+def test_a_token_against_its_runner_up_is_the_log_ratio_and_occlusion_its_drop(tiny_generators, name):
+    from workbench.explainers.generation import token_explainer
+    from workbench.records.generation import GenerationSettings
+
+    generator = wb.load_model(str(tiny_generators[name]), device="cpu")
+    settings = GenerationSettings(max_new_tokens=4)
+    ids, log_p = greedy_distributions(generator, GENERATION_SOURCE, 4)
+    record = token_explainer("occlusion", generator, settings=settings).explain(
+        "d", GENERATION_SOURCE, contrast="runner-up"
+    )
+    assert list(record.generated_ids) == ids and len(ids) >= 2
+    steps = np.arange(len(ids))
+    ranked = np.argsort(-log_p, axis=1, kind="stable")
+    assert list(record.contrast_ids) == [int(r[1] if r[0] == token else r[0]) for r, token in zip(ranked, ids)]
+    assert record.contrast == tuple(generator.tokenizer.convert_ids_to_tokens(list(record.contrast_ids)))
+    # abs 1e-5: generate reads the prompt alone, the explainer teacher-forces it, so fp32 sums in other orders
+    assert record.log_ratios == pytest.approx(log_p[steps, ids] - log_p[steps, list(record.contrast_ids)], abs=1e-5)
+    assert all(v > 0 for v in record.log_ratios)  # greedy picked each token, so it beats the runner-up
+    # each score is the drop in the log-ratio when its word is deleted, read here from two softmax probabilities
+    words = split_words(GENERATION_SOURCE)
+    for j in (0, len(record.source_words) - 1):
+        masked = [mask_words(GENERATION_SOURCE, [k != j for k in range(len(words))])]
+        token = np.log(generator.token_probabilities(masked, ids)[0])
+        foil = np.log(generator.token_probabilities(masked, list(record.contrast_ids), fed=[ids])[0])
+        assert [row[j] for row in record.scores] == pytest.approx(
+            np.array(record.log_ratios) - (token - foil), abs=1e-6
+        )
+    line = record.to_dict()
+    assert (
+        list(line["contrast_ids"]) == list(record.contrast_ids)
+        and "contrast"
+        not in token_explainer("occlusion", generator, settings=settings).explain("d", GENERATION_SOURCE).to_dict()
+    )
+
+
+@pytest.mark.parametrize("name", ["t5", "gpt2"])
+def test_integrated_gradients_against_a_contrast_output_are_complete_and_rerun_byte_identical(tiny_generators, name):
+    from workbench.explainers.generation import token_explainer
+    from workbench.io import dumps_json
+    from workbench.records.generation import GenerationSettings
+
+    generator = wb.load_model(str(tiny_generators[name]), device="cpu")
+    settings = GenerationSettings(max_new_tokens=3)
+    ids = generator.generate_ids([GENERATION_SOURCE], settings)[0]
+    vocabulary = sorted(
+        set(generator.tokenizer.get_vocab().values()) - set(ids) - generator.eos_ids - {generator.pad_id}
+    )
+    foils = vocabulary[: len(ids)]  # a contrast output of as many tokens, each unlike the generated one
+    contrast = generator.tokenizer.decode(foils)
+    if generator.tokenizer(contrast, add_special_tokens=False)["input_ids"] != foils:
+        contrast = generator.tokenizer.convert_tokens_to_string(generator.tokenizer.convert_ids_to_tokens(foils))
+    explainer = token_explainer("integrated-gradients", generator, settings=settings, num_samples=64)
+    record = explainer.explain("d", GENERATION_SOURCE, ids, contrast=contrast)
+    assert list(record.contrast_ids) == generator.tokenizer(contrast, add_special_tokens=False)["input_ids"]
+    direct = generator.token_probabilities([GENERATION_SOURCE], ids, contrast=list(record.contrast_ids))[0]
+    assert record.log_ratios == pytest.approx(direct, abs=1e-9)
+    # completeness: the source's scores plus the earlier tokens' sum to the log-ratio's change from the pad baseline,
+    # up to the recorded error, which is within the 5 % tolerance or falls as the steps grow (a log-ratio near its
+    # baseline's converges slowest: 0.28 at 64 steps and 0.10 at 256 on the tiny T5's second token, against the
+    # runner-up)
+    finer = token_explainer("integrated-gradients", generator, settings=settings, num_samples=256).explain(
+        "d", GENERATION_SOURCE, ids, contrast=contrast
+    )
+    for coarse, fine in zip(record.diagnostics["relative_error"], finer.diagnostics["relative_error"]):
+        assert fine <= finer.diagnostics["tolerance"] or fine < coarse < 0.5
+    again = explainer.explain("d", GENERATION_SOURCE, ids, contrast=contrast)
+    assert dumps_json(again.to_dict()) == dumps_json(record.to_dict())
+    assert len(ids) >= 2
+    with pytest.raises(
+        ParameterError, match=rf"^the contrast .* has 1 tokens and the output .* has {len(ids)}; give a contrast"
+    ):
+        explainer.explain("d", GENERATION_SOURCE, ids, contrast=generator.tokenizer.decode(foils[:1]))
+
+
+def test_a_contrastive_token_study_scores_faithfulness_of_the_log_ratio_and_says_so(tiny_generators, tmp_path):
+    from workbench.records.generation import GenerationSettings
+    from workbench.studies.generation_explanation import explain_generations, write_token_study
+
+    generator = wb.load_model(str(tiny_generators["gpt2"]), device="cpu")
+    rows = [{"id": f"d{i}", "source": text, "reference": "team wins"} for i, text in enumerate(TINY_GENERATION_SOURCES)]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(__import__("json").dumps(row) + "\n" for row in rows))
+    settings = GenerationSettings(max_new_tokens=3)
+    study = explain_generations(
+        generator, str(data), methods=["occlusion"], n=3, settings=settings, contrast="runner-up"
+    )
+    assert study.to_dict()["contrast"] == "runner-up" and study.faithfulness["occlusion"].documents == 3
+    record = study.records["occlusion"][0]
+    top = int(np.argmax(record.scores[0]))  # deleting the first token's top word lowers its log-ratio by its score
+    masked = mask_words(record.source, [k != top for k in range(len(split_words(record.source)))])
+    after = generator.token_probabilities([masked], list(record.generated_ids), contrast=list(record.contrast_ids))[0][
+        0
+    ]
+    assert record.log_ratios[0] - after == pytest.approx(record.scores[0][top], abs=1e-9)
+    paths = write_token_study(tmp_path / "out", study)
+    header = paths["token_attributions.csv"].read_text().splitlines()[0]
+    assert header.endswith(",contrast,log_ratio")
+    assert "log p(token) − log p(runner-up)" in paths["index.html"].read_text()
+    with pytest.raises(ParameterError, match="^a study's contrast is 'runner-up'"):
+        explain_generations(generator, str(data), methods=["occlusion"], n=1, settings=settings, contrast="team wins")
+
+
+TINY_GENERATION_SOURCES = [
+    "the bank said profit and shares rose in the market",
+    "the team won the match with a late goal",
+    "new software for the phone and online game",
+]
+
+
+def test_integrated_gradients_follow_a_generators_prompt_and_vary_the_documents_tokens_only(tiny_llama):
+    """The tiny Llama generates through its own chat prompt; the baseline pads the document's tokens and the fed output
+    tokens and keeps the template's, so the scores add up to the log-ratio's change to that prompt, computed here by
+    one plain forward pass of each."""
+    import torch
+
+    from workbench.explainers.generation import token_explainer
+    from workbench.records.generation import GenerationSettings
+
+    generator = wb.load_model(str(tiny_llama))
+    assert generator.prompt is not None and generator.prompt.chat
+    text = TEXTS[0]
+    explainer = token_explainer(
+        "integrated-gradients", generator, settings=GenerationSettings(max_new_tokens=3), num_samples=64
+    )
+    record = explainer.explain("d", text, contrast="runner-up")
+    ids, foils = list(record.generated_ids), list(record.contrast_ids)
+    assert len(ids) >= 2 and len(record.scores[0]) == len(split_words(text))
+    prompt, start, end = generator.renderer.document_span(text)
+    encoded = generator.tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
+    inside = [start <= a < b <= end for a, b in encoded["offset_mapping"]]
+    baseline = [generator.pad_id if k else t for t, k in zip(encoded["input_ids"], inside)]
+
+    def log_ratios(row: list[int]) -> np.ndarray:
+        with torch.no_grad():
+            logits = generator.model(input_ids=torch.tensor([row])).logits[0, -len(ids) :].double()
+        return (logits[range(len(ids)), ids] - logits[range(len(ids)), foils]).numpy()
+
+    actual = log_ratios(encoded["input_ids"] + ids[:-1])
+    assert record.log_ratios == pytest.approx(actual, abs=1e-5)
+    gap = actual - log_ratios(baseline + [generator.pad_id] * (len(ids) - 1))
+    for t in range(len(ids)):
+        total = sum(record.scores[t]) + sum(record.prefix_scores[t])
+        assert total == pytest.approx(gap[t], rel=0.05, abs=1e-3)

@@ -8,8 +8,6 @@ reference for the log-likelihoods, installed apart by ``make install`` into ``.v
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,12 +15,12 @@ import pytest
 import workbench as wb
 from .conftest import TINY_ROWS, invoke
 from workbench.errors import ModelError, ParameterError
+from workbench.bench.llm import LMEVAL, lm_eval_loglikelihoods as bench_lm_eval
 from workbench.models.demos import demo_folder
 from workbench.render.pages import evaluation_sections
 from workbench.models.prompting import PromptedClassifier, cut_text, draw_shots
-from workbench.records.prompt import Prompt, read_prompt
+from workbench.records.prompt import read_prompt
 
-LMEVAL = Path(sys.prefix) / "lmeval-reference"
 TEXTS = [text for text, _ in TINY_ROWS]
 
 
@@ -41,21 +39,12 @@ def separate_loglikelihoods(classifier: PromptedClassifier, texts: list[str]) ->
 
 
 def lm_eval_loglikelihoods(classifier: PromptedClassifier, texts: list[str]) -> np.ndarray:
-    """lm-evaluation-harness's ``loglikelihood`` (HFLM over the same torch model and tokenizer) on the same requests."""
-    sys.path.append(str(LMEVAL))
-    try:
-        from lm_eval.api.instance import Instance
-        from lm_eval.models.huggingface import HFLM
-    finally:
-        sys.path.remove(str(LMEVAL))
-    lm = HFLM(pretrained=classifier.lm.model, tokenizer=classifier.lm.tokenizer, batch_size=4, device="cpu")
-    verbalizers = list(classifier.prompt.verbalizers.values())
-    requests = [
-        Instance("loglikelihood", {}, (classifier.renderer.text(text), v), idx=0) for text in texts for v in verbalizers
-    ]
-    return np.array([ll for ll, _ in lm.loglikelihood(requests, disable_tqdm=True)]).reshape(
-        len(texts), len(verbalizers)
-    )
+    """lm-evaluation-harness's ``loglikelihood`` (HFLM over the same torch model and tokenizer) on the same requests:
+    each filled prompt with each verbalizer, as the benchmark asks it (``bench.llm.lm_eval_loglikelihoods``)."""
+    prompts = [classifier.renderer.text(text) for text in texts]
+    scores = bench_lm_eval(classifier.lm, prompts, list(classifier.prompt.verbalizers.values()))
+    assert scores is not None, f"lm-eval is not installed in {LMEVAL}; run `make install`"
+    return scores
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,24 @@ models too:
   the hidden dimension and pooled into words as the classifier's gradients are
   (``gradients.pool_words``). Each token's completeness error is recorded.
 
+A contrastive explanation ("why this token rather than that one", Yin & Neubig 2022) explains at each step
+log p(token) − log p(foil) in the same context (``Generator.token_probabilities`` with ``contrast``) with the same
+two methods: the foil is the model's runner-up at that step (``RUNNER_UP``) or the token at the same step of an
+output text the user gives. Inseq's ``contrast_prob_diff`` step function is the closest peer; it reads the foil's
+own prefix, while here both tokens follow the generated prefix, so one forward pass serves both.
+
 Checked: Captum's ``LLMAttribution`` handles only decoder-only models, re-tokenizes the target
 text (which need not give the generated ids back), and its ``LayerIntegratedGradients`` on a
 shared embedding (T5, BART) would also interpolate the decoder's inputs; here the encoder's
 embeddings are passed as ``inputs_embeds`` and checked to reproduce the model's probabilities.
-Only the words the model read are scored (a source longer than the model's limit is cut).
+Only the words the model read are scored (a source longer than the model's limit is cut). Through a prompt
+(``Generator.use_prompt``) the template's tokens are kept as in the baseline, as the prompted classifier's are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,6 +44,7 @@ from ..words import mask_words, split_words, whole_text, word_spans
 from .gradients import pool_words
 
 TOKEN_METHODS = ("occlusion", "integrated-gradients")
+RUNNER_UP = "runner-up"  # contrast: at each step, the token the model ranks next after the generated one
 EMBEDDING_TOLERANCE = 1e-4  # the embeddings path must give the model's probabilities within this
 INTERNAL_BATCH = 64  # rows per forward and backward pass inside integrated gradients (tokens x steps are cut into these)
 
@@ -63,15 +71,23 @@ class TokenExplainer:
     def parameters(self) -> dict[str, Any]:
         return {"generation": self.settings.to_dict()}
 
-    def explain(self, doc_id: str, source: str, generated_ids: Sequence[int] | None = None) -> TokenAttribution:
-        """The record of one source: its output (generated here with ``settings`` unless given) explained token by token."""
+    def explain(self, doc_id: str, source: str, generated_ids: Sequence[int] | None = None,
+                contrast: str | None = None) -> TokenAttribution:
+        """The record of one source: its output (generated here with ``settings`` unless given) explained token by
+        token.
+
+        ``contrast`` explains each token rather than another (``foils``): ``RUNNER_UP``, or an output text of as many
+        tokens as the generated one.
+        """
         model = self.model
         text = whole_text(source)  # the text every masked variant is a deletion from
         ids = list(model.generate_ids([text], self.settings)[0] if generated_ids is None else generated_ids)
         probabilities = model.token_probabilities([text], ids)[0]
+        foils = None if contrast is None else foils_of(model, text, ids, contrast)
+        values = probabilities if foils is None else model.token_probabilities([text], ids, contrast=foils)[0]
         read = model.reading(text).visible
         if ids:
-            scores, prefix, diagnostics = self.attribute(text, read, ids, probabilities)
+            scores, prefix, diagnostics = self.attribute(text, read, ids, probabilities, Target(values, foils))
         else:  # an empty output (the model stopped at once) has no token to explain
             scores, prefix, diagnostics = np.zeros((0, read)), None if model.encoder_decoder else np.zeros((0, 0)), {}
         return TokenAttribution(
@@ -79,11 +95,38 @@ class TokenExplainer:
             prediction=model.decode(ids), generated=tuple(model.tokenizer.convert_ids_to_tokens(ids)), generated_ids=tuple(ids),
             probabilities=tuple(float(p) for p in probabilities), scores=_rows(scores),
             prefix_scores=None if prefix is None else _rows(prefix), diagnostics=diagnostics,
+            contrast=None if foils is None else tuple(model.tokenizer.convert_ids_to_tokens(foils)),
+            contrast_ids=None if foils is None else tuple(foils),
+            log_ratios=None if foils is None else tuple(float(v) for v in values),
         )
 
-    def attribute(self, text: str, read: int, ids: list[int], probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+    def attribute(self, text: str, read: int, ids: list[int], probabilities: np.ndarray,
+                  target: "Target") -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
         """``(tokens, words read)`` scores, the decoder-only ``(tokens, tokens)`` prefix scores (None otherwise), and diagnostics."""
         raise NotImplementedError
+
+
+class Target(NamedTuple):
+    """What a token explanation explains at each step: the token's probability (``foils`` None) or its log-ratio to
+    the foil token at that step; ``values`` are that quantity on the whole source."""
+
+    values: np.ndarray
+    foils: list[int] | None
+
+
+def foils_of(model, text: str, ids: Sequence[int], contrast: str) -> list[int]:
+    """The token each generated token is explained against: the model's runner-up at each step (``RUNNER_UP``), or
+    the tokens of ``contrast``, an output text of as many tokens (tokenized without special tokens)."""
+    if contrast == RUNNER_UP:
+        return model.runner_up(text, ids)
+    foils = model.tokenizer(contrast, add_special_tokens=False)["input_ids"]
+    if len(foils) != len(ids):
+        raise ParameterError(
+            f"the contrast {contrast!r} has {len(foils)} tokens and the output {model.decode(ids)!r} has {len(ids)}; "
+            f"give a contrast output of as many tokens (each token is explained against the one at its step), "
+            f"or contrast={RUNNER_UP!r}"
+        )
+    return list(foils)
 
 
 class TokenOcclusion(TokenExplainer):
@@ -91,15 +134,20 @@ class TokenOcclusion(TokenExplainer):
 
     name = "occlusion"
 
-    def attribute(self, text, read, ids, probabilities):
+    def attribute(self, text, read, ids, probabilities, target):
         model = self.model
         total = len(word_spans(text))
+        base = target.values[None, :]
         variants = [mask_words(text, [k != j for k in range(total)]) for j in range(read)]
-        scores = (probabilities[None, :] - model.token_probabilities(variants, ids)).T if variants else np.zeros((len(ids), 0))
+        if variants:
+            scores = (base - model.token_probabilities(variants, ids, contrast=target.foils)).T
+        else:
+            scores = np.zeros((len(ids), 0))
         prefix = None
         if not model.encoder_decoder:
             fed = [[model.pad_id if k == j else token for k, token in enumerate(ids)] for j in range(len(ids))]
-            dropped = probabilities[None, :] - model.token_probabilities([text] * len(ids), ids, fed=fed)  # [replaced k, token t]
+            # [replaced k, token t]
+            dropped = base - model.token_probabilities([text] * len(ids), ids, fed=fed, contrast=target.foils)
             prefix = np.tril(dropped.T, k=-1)  # token t can only depend on tokens k < t
         return scores, prefix, {"evaluations": len(variants) + (len(ids) if prefix is not None else 0) + 1}
 
@@ -115,19 +163,14 @@ class TokenIntegratedGradients(TokenExplainer):
     def parameters(self) -> dict[str, Any]:
         return {**super().parameters, "n_steps": self.num_samples, "baseline": "pad", "method": "gausslegendre"}
 
-    def attribute(self, text, read, ids, probabilities):
+    def attribute(self, text, read, ids, probabilities, target):
         import torch
         from captum.attr import IntegratedGradients
 
         model = self.model
-        if model.prompt is not None:
-            raise ModelError(f"{model.ref} reads its sources through a prompt, which integrated gradients do not "
-                             "follow yet; use occlusion")
         if model.precision == "int8":
             raise ModelError(f"{model.ref} is int8-quantized, which has no gradients; load it with precision fp32 for integrated gradients")
-        encoded = model.tokenizer(text, truncation=True, max_length=model.max_length, return_offsets_mapping=True, return_special_tokens_mask=True)
-        source_ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
-        special = list(encoded["special_tokens_mask"])
+        source_ids, offsets, special = source_tokens(model, text)
         inputs = {k: v.to(model.device) for k, v in model.teacher_forced_inputs([source_ids], [ids]).items()}
         input_ids = inputs.pop("input_ids")
         kept = torch.tensor(special + [0] * (input_ids.shape[1] - len(special)), device=model.device).bool()  # fed tokens (decoder-only) vary too
@@ -137,9 +180,14 @@ class TokenIntegratedGradients(TokenExplainer):
             actual, baseline = embeddings(input_ids), embeddings(baseline_ids)
         keys = sorted(inputs)
 
+        steps, chosen = (torch.tensor(v, device=model.device) for v in (range(len(ids)), ids))
+        foils = None if target.foils is None else torch.tensor(target.foils, device=model.device)
+
         def forward(embeds, *extra):
             logits = model.model(inputs_embeds=embeds, **dict(zip(keys, extra))).logits[:, -len(ids):].float()
-            return torch.softmax(logits, dim=-1)[:, torch.arange(len(ids), device=logits.device), torch.tensor(ids, device=logits.device)]
+            if foils is None:
+                return torch.softmax(logits, dim=-1)[:, steps, chosen]
+            return logits[:, steps, chosen] - logits[:, steps, foils]  # log p(token) - log p(foil): normalisers cancel
 
         method = IntegratedGradients(forward)
         count = len(ids)  # one row per generated token, each with its own target, in one batched attribution
@@ -171,6 +219,24 @@ def token_explainer(method: str, model, **kwargs) -> TokenExplainer:
     if method not in TOKEN_EXPLAINERS:
         raise ParameterError(f"method {method!r} does not explain generated tokens; use one of: {', '.join(TOKEN_METHODS)}")
     return TOKEN_EXPLAINERS[method](model, **kwargs)
+
+
+def source_tokens(model, text: str) -> tuple[list[int], list[tuple[int, int]], list[int]]:
+    """The ids the model reads for ``text``, each token's character offsets in ``text`` and whether it is kept as in
+    the baseline (1: a special token, or through a prompt a token of the template, which is not the source's).
+
+    Through a prompt the offsets are counted from where the document stands in it (``PromptRenderer.document_span``),
+    so the template's tokens fall outside the text, as the prompted classifier's gradients place them.
+    """
+    if model.prompt is None:
+        encoded = model.tokenizer(text, truncation=True, max_length=model.max_length, return_offsets_mapping=True,
+                                  return_special_tokens_mask=True)
+        return encoded["input_ids"], encoded["offset_mapping"], list(encoded["special_tokens_mask"])
+    prompt, start, end = model.renderer.document_span(text)
+    encoded = model.tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = [(a - start, b - start) for a, b in encoded["offset_mapping"]]
+    kept = [int(not (0 <= a < b <= end - start)) for a, b in offsets]
+    return encoded["input_ids"], offsets, kept
 
 
 def embedding_function(model, input_ids, inputs: dict, ids: Sequence[int], probabilities: np.ndarray):

@@ -163,7 +163,9 @@ class Generator(TransformerModel):
         end = next((k for k, token in enumerate(new) if token in self.eos_ids), len(new))
         return new[:end]
 
-    def token_probabilities(self, sources: Sequence[str], generated: Sequence[int], *, fed: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+    def token_probabilities(self, sources: Sequence[str], generated: Sequence[int], *,
+                            fed: Sequence[Sequence[int]] | None = None,
+                            contrast: Sequence[int] | None = None) -> np.ndarray:
         """``(len(sources), len(generated))``: the probability of each generated token at its step, teacher-forced.
 
         Row i reads ``sources[i]`` and, as the output so far, ``fed[i]`` (default: ``generated``
@@ -171,17 +173,42 @@ class Generator(TransformerModel):
         probability (float64) the model gives ``generated[t]`` at step t. This is what the
         token explanations explain and what their faithfulness deletes words from; with the
         greedy output it is each token's probability when it was chosen.
+
+        With ``contrast`` (one token id per step), column t is instead
+        log p(``generated[t]``) − log p(``contrast[t]``) at step t, in the same context: what a contrastive explanation
+        ("this token rather than that one") explains.
+        It is the difference of the two logits (the softmax's normaliser cancels), taken in float64.
         """
         fed = [list(generated)] * len(sources) if fed is None else [list(f) for f in fed]
         if len(fed) != len(sources) or any(len(f) != len(generated) for f in fed):
             raise ValueError("fed must hold one sequence of len(generated) tokens per source")
+        if contrast is not None and len(contrast) != len(generated):
+            raise ValueError("contrast must hold one token per generated token")
         if not generated:
             return np.zeros((len(sources), 0))
         rows = self.encode_sources(sources)
         sizes = [len(r) + len(generated) for r in rows]
-        results, _ = run_batches(sizes, lambda batch: self._token_probabilities([rows[i] for i in batch], [fed[i] for i in batch], generated),
-                                 device=self.device, budget=self.options.token_budget, max_batch_size=self.options.max_batch_size)
+        positions, tokens = (torch.tensor(v, device=self.device) for v in (range(len(generated)), list(generated)))
+        foils = None if contrast is None else torch.tensor(list(contrast), device=self.device)
+
+        def batch_values(batch: list[int]) -> list[np.ndarray]:
+            logits = self._step_logits([rows[i] for i in batch], [fed[i] for i in batch], len(generated))
+            if foils is None:
+                return list(torch.softmax(logits, dim=-1)[:, positions, tokens].cpu().numpy())
+            return list((logits[:, positions, tokens] - logits[:, positions, foils]).cpu().numpy())
+
+        results, _ = run_batches(sizes, batch_values, device=self.device, budget=self.options.token_budget,
+                                 max_batch_size=self.options.max_batch_size)
         return np.array(results, dtype=np.float64).reshape(len(sources), len(generated))
+
+    def runner_up(self, source: str, generated: Sequence[int]) -> list[int]:
+        """At each step of ``generated`` (teacher-forced on ``source``), the most probable token other than the one
+        generated: the default foil of a contrastive token explanation ("why this token rather than the next best")."""
+        if not generated:
+            return []
+        logits = self._step_logits(self.encode_sources([source]), [list(generated)], len(generated))[0]
+        chosen = torch.tensor(list(generated), device=logits.device)[:, None]
+        return [int(token) for token in logits.scatter(-1, chosen, -torch.inf).argmax(dim=-1).tolist()]
 
     def teacher_forced_inputs(self, rows: Sequence[Sequence[int]], fed: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
         """Model inputs that score a fixed output: encoder-decoder: the sources padded right and the decoder fed [start] + fed[:-1];
@@ -197,13 +224,13 @@ class Generator(TransformerModel):
         inputs["position_ids"] = (inputs["attention_mask"].cumsum(dim=1) - 1).clamp(min=0)
         return inputs
 
-    def _token_probabilities(self, rows, fed, generated) -> list[np.ndarray]:
+    def _step_logits(self, rows: Sequence[Sequence[int]], fed: Sequence[Sequence[int]], steps: int) -> torch.Tensor:
+        """``(rows, steps, vocabulary)`` float64 logits of the last ``steps`` positions, teacher-forced on ``fed``, on
+        the model's device."""
         inputs = {k: v.to(self.device) for k, v in self.teacher_forced_inputs(rows, fed).items()}
         with torch.inference_mode(), autocast_context(self.device, self.autocast):
-            logits = self.model(**inputs).logits[:, -len(generated):]
-        proba = torch.softmax(logits.to(torch.float64), dim=-1)
-        positions, tokens = torch.arange(len(generated), device=proba.device), torch.tensor(list(generated), device=proba.device)
-        return list(proba[:, positions, tokens].cpu().numpy())
+            logits = self.model(**inputs).logits[:, -steps:]
+        return logits.to(torch.float64)
 
     def _padded(self, rows: Sequence[Sequence[int]], *, left: bool) -> dict[str, torch.Tensor]:
         return pad_batch([{"input_ids": list(row)} for row in rows], self.pad_id, left=left)

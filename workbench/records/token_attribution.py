@@ -22,6 +22,11 @@ class TokenAttribution(Record):
     ``k < t`` (0 for ``k >= t``); None for an encoder-decoder, whose output tokens are not its
     input. ``parameters`` hold the method's settings and ``diagnostics`` its checks (integrated
     gradients' completeness error per token).
+
+    A contrastive record ("why this token rather than that one", ``explainers.generation``) names at each step the
+    token the generated one is explained against (``contrast``, ids in ``contrast_ids``); its scores are then of
+    log p(token) − log p(contrast token) at that step, whose values are ``log_ratios``. All three are None otherwise,
+    and left out of ``to_dict``.
     """
 
     id: str
@@ -37,6 +42,22 @@ class TokenAttribution(Record):
     scores: tuple[tuple[float, ...], ...]
     prefix_scores: tuple[tuple[float, ...], ...] | None
     diagnostics: Mapping[str, Any]
+    contrast: tuple[str, ...] | None = None
+    contrast_ids: tuple[int, ...] | None = None
+    log_ratios: tuple[float, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """One line of token_attributions.jsonl; a plain record's line has no contrast fields."""
+        data = super().to_dict()
+        for name in ("contrast", "contrast_ids", "log_ratios"):
+            if data[name] is None:
+                del data[name]
+        return data
+
+    @property
+    def explained(self) -> tuple[float, ...]:
+        """The quantity the scores explain at each step: the token's probability, or its log-ratio to the contrast."""
+        return self.probabilities if self.log_ratios is None else self.log_ratios
 
     def matrix(self) -> tuple[list[str], list[list[float]]]:
         """The heatmap's rows and cells: the source words, then a decoder-only model's earlier tokens (marked "↳ ");
@@ -50,10 +71,13 @@ class TokenAttribution(Record):
 
     def table(self) -> list[dict[str, Any]]:
         """The numbers behind the heatmap in its reading order (row by row, then token by token), one line per source
-        word (or earlier token) and generated token: token_attributions.csv."""
+        word (or earlier token) and generated token: token_attributions.csv (a contrastive record adds each step's
+        contrast token and log-ratio)."""
         labels, cells = self.matrix()
+        against = [{} if self.contrast is None or self.log_ratios is None else
+                   {"contrast": self.contrast[t], "log_ratio": self.log_ratios[t]} for t in range(len(self.generated))]
         return [{"id": self.id, "method": self.method, "token_index": t, "token": token,
-                 "probability": self.probabilities[t], "row": j, "source": label, "score": cells[t][j]}
+                 "probability": self.probabilities[t], "row": j, "source": label, "score": cells[t][j], **against[t]}
                 for j, label in enumerate(labels) for t, token in enumerate(self.generated)]
 
 
@@ -86,7 +110,8 @@ class TokenStudy(Result):
     """A generator's outputs on some documents explained token by token by one or more methods, each method's faithfulness scored.
 
     ``records[method][i]`` explains document ``ids[i]``; ``seconds[method]`` is the time the
-    method took over all of them (faithfulness not included).
+    method took over all of them (faithfulness not included). ``contrast`` is ``"runner-up"`` when each token was
+    explained rather than the model's next choice at its step.
     """
 
     model: str
@@ -99,10 +124,12 @@ class TokenStudy(Result):
     seconds: Mapping[str, float]
     generation: GenerationSettings
     seed: int
+    contrast: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """faithfulness.json: everything but the records (those go to token_attributions.jsonl) and the timings, so the same
-        inputs and seed give the same bytes."""
+        inputs and seed give the same bytes (``contrast`` only when the tokens were explained against one)."""
+        against = {} if self.contrast is None else {"contrast": self.contrast}
         return {"task": "generation", "model": self.model, "data": self.data, "ids": list(self.ids), "methods": list(self.methods),
-                "generation": self.generation.to_dict(), "seed": self.seed,
+                "generation": self.generation.to_dict(), "seed": self.seed, **against,
                 "faithfulness": {m: f.to_dict() for m, f in self.faithfulness.items()}}

@@ -29,7 +29,7 @@ def token_heatmap_html(record: TokenAttribution) -> Markup:
     decoder-only model's earlier tokens follow the source words. Every text is escaped by the template."""
     labels, matrix = record.matrix()
     scale = max((abs(v) for row in matrix for v in row), default=0.0)
-    tokens = [(token, f"p = {p:.4f}") for token, p in zip(record.generated, record.probabilities)]
+    tokens = [(token, step_note(record, t)) for t, token in enumerate(record.generated)]
     rows = [(label, [(shade(matrix[t][j], scale), f"{label} → {record.generated[t]}: {matrix[t][j]:+.5f}")
                      for t in range(len(record.generated))]) for j, label in enumerate(labels)]
     corner, caption = "source word ↓ / generated token →", f"full colour: |score| = {scale:.4f}"
@@ -48,8 +48,17 @@ def token_sources_html(record: TokenAttribution, t: int) -> Markup:
     if record.prefix_scores is not None and t:
         shown += shaded_tokens_html(record.generated[:t], record.prefix_scores[t][:t], scale=scale,
                                     label="earlier tokens:")
-    token = f"token {t + 1} of {len(record.generated)}: {record.generated[t]!r}, p = {record.probabilities[t]:.4f}"
+    token = f"token {t + 1} of {len(record.generated)}: {record.generated[t]!r}, {step_note(record, t)}"
     return prose_html(token, css="wb-meta") + shown
+
+
+def step_note(record: TokenAttribution, t: int) -> str:
+    """Generated token ``t``'s probability, and for a contrastive record the token it is explained against with the
+    log-ratio explained (plain text; the templates escape it)."""
+    note = f"p = {record.probabilities[t]:.4f}"
+    if record.contrast is None or record.log_ratios is None:
+        return note
+    return f"{note}, rather than {record.contrast[t]!r}: log p ratio = {record.log_ratios[t]:+.4f}"
 
 
 def token_study_sections(study: TokenStudy, *, numbers: str | None = None) -> list[Section]:
@@ -61,13 +70,15 @@ def token_study_sections(study: TokenStudy, *, numbers: str | None = None) -> li
     faithfulness = [{"method": m, "documents": f.documents, "tokens": f.tokens, "comprehensiveness": f.comprehensiveness, "random words": f.random,
                      "advantage": f.advantage, "95% CI": "-" if f.advantage_ci is None else f"{f.advantage_ci.low:+.4f} to {f.advantage_ci.high:+.4f}",
                      "beats random": "yes" if f.beats_random else "no", "seconds": study.seconds[m]} for m, f in study.faithfulness.items()]
+    explained = "a generated token's probability" if study.contrast is None else \
+        "a generated token's log p(token) − log p(runner-up), the runner-up being the model's next choice at its step"
     sections: list[Section] = [
         prose_html(f"model {study.model} · data {study.data} · {len(study.ids)} documents · {study.generation.describe()} · seed {study.seed}",
                    css="wb-meta"),
-        prose_html("The drop in each generated token's probability when its top 10, 20 and 30 % of source words are deleted, against as many "
+        prose_html(f"The drop in {explained} when its top 10, 20 and 30 % of source words are deleted, against as many "
                    "random words (seeded); the advantage's interval is a paired bootstrap over documents.", "Faithfulness") + table_html(faithfulness),
-        prose_html("Each heatmap colours a source word (row) by how much it raised (red) or lowered (blue) the "
-                   "probability of a generated token (column); hover a cell for its score.", "Documents")
+        prose_html("Each heatmap colours a source word (row) by how much it raised (red) or lowered (blue) "
+                   f"{explained} (column); hover a cell for its score.", "Documents")
         + (part("download")(numbers, "every score as a table (CSV)") if numbers else Markup()),
     ]
     for i, doc_id in enumerate(study.ids):

@@ -3,7 +3,8 @@
 For each explained token, its top ``fractions`` of the source words read (by the token's
 scores; at least one word) are deleted (``words.mask_words``) and the token's teacher-forced
 probability is re-read (``Generator.token_probabilities``); the drop is comprehensiveness
-(DeYoung et al. 2020, ERASER), as the classifiers' faithfulness uses it. The same number of
+(DeYoung et al. 2020, ERASER), as the classifiers' faithfulness uses it. A contrastive record's drop is that of
+what it explains, the token's log-ratio to its contrast token. The same number of
 random words, seeded per document, token and fraction, gives the baseline. Documents are the
 unit: the mean advantage over random words gets a paired-bootstrap interval over documents
 (``metrics.bootstrap_ci``).
@@ -58,9 +59,10 @@ def _document(model, record: TokenAttribution, seed: int, fractions: Sequence[fl
             for kind, chosen in (("top", set(order[:k])), ("random", set(rng.choice(read, size=k, replace=False).tolist()))):
                 variants.append(mask_words(record.source, [j not in chosen for j in range(total)]))
                 cells.append((t, kind))
-    probabilities = model.token_probabilities(variants, list(record.generated_ids)) if variants else np.zeros((0, 0))
+    ids = list(record.generated_ids)
+    values = model.token_probabilities(variants, ids, contrast=record.contrast_ids) if variants else np.zeros((0, 0))
     drops: dict[str, list[float]] = {"top": [], "random": []}
     for v, (t, kind) in enumerate(cells):
-        drops[kind].append(record.probabilities[t] - float(probabilities[v, t]))
+        drops[kind].append(record.explained[t] - float(values[v, t]))
     return {"id": record.id, "comprehensiveness": float(np.mean(drops["top"])) if drops["top"] else 0.0,
             "random": float(np.mean(drops["random"])) if drops["random"] else 0.0}

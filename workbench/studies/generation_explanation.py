@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..datasets.loading import as_dataset
-from ..explainers.generation import check_generator, token_explainer
+from ..errors import ParameterError
+from ..explainers.generation import RUNNER_UP, check_generator, token_explainer
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
 from ..models.ray_engine import RayModel, RayOptions, split_pool
@@ -33,8 +34,12 @@ DEFAULT_METHODS = ("occlusion", "integrated-gradients")
 
 def explain_generations(model, data: str | GenerationDataset, *, methods: Sequence[str] = DEFAULT_METHODS, n: int = 5, seed: int = 0,
                         num_samples: int | None = None, settings: GenerationSettings = GenerationSettings(), options: LoadOptions | None = None,
-                        progress: bool | None = None, engine: str | RayOptions = "local") -> TokenStudy:
+                        progress: bool | None = None, engine: str | RayOptions = "local",
+                        contrast: str | None = None) -> TokenStudy:
     """Explain ``n`` documents' generated outputs with each of ``methods`` and score each method's faithfulness.
+
+    ``contrast="runner-up"`` (``RUNNER_UP``) explains each token rather than the one the model ranked next at its step,
+    and scores the faithfulness of that (the documents are picked here, so no contrast text can be given for them).
 
     ``engine="ray"`` (or RayOptions, or a RayModel as the model) generates and explains the
     documents on a Ray actor pool, a batch of documents per actor call; faithfulness is scored here.
@@ -49,6 +54,11 @@ def explain_generations(model, data: str | GenerationDataset, *, methods: Sequen
     dataset = as_dataset(data)
     check_task(generator, dataset)
     check_generator(generator)
+    if contrast not in (None, RUNNER_UP):
+        raise ParameterError(
+            f"a study's contrast is {RUNNER_UP!r} (each token rather than the model's next choice), not {contrast!r}; "
+            "explain chosen sources against contrast outputs with workbench.explain"
+        )
     methods = tuple(dict.fromkeys(methods))
     for method in methods:  # an unknown method is one line before anything is generated
         token_explainer(method, generator, num_samples=num_samples, settings=settings)
@@ -57,7 +67,7 @@ def explain_generations(model, data: str | GenerationDataset, *, methods: Sequen
     pool = RayModel(generator, ray_options) if ray_options else None
     outputs = pool.map_rows("generate_ids", [[whole_text(t) for t in texts]], settings=settings, progress=False) if pool else \
         generator.generate_ids([whole_text(t) for t in texts], settings)
-    common = {"num_samples": num_samples, "settings": settings}
+    common = {"num_samples": num_samples, "settings": settings, "contrast": contrast}
     records, seconds = {}, {}
     for method in methods:
         start = time.perf_counter()
@@ -66,20 +76,29 @@ def explain_generations(model, data: str | GenerationDataset, *, methods: Sequen
         seconds[method] = time.perf_counter() - start
     return TokenStudy(model=generator.ref, data=dataset.name, ids=tuple(ids), references=tuple(dataset.references[i] for i in rows), methods=methods,
                       records=records, faithfulness={m: token_faithfulness(generator, records[m], seed=seed) for m in methods}, seconds=seconds,
-                      generation=settings, seed=seed)
+                      generation=settings, seed=seed, contrast=contrast)
 
 
 def explain_tokens(generator, ids: Sequence[str], texts: Sequence[str], outputs: Sequence[Sequence[int]], *, method: str, num_samples: int | None = None,
-                   settings: GenerationSettings = GenerationSettings(), progress: bool | None = False) -> list[TokenAttribution]:
+                   settings: GenerationSettings = GenerationSettings(), progress: bool | None = False,
+                   contrast: str | Sequence[str] | None = None) -> list[TokenAttribution]:
     """Each text's output (its generated token ids) explained token by token with ``method``; one record per text, in order.
 
-    A module-level function, so a Ray actor can run it on its batch of documents.
+    ``contrast`` explains each token rather than another (``explainers.generation.foils_of``): ``"runner-up"`` or a
+    contrast output for every text, or one per text. A module-level function, so a Ray actor can run it on its batch
+    of documents.
     """
     from tqdm.auto import tqdm
 
+    foils = [contrast] * len(texts) if contrast is None or isinstance(contrast, str) else list(contrast)
+    if len(foils) != len(texts):
+        raise ParameterError(
+            f"{len(foils)} contrast outputs for {len(texts)} sources; give one for every source or one each"
+        )
     explainer = token_explainer(method, generator, num_samples=num_samples, settings=settings)
-    return [explainer.explain(str(doc_id), text, [int(t) for t in output])
-            for doc_id, text, output in zip(ids, texts, tqdm(outputs, desc=method, unit="doc", disable=not progress))]
+    bar = tqdm(outputs, desc=method, unit="doc", disable=not progress)
+    return [explainer.explain(str(doc_id), text, [int(t) for t in output], contrast=foil)
+            for doc_id, text, output, foil in zip(ids, texts, bar, foils)]
 
 
 def write_token_study(out: str | os.PathLike[str], study: TokenStudy) -> dict[str, Path]:
@@ -96,6 +115,7 @@ def write_token_study(out: str | os.PathLike[str], study: TokenStudy) -> dict[st
     write_jsonl(paths["token_attributions.jsonl"], (record.to_dict() for record in records))
     with atomic_open(paths["token_attributions.csv"]) as handle:
         columns = ["id", "method", "token_index", "token", "probability", "row", "source", "score"]
+        columns += ["contrast", "log_ratio"] if any(record.contrast is not None for record in records) else []
         table = pandas.DataFrame([row for record in records for row in record.table()], columns=columns)
         table.to_csv(handle, index=False, lineterminator="\n")
     write_json(paths["faithfulness.json"], study.to_dict())

@@ -34,9 +34,12 @@ def predict(
 def explain(
     model: Any, data: GenerationDataset | Sequence[str], *, method: str = "occlusion", seed: int = 0,
     num_samples: int | None = None, settings: GenerationSettings | None = None, ids: Sequence[str] | None = None,
-    cache: bool = True, progress: bool | None = None,
+    cache: bool = True, progress: bool | None = None, contrast: str | Sequence[str] | None = None,
 ) -> list[TokenAttribution]:
     """Each source's output generated with ``settings``, then explained token by token; one record per source.
+
+    ``contrast`` explains each token rather than another: ``"runner-up"`` (the model's next choice at its step), or a
+    contrast output of as many tokens for every source or one per source.
 
     Token methods are deterministic (occlusion, gradients), so ``seed`` changes nothing; their records are not cached
     (``cache`` is taken for the verb's one shape).
@@ -47,7 +50,8 @@ def explain(
     settings = settings or GenerationSettings()
     outputs = model.generate_ids([whole_text(t) for t in texts], settings)
     return explain_tokens(
-        model, ids, texts, outputs, method=method, num_samples=num_samples, settings=settings, progress=progress
+        model, ids, texts, outputs, method=method, num_samples=num_samples, settings=settings, progress=progress,
+        contrast=contrast,
     )
 
 
@@ -111,7 +115,7 @@ def describe_comparison(comparison: GenerationComparison, out: Path) -> list[str
 
 GENERATION = Task(
     name="generation", model_kind="generator", notebook="generate.ipynb", default_method="occlusion",
-    options=("settings",),
+    options=("settings", "contrast"),
     results={
         GenerationPredictions: Shown(write_generation_predictions, generation_predictions_sections),
         GenerationMetrics: Shown(write_metrics_json, generation_evaluation_sections),
