@@ -33,7 +33,8 @@ from .inference import environment
 
 INSEQ = Path(sys.prefix) / "inseq-reference"  # inseq 0.7.1 and its light dependencies, apart from the workbench's
 NAIVE_BATCH = 16
-INSEQ_SCRIPT = """
+# the start of every Inseq child script: the job from stdin, then each method's model and keyword arguments in turn
+INSEQ_LOOP = """
 import json, sys, time
 import inseq
 job = json.load(sys.stdin)
@@ -41,7 +42,9 @@ out = {}
 for method, ours in (("occlusion", "occlusion"), ("integrated_gradients", "integrated-gradients")):
     model = inseq.load_model(job["model"], method)
     kwargs = {"n_steps": job["n_steps"]} if method == "integrated_gradients" else {}
-    model.attribute(job["sources"][:1], generated_texts=job["targets"][:1], show_progress=False, **kwargs)  # warm-up
+"""
+INSEQ_SCRIPT = INSEQ_LOOP + """    model.attribute(job["sources"][:1], generated_texts=job["targets"][:1], show_progress=False,
+                    **kwargs)  # warm-up
     start = time.perf_counter()
     for source, target in zip(job["sources"], job["targets"]):
         model.attribute(source, generated_texts=target, show_progress=False, **kwargs)
@@ -61,11 +64,17 @@ def _median_seconds(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
 
 def inseq_times(folder: Path, sources: list[str], targets: list[str], *, n_steps: int) -> dict[str, Any]:
     """Inseq's seconds for occlusion and integrated gradients over ``sources`` with their ``targets``, in a child process."""
+    return run_inseq(INSEQ_SCRIPT, {"model": str(folder), "sources": sources, "targets": targets, "n_steps": n_steps})
+
+
+def run_inseq(script: str, job: dict[str, Any]) -> dict[str, Any]:
+    """``script`` run by the Python of this environment with Inseq (``INSEQ``) on its path, ``job`` on its stdin; the
+    JSON of its last output line, or ``{"error": ...}`` when Inseq is missing or fails."""
     if not (INSEQ / "inseq").is_dir():
         return {"error": f"Inseq is not installed in {INSEQ}; run `make install`"}
     env = {**os.environ, "PYTHONPATH": str(INSEQ), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    job = {"model": str(folder), "sources": sources, "targets": targets, "n_steps": n_steps}
-    done = subprocess.run([sys.executable, "-c", INSEQ_SCRIPT], input=json.dumps(job), capture_output=True, text=True, env=env)
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(job), capture_output=True, text=True,
+                          env=env)
     if done.returncode:
         last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else str(done.returncode)
         return {"error": f"Inseq failed: {last}"}

@@ -14,7 +14,13 @@ All in one run on the same documents, each timing the median of ``repeats`` afte
 * llama.cpp (llama-cpp-python built from source in ``.venv/llamacpp-reference`` by ``make llamacpp-reference``) on
   the GGUF file the demo was dequantized from: its greedy chat generation and its reading of the same token ids,
   timed, with how far its Q4_1 kernels drift from the workbench's fp32 dequantized weights (equal outputs, bits per
-  byte). Recorded as not run, with the reason, where that environment is missing.
+  byte). Recorded as not run, with the reason, where that environment is missing;
+* token attributions of one headline (its first ``INSEQ_NEW_TOKENS`` tokens), the prompt cut to the article's first
+  ``INSEQ_TEXT_TOKENS`` tokens: the workbench's occlusion and integrated gradients against Inseq 0.7.1's
+  (``.venv/inseq-reference``, in a child process) on the same prompt and output, timed once each (Inseq's occlusion
+  takes minutes), with their agreement: per generated token, the Spearman correlation of the two tools' scores over
+  the article's words (Inseq's token scores summed into words as the workbench's are). Inseq drops the chat
+  template's end-of-turn tokens from the prompt it reads; the tokens it left out are recorded.
 
 The processor, its ISA flags and the thread count are recorded with the results (``bench.inference.environment``).
 """
@@ -27,6 +33,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +43,25 @@ from ..errors import ParameterError
 from ..io import write_json
 from ..records.generation import GenerationSettings
 from ..records.language_modeling import Window
-from .generation import _median_seconds
+from .generation import INSEQ_LOOP, _median_seconds
 from .inference import environment
 
 LMEVAL = Path(sys.prefix) / "lmeval-reference"  # lm-eval 0.4.13 without its dependencies, apart from the workbench's
 LLAMA_CPP = Path(sys.prefix) / "llamacpp-reference" / "bin" / "python"  # its own venv: llama-cpp-python from source
 LLAMA_CPP_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "llama_cpp_reference.py"
 READ_WHOLE = Window(max_tokens=2048, stride=2048)  # llama.cpp's context below: the texts read fit in one pass
+INSEQ_TEXT_TOKENS = 40  # the article's tokens in the attributed prompt: Inseq's occlusion took 220 s on these here
+INSEQ_NEW_TOKENS = 8  # the attributed output's tokens: Inseq's time grows with them (24 took over 18 minutes)
+INSEQ_LLM_SCRIPT = INSEQ_LOOP + """    start = time.perf_counter()
+    found = model.attribute(job["prompt"], generated_texts=job["prompt"] + job["target"], show_progress=False,
+                            skip_special_tokens=False, **kwargs)
+    seconds = time.perf_counter() - start
+    sequence = found.sequence_attributions[0]
+    scores = sequence.target_attributions
+    scores = (scores.sum(dim=-1) if scores.ndim == 3 else scores).nan_to_num(0.0)
+    out[ours] = {"seconds": seconds, "tokens": [t.token for t in sequence.target], "scores": scores.T.tolist()}
+print(json.dumps(out))
+"""
 
 
 def lm_eval_loglikelihoods(model: Any, prompts: list[str], continuations: list[str]) -> np.ndarray | None:
@@ -172,6 +191,57 @@ def llama_cpp_runs(generator: Any, sources: list[str], generated: list[list[int]
     }
 
 
+def inseq_agreement(generator: Any, text: str, *, max_new_tokens: int) -> dict[str, Any]:
+    """The workbench's and Inseq's occlusion and integrated gradients on ``generator``'s output for ``text`` (through
+    its prompt): seconds of each, and per generated token the Spearman correlation of their scores over the words
+    read. Inseq's tokens are matched to the workbench's by ``difflib`` (it reads the prompt without its end-of-turn
+    tokens); ``{"error": ...}`` when Inseq is missing or fails."""
+    import difflib
+
+    from scipy.stats import spearmanr
+
+    from ..explainers.generation import TokenIntegratedGradients, source_tokens, token_explainer
+    from ..explainers.gradients import pool_words
+    from ..words import whole_text
+    from .generation import run_inseq
+
+    text, settings = whole_text(text), GenerationSettings(max_new_tokens=max_new_tokens)
+    ids = generator.generate_ids([text], settings)[0]
+    prompt_ids, offsets, kept = source_tokens(generator, text)
+    job = {"model": str(generator.folder), "prompt": generator.renderer.text(text),
+           "target": generator.tokenizer.decode(ids), "n_steps": TokenIntegratedGradients.default_num_samples}
+    theirs = run_inseq(INSEQ_LLM_SCRIPT, job)
+    if "error" in theirs:
+        return theirs
+    ours_tokens = generator.tokenizer.convert_ids_to_tokens(prompt_ids + ids)
+    result: dict[str, Any] = {"prompt_tokens": len(prompt_ids), "generated_tokens": len(ids), "n_steps": job["n_steps"]}
+    for method, found in theirs.items():
+        explainer = token_explainer(method, generator, settings=settings)
+        start = time.perf_counter()
+        record = explainer.explain("0", text, ids)
+        seconds = time.perf_counter() - start
+        blocks = difflib.SequenceMatcher(a=ours_tokens, b=found["tokens"], autojunk=False).get_matching_blocks()
+        matched = [(a + k, b + k) for a, b, size in blocks for k in range(size) if a + k < len(prompt_ids)]
+        correlations = []
+        for t, row in enumerate(found["scores"][: len(ids)]):
+            placed = np.zeros(len(prompt_ids))
+            for ours_at, theirs_at in matched:
+                placed[ours_at] = row[theirs_at]
+            words = pool_words(text, placed, offsets, [not k for k in kept])[: len(record.source_words)]
+            rho = spearmanr(record.scores[t], words).statistic
+            correlations.append(None if np.isnan(rho) else float(rho))
+        scored = [r for r in correlations if r is not None]
+        result["words"] = len(record.source_words)
+        dropped = set(range(len(prompt_ids))) - {a for a, _ in matched}
+        result["inseq_dropped_tokens"] = sorted({ours_tokens[i] for i in dropped})
+        result[method] = {
+            "workbench_seconds": seconds, "inseq_seconds": found["seconds"],
+            "workbench_speedup": found["seconds"] / seconds,
+            "spearman_per_token": correlations, "mean_spearman": float(np.mean(scored)) if scored else None,
+        }
+    return result
+
+
 def run_llm_benchmark(
     model_ref: str = "demo:smollm2-instruct",
     data_ref: str = "bbc-news:test",
@@ -236,7 +306,8 @@ def run_llm_benchmark(
 
     generator = load_model(model_ref, device=device)
     headline_set = load_dataset(headline_data)
-    sources = [headline_set.texts[i] for i in pick_documents(headline_set, headlines)]
+    picked_headlines = pick_documents(headline_set, headlines)
+    sources = [headline_set.texts[i] for i in picked_headlines]
     settings = GenerationSettings(max_new_tokens=max_new_tokens)
 
     def one_at_a_time() -> list[list[int]]:
@@ -281,9 +352,39 @@ def run_llm_benchmark(
         generator, sources, generated, reading, ids, max_new_tokens=max_new_tokens,
         workbench={"bits_per_byte": result["perplexity"]["workbench"]["bits_per_byte"], "nll": nll},
     )
+    if generator.prompt is None:
+        result["inseq"] = {"error": f"{model_ref} has no generation prompt to attribute through"}
+    else:
+        generator.use_prompt(replace(generator.prompt, max_text_tokens=INSEQ_TEXT_TOKENS))
+        result["inseq"] = {"data": headline_data, "id": headline_set.ids[picked_headlines[0]],
+                           "max_text_tokens": INSEQ_TEXT_TOKENS,
+                           **inseq_agreement(generator, sources[0], max_new_tokens=INSEQ_NEW_TOKENS)}
     if out is not None:
         write_json(Path(out) / "llm.json", result)
     return result
+
+
+def perplexity_lines(result: dict[str, Any]) -> list[str]:
+    """The perplexity rows (tokens/s and bits per byte of each path) and llama.cpp's line."""
+    perplexity = result["perplexity"]
+    lines = [f"{'perplexity':<24}{'tokens/s':>9}{'workbench x':>13}{'bits/byte':>12}   "
+                 f"({perplexity['texts']} articles, {perplexity['tokens']} tokens)"]
+    for name in ("workbench", "one_forward_per_text", "workbench_int8"):
+        if name in perplexity:
+            row = perplexity[name]
+            lines.append(f"{name:<24}{row['tokens_per_s']:>9.1f}{row['workbench_speedup']:>12.2f}x"
+                         f"{row['bits_per_byte']:>12.4f}")
+    llama = result["llama_cpp"]
+    if "error" in llama:
+        lines.append(f"llama.cpp not run: {llama['error']}")
+    else:
+        lines.append(
+            f"llama.cpp {llama['llama_cpp_python']} (Q4_1 GGUF): generation {llama['generation']['tokens_per_s']:.1f} "
+            f"tokens/s, {llama['generation']['same_tokens']:.3f} of outputs equal to the workbench's; reading "
+            f"{llama['reading']['tokens_per_s']:.1f} tokens/s, {llama['reading']['bits_per_byte']:.4f} bits/byte "
+            f"({llama['reading']['bits_per_byte_minus_workbench']:+.4f} against the workbench's fp32)"
+        )
+    return lines
 
 
 def format_llm_table(result: dict[str, Any]) -> str:
@@ -309,24 +410,18 @@ def format_llm_table(result: dict[str, Any]) -> str:
         )
     if "lm_eval_error" in result:
         lines.append(result["lm_eval_error"])
-    if "perplexity" not in result:  # results written before the perplexity and llama.cpp runs were added
-        return "\n".join(lines)
-    perplexity = result["perplexity"]
-    lines.append(f"{'perplexity':<24}{'tokens/s':>9}{'workbench x':>13}{'bits/byte':>12}   "
-                 f"({perplexity['texts']} articles, {perplexity['tokens']} tokens)")
-    for name in ("workbench", "one_forward_per_text", "workbench_int8"):
-        if name in perplexity:
-            row = perplexity[name]
-            lines.append(f"{name:<24}{row['tokens_per_s']:>9.1f}{row['workbench_speedup']:>12.2f}x"
-                         f"{row['bits_per_byte']:>12.4f}")
-    llama = result["llama_cpp"]
-    if "error" in llama:
-        lines.append(f"llama.cpp not run: {llama['error']}")
-    else:
-        lines.append(
-            f"llama.cpp {llama['llama_cpp_python']} (Q4_1 GGUF): generation {llama['generation']['tokens_per_s']:.1f} "
-            f"tokens/s, {llama['generation']['same_tokens']:.3f} of outputs equal to the workbench's; reading "
-            f"{llama['reading']['tokens_per_s']:.1f} tokens/s, {llama['reading']['bits_per_byte']:.4f} bits/byte "
-            f"({llama['reading']['bits_per_byte_minus_workbench']:+.4f} against the workbench's fp32)"
-        )
+    if "perplexity" in result:  # absent from results written before the perplexity and llama.cpp runs were added
+        lines += perplexity_lines(result)
+    inseq = result.get("inseq", {})  # absent from results written before the Inseq run was added
+    if "error" in inseq:
+        lines.append(f"Inseq not run: {inseq['error']}")
+    for method in ("occlusion", "integrated-gradients"):
+        if method in inseq:
+            row, rho = inseq[method], inseq[method]["mean_spearman"]
+            lines.append(
+                f"token attribution {method}: workbench {row['workbench_seconds']:.1f} s, "
+                f"Inseq {row['inseq_seconds']:.1f} s ({row['workbench_speedup']:.2f}x); "
+                f"mean Spearman over {inseq['generated_tokens']} tokens "
+                f"{'-' if rho is None else f'{rho:.3f}'} ({inseq['words']} words, one headline)"
+            )
     return "\n".join(lines)
