@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..errors import ParameterError
 from ..models import as_model
 from ..records import Attribution, Classifier, Dataset
 from .qa import explain_qa
 from .base import Explainer
 from .cache import ExplanationCache, default_cache
-from .contrast import Contrast
+from .contrast import Contrast, one_each
 from .methods import METHODS, check_method, supported_methods
 
 def explain(
@@ -84,11 +83,7 @@ def explain_contrasts(
     """Each text's target (default: its predicted label) explained against its contrast label with ``explainer``'s
     method and settings: the texts of each (target, contrast) pair run through one ``Contrast`` view."""
     model = explainer.model
-    foils = [contrast] * len(texts) if isinstance(contrast, str) else list(contrast)
-    if len(foils) != len(texts):
-        raise ParameterError(
-            f"{len(foils)} contrast labels for {len(texts)} texts; give one for every text or one each"
-        )
+    foils = one_each(contrast, len(texts), what="contrast labels", item="text")
     if targets is None:
         predicted = model.predict_proba([model.reading(t).text for t in texts], progress=False).argmax(axis=1)
         targets = [model.label_names[int(i)] for i in predicted]

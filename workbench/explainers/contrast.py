@@ -25,6 +25,15 @@ from ..reading import Reading
 FLOOR = 1e-300  # a probability of exactly 0 would make the log-odds infinite; float64's smallest normal is 2.2e-308
 
 
+def one_each(contrast: str | Sequence[str] | None, count: int, *, what: str, item: str) -> list[str | None]:
+    """``contrast`` for each of ``count`` items: one value (or None) for every item, or a sequence of one each; a
+    sequence of another length is a one-line error naming ``what`` it holds and the ``item`` it is given for."""
+    each = [contrast] * count if contrast is None or isinstance(contrast, str) else list(contrast)
+    if len(each) != count:
+        raise ParameterError(f"{len(each)} {what} for {count} {item}s; give one for every {item} or one each")
+    return each
+
+
 class Contrast:
     """``model`` as one output: log p(``label``) − log p(``foil``), the function a contrastive explanation explains."""
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..datasets.loading import as_dataset
 from ..errors import ParameterError
+from ..explainers.contrast import one_each
 from ..explainers.generation import RUNNER_UP, check_generator, token_explainer
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
@@ -90,11 +91,7 @@ def explain_tokens(generator, ids: Sequence[str], texts: Sequence[str], outputs:
     """
     from tqdm.auto import tqdm
 
-    foils = [contrast] * len(texts) if contrast is None or isinstance(contrast, str) else list(contrast)
-    if len(foils) != len(texts):
-        raise ParameterError(
-            f"{len(foils)} contrast outputs for {len(texts)} sources; give one for every source or one each"
-        )
+    foils = one_each(contrast, len(texts), what="contrast outputs", item="source")
     explainer = token_explainer(method, generator, num_samples=num_samples, settings=settings)
     bar = tqdm(outputs, desc=method, unit="doc", disable=not progress)
     return [explainer.explain(str(doc_id), text, [int(t) for t in output], contrast=foil)
