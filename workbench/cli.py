@@ -347,6 +347,10 @@ def explain(
     stability_seeds: Annotated[Optional[int], typer.Option(help="Extra seeds that re-run LIME to measure its stability (0: skip); SHAP and the rest "
                                                                 "are deterministic (default: 1; generation: none).", show_default=False)] = None,
     cache: Annotated[bool, typer.Option(help="Reuse explanations cached under $WORKBENCH_HOME/explanations.")] = True,
+    contrast: Annotated[Optional[str], typer.Option(
+        help="runner-up: explain each prediction rather than the model's next choice (a classifier's second most "
+             "probable label; a generator's second-ranked token at each step), as log p(prediction) - log p(runner-up) "
+             "[default: the prediction's probability].", show_default=False)] = None,
 ) -> None:
     """Explain documents (or a question-answering model's answers, or a generator's outputs token by token) with LIME,
     SHAP, gradients or occlusion; score faithfulness, agreement and stability.
@@ -357,7 +361,7 @@ def explain(
     """
     _check_folder(out)
     common = {"methods": [m.value for m in method] if method else None, "n": n, "seed": seed, "num_samples": num_samples,
-              "stability_seeds": stability_seeds, "cache": cache, "progress": inputs.progress}
+              "stability_seeds": stability_seeds, "cache": cache, "progress": inputs.progress, "contrast": contrast}
     common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task
     task, model, dataset = _prepared(inputs, **common)
     study = task.explain_dataset(model, dataset, **common, **inputs.task_options)

@@ -19,7 +19,7 @@ from ..records import Attribution, Classifier, Dataset
 from .qa import explain_qa
 from .base import Explainer
 from .cache import ExplanationCache, default_cache
-from .contrast import Contrast, one_each
+from .contrast import RUNNER_UP, Contrast, one_each, runner_up
 from .methods import METHODS, check_method, supported_methods
 
 def explain(
@@ -50,7 +50,8 @@ def explain(
     contrast : str or sequence of str, optional
         The label the target is explained against (one for every text, or one per text): each word's score is then
         how much it moves log p(target) − log p(contrast), "why the target rather than the contrast"
-        (``explainers.contrast``). A text whose target is its contrast is a one-line error.
+        (``explainers.contrast``). ``"runner-up"`` contrasts each text's target with the most probable other label.
+        A text whose target is its contrast is a one-line error.
     seed : int
         Seed of the stochastic methods (lime, shap); the same seed gives the same scores.
     num_samples : int, optional
@@ -80,13 +81,17 @@ def explain_contrasts(
     explainer: Explainer, texts: list[str], contrast: str | Sequence[str], *, ids: Sequence[str] | None,
     targets: Sequence[str] | None, cache: ExplanationCache | None, progress: bool | None,
 ) -> list[Attribution]:
-    """Each text's target (default: its predicted label) explained against its contrast label with ``explainer``'s
-    method and settings: the texts of each (target, contrast) pair run through one ``Contrast`` view."""
+    """Each text's target (default: its predicted label) explained against its contrast label (``RUNNER_UP``: the most
+    probable label other than the target) with ``explainer``'s method and settings: the texts of each (target,
+    contrast) pair run through one ``Contrast`` view."""
     model = explainer.model
     foils = one_each(contrast, len(texts), what="contrast labels", item="text")
-    if targets is None:
-        predicted = model.predict_proba([model.reading(t).text for t in texts], progress=False).argmax(axis=1)
-        targets = [model.label_names[int(i)] for i in predicted]
+    if targets is None or RUNNER_UP in foils:
+        proba = model.predict_proba([model.reading(t).text for t in texts], progress=False)
+        names = list(model.label_names)
+        targets = [names[int(i)] for i in proba.argmax(axis=1)] if targets is None else list(targets)
+        foils = [names[runner_up(row, names.index(target))] if foil == RUNNER_UP and target in names else foil
+                 for row, target, foil in zip(proba, targets, foils)]
     ids = [str(i) for i in range(len(texts))] if ids is None else list(ids)
     records: list[Attribution | None] = [None] * len(texts)
     for pair in sorted(set(zip(targets, foils))):

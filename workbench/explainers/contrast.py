@@ -4,7 +4,9 @@ A contrastive explanation scores each word by how much it moves log p(A) − log
 labels' log-probabilities (Jacovi et al. 2021, "Contrastive Explanations for Model Interpretability"; Yin & Neubig
 2022, "Interpreting Language Models with Contrastive Explanations"): a word that raises both labels alike scores
 nothing, unlike an explanation of p(A) alone. :class:`Contrast` is that function as a one-label classifier, so every
-perturbation method (LIME, SHAP, occlusion) explains it unchanged, and the gradient methods refuse it in one line.
+perturbation method (LIME, SHAP, occlusion) explains it unchanged, and the gradient methods differentiate it through
+the model's network. ``RUNNER_UP`` names each prediction's own next choice as its contrast, for classifiers and
+generators alike; it is the one contrast a study, which picks its documents, can take.
 
 Checked: Captum's attribution methods take a scalar ``target`` index, and Inseq's ``contrast_prob_diff`` step
 function serves generation only; neither gives a classifier's A-rather-than-B over words, so the view here does.
@@ -21,8 +23,26 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..reading import Reading
+from ..statistics.faithfulness import log_ratios
 
-FLOOR = 1e-300  # a probability of exactly 0 would make the log-odds infinite; float64's smallest normal is 2.2e-308
+#: contrast: each prediction against the model's own next choice (a classifier's second most probable label other than
+#: the target; a generator's second-ranked token at each step)
+RUNNER_UP = "runner-up"
+
+
+def check_study_contrast(contrast: str | None, *, ranked: str, instead: str) -> None:
+    """A study picks its documents, so the only contrast it can take for all of them is ``RUNNER_UP``; anything else
+    is a one-line error naming what the runner-up is (``ranked``) and where a chosen contrast goes (``instead``)."""
+    if contrast not in (None, RUNNER_UP):
+        raise ParameterError(
+            f"a study's contrast is {RUNNER_UP!r} ({ranked}), not {contrast!r}; {instead} with workbench.explain"
+        )
+
+
+def runner_up(proba: Any, target: int) -> int:
+    """The most probable column of ``proba`` (one row of probabilities) other than ``target``."""
+    ranked = np.argsort(-np.asarray(proba, dtype=np.float64), kind="stable")
+    return int(next(i for i in ranked if i != target))
 
 
 def one_each(contrast: str | Sequence[str] | None, count: int, *, what: str, item: str) -> list[str | None]:
@@ -59,8 +79,4 @@ class Contrast:
 
     def predict_proba(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
         """``(n, 1)``: each text's log p(label) − log p(foil), from the model's probabilities (float64)."""
-        proba = np.maximum(
-            np.asarray(self.model.predict_proba(list(texts), progress=progress), dtype=np.float64), FLOOR
-        )
-        a, b = self.columns
-        return (np.log(proba[:, a]) - np.log(proba[:, b]))[:, None]
+        return log_ratios(self.model.predict_proba(list(texts), progress=progress), *self.columns)[:, None]

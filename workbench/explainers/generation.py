@@ -41,10 +41,10 @@ from ..errors import ModelError, ParameterError
 from ..records.generation import GenerationSettings
 from ..records.token_attribution import TokenAttribution
 from ..words import mask_words, split_words, whole_text, word_spans
+from .contrast import RUNNER_UP
 from .gradients import pool_words
 
 TOKEN_METHODS = ("occlusion", "integrated-gradients")
-RUNNER_UP = "runner-up"  # contrast: at each step, the token the model ranks next after the generated one
 EMBEDDING_TOLERANCE = 1e-4  # the embeddings path must give the model's probabilities within this
 INTERNAL_BATCH = 64  # rows per forward and backward pass inside integrated gradients (tokens x steps are cut into these)
 

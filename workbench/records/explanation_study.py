@@ -46,7 +46,8 @@ class ExplanationStudy(Result):
 
     ``to_dict`` is the content of faithfulness.json: per method its faithfulness against random
     words, the agreement of every pair of methods, each method's stability under other seeds
-    and its own checks (``diagnostics``).
+    and its own checks (``diagnostics``). ``contrast`` is ``"runner-up"`` when each document's label was explained
+    rather than the model's next choice (``explainers.contrast``), and None otherwise.
     """
 
     model: str
@@ -62,6 +63,7 @@ class ExplanationStudy(Result):
     agreement: tuple[Agreement, ...]
     stability: Mapping[str, Stability]
     diagnostics: Mapping[str, DiagnosticsSummary]
+    contrast: str | None = None
 
     def warnings(self) -> list[str]:
         """One line per reason not to trust a method's explanations in this study."""
@@ -87,4 +89,11 @@ class ExplanationStudy(Result):
             "agreement": [a.to_dict() for a in self.agreement],
             "stability": {m: s.to_dict() for m, s in self.stability.items()},
             "diagnostics": {m: d.to_dict() for m, d in self.diagnostics.items()},
+            **({} if self.contrast is None else {"contrast": self.contrast}),  # plain studies' bytes stay as they were
         }
+
+    @property
+    def explained(self) -> str:
+        """What the scores and the deletions move, in words: the target's probability or its log-ratio."""
+        return "the target's probability" if self.contrast is None else \
+            "log p(target) − log p(runner-up), the runner-up being the model's next most probable label"

@@ -65,6 +65,15 @@ SIGNIFICANCE = 0.05
 AGREEMENT_MEASURES = ("spearman", "kendall", "top_k_overlap")  # per text, then averaged over texts
 STABLE_TOP_K = 0.6  # see ``unstable``: three of the top five words must survive a change of seed
 RANK_DIGITS = 12  # the significant digits a ranking reads: far above float64's rounding, far below any real difference
+FLOOR = 1e-300  # a probability of exactly 0 would make a log-ratio infinite; float64's smallest normal is 2.2e-308
+
+
+def log_ratios(proba: Any, a: int | Sequence[int], b: int | Sequence[int]) -> np.ndarray:
+    """log p(``a``) − log p(``b``) of each row of ``proba`` (columns ``a`` and ``b``: one each, or one per row), in
+    float64 with probabilities floored at ``FLOOR``: what a contrastive explanation explains, "a rather than b"."""
+    proba = np.maximum(np.asarray(proba, dtype=np.float64), FLOOR)
+    rows = np.arange(len(proba))
+    return np.log(proba[rows, a]) - np.log(proba[rows, b])
 
 
 def rank_scores(scores: Sequence[float]) -> np.ndarray:
@@ -183,13 +192,17 @@ def score_faithfulness(
         if reading.visible != record.visible:
             raise ParameterError(f"attribution {record.id!r} scores {record.visible} words but {model.ref} reads {reading.visible}; score it with the model that made it")
     read = [reading.read_text for reading in readings]
-    targets = [model.label_names.index(record.target) for record in attributions]
+    names = list(model.label_names)
+    targets = [names.index(record.target) for record in attributions]
+    # what a contrastive record explains, log p(target) - log p(contrast), is what its deletions move
+    foils = [None if record.contrast is None else names.index(record.contrast) for record in attributions]
 
     def evaluate(requests: Sequence[tuple[int, tuple[bool, ...] | None]]) -> list[float]:
         masked = [read[i] if keep is None else mask_words(read[i], keep) for i, keep in requests]
         needed = sorted(set(masked))
         proba_of = dict(zip(needed, model.predict_proba(needed, progress=False))) if needed else {}
-        return [float(proba_of[text][targets[i]]) for (i, _), text in zip(requests, masked)]
+        return [float(proba_of[text][targets[i]] if foils[i] is None else
+                      log_ratios([proba_of[text]], targets[i], foils[i])[0]) for (i, _), text in zip(requests, masked)]
 
     return perturbation_faithfulness(attributions, read, evaluate, seed=seed, fractions=fractions, random_repeats=random_repeats)
 

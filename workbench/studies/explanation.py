@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import numpy as np
 from ..datasets.loading import as_dataset
 from ..errors import ParameterError
 from ..explainers import check_method, explain
+from ..explainers.contrast import check_study_contrast
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
 from ..models.ray_engine import RayModel, RayOptions, split_pool
@@ -50,6 +52,7 @@ def explain_dataset(
     options: LoadOptions | None = None,
     progress: bool | None = None,
     engine: str | RayOptions = "local",
+    contrast: str | None = None,
 ) -> ExplanationStudy:
     """Explain ``n`` documents of ``dataset`` with each of ``methods`` and score the explanations.
 
@@ -58,17 +61,23 @@ def explain_dataset(
     measure its stability; 0 skips that. ``engine="ray"`` (or a RayOptions, or a ``RayModel``
     as the model) spreads the documents over a Ray actor pool: each document's explanation is
     seeded by its text, so the records are the local engine's; faithfulness is scored here.
+    ``contrast="runner-up"`` explains each document's predicted label rather than its most probable other label
+    (log p(predicted) − log p(runner-up)), and faithfulness scores the deletions' effect on that log-ratio.
     """
+    check_study_contrast(contrast, ranked="each document's label rather than the model's next choice",
+                         instead="explain chosen texts against a contrast label")
     methods = study_methods(methods, stability_seeds)
     dataset = as_dataset(dataset)
     model, ray_options = split_pool(as_model(model, options), engine)
     rows = pick_documents(dataset, n)
     ids, texts = tuple(dataset.ids[i] for i in rows), tuple(dataset.texts[i] for i in rows)
-    return run_study(
+    study = run_study(
         model, dataset.name, ids, texts, methods, seed=seed, stability_seeds=stability_seeds,
-        explain_with=explainer_on(explain, model, [texts], ids, ray_options, progress=progress, num_samples=num_samples, cache=cache),
+        explain_with=explainer_on(explain, model, [texts], ids, ray_options, progress=progress,
+                                  num_samples=num_samples, cache=cache, contrast=contrast),
         faithfulness_of=lambda records: score_faithfulness(model, records, texts, seed=seed),
     )
+    return study if contrast is None else replace(study, contrast=contrast)
 
 
 def explainer_on(explain_fn: Callable[..., list[Attribution]], model: Any, columns: Sequence[Sequence[str]], ids: Sequence[str],

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..datasets.loading import as_dataset
-from ..errors import ParameterError
-from ..explainers.contrast import one_each
-from ..explainers.generation import RUNNER_UP, check_generator, token_explainer
+from ..explainers.contrast import check_study_contrast, one_each
+from ..explainers.generation import check_generator, token_explainer
 from ..io import atomic_open, write_json, write_jsonl
 from ..models import LoadOptions, as_model
 from ..models.ray_engine import RayModel, RayOptions, split_pool
@@ -55,11 +54,8 @@ def explain_generations(model, data: str | GenerationDataset, *, methods: Sequen
     dataset = as_dataset(data)
     check_task(generator, dataset)
     check_generator(generator)
-    if contrast not in (None, RUNNER_UP):
-        raise ParameterError(
-            f"a study's contrast is {RUNNER_UP!r} (each token rather than the model's next choice), not {contrast!r}; "
-            "explain chosen sources against contrast outputs with workbench.explain"
-        )
+    check_study_contrast(contrast, ranked="each token rather than the model's next choice",
+                         instead="explain chosen sources against contrast outputs")
     methods = tuple(dict.fromkeys(methods))
     for method in methods:  # an unknown method is one line before anything is generated
         token_explainer(method, generator, num_samples=num_samples, settings=settings)
