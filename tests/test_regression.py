@@ -36,10 +36,24 @@ weights read about 100 probabilities each and averaged their errors rather than 
 top-k overlap) gets no looser tolerance: it is exact but for near ties. The TF-IDF model computes in float64; its
 figures moved by at most 2e-15.
 
+These tolerances (``SAME_WEIGHTS``) hold where the demo models have the fixtures' weights. A machine that fine-tuned
+its own (a fingerprint other than ``source.json``'s) is held to ``RETRAINED``, each tolerance times
+``RETRAINED_FACTOR`` (40). Fine-tuning on other kernels moves the weights themselves, and the QA and generation
+models moved further than the classifier's 4.6e-6 above. Measured against the AMD EPYC (AVX2) fixtures, on an Intel
+Xeon (AVX-512, VNNI, BF16, AMX) with transformers 5.25.0 that fine-tuned its own demos:
+- QA scores (a sum of window probabilities, up to 4) moved up to 5.1e-4;
+- generated tokens' probabilities up to 1.3e-4, their word scores 6.6e-5;
+- QA faithfulness scores up to 1.4e-4;
+- integrated gradients' completeness error up to 7.2e-4;
+- the classifiers and every metric stayed within ``SAME_WEIGHTS``.
+The factor leaves four times the largest of these (3.9 for the QA scores); answers, labels and generated tokens stayed
+exact but for near ties.
+
 Discrete values are exact (ids, labels, counts, words, parameters, answer texts, generated tokens), except a result
 that floats chose at a near tie (``regression``'s docstring): it is printed, and what rests on it is set aside.
 ``test_other_kernels_...`` runs a classifier's evaluate and a QA model's explain under another processor's order of
-addition, emulated here, so the tolerances are checked on every machine, the one that wrote the fixtures too.
+addition, emulated here on this machine's weights and held against this machine's own run within ``SAME_WEIGHTS``, so
+the tolerances of fp32 rounding are checked on every machine, whoever fine-tuned its models.
 """
 
 from __future__ import annotations
@@ -55,8 +69,11 @@ from .regression import (
     DATA_FILES,
     FIXTURES,
     PROBABILITY,
+    RETRAINED,
     RUNS,
+    SAME_WEIGHTS,
     SOURCE,
+    Tolerances,
     compare_run,
     data_files,
     describe,
@@ -86,17 +103,35 @@ def source() -> dict:
     return source
 
 
-def check(name: str, fresh: Path, source: dict) -> None:
+@pytest.fixture(scope="module")
+def here() -> dict:
+    """This machine, its libraries and its demo models, as ``source.json`` records them."""
+    return where_computed()
+
+
+def tolerances_of(name: str, source: dict, here: dict) -> Tolerances:
+    """``SAME_WEIGHTS`` where every demo model run ``name`` reads has the fixture's weights (fingerprint), ``RETRAINED``
+    where this machine fine-tuned its own."""
+    used = [ref for ref in RUNS[name] if ref.startswith("demo:")]
+    same = all(source["models"][ref]["fingerprint"] == here["models"][ref]["fingerprint"] for ref in used)
+    return SAME_WEIGHTS if same else RETRAINED
+
+
+def check(name: str, fresh: Path, source: dict, here: dict) -> None:
     """Hold ``fresh`` against the fixture of run ``name``: print the near ties, fail on what is beyond tolerance."""
-    outcome = compare_run(name, FIXTURES / name, fresh)
+    tolerances = tolerances_of(name, source, here)
+    held(compare_run(name, FIXTURES / name, fresh, tolerances), name,
+         f"the fixture ({'the same weights' if tolerances == SAME_WEIGHTS else 'weights fine-tuned on each machine'})",
+         f"fixtures computed on: {describe(source)}\nthis machine:         {describe(here)}")
+
+
+def held(outcome, name: str, against: str, where: str) -> None:
+    """Print the near ties of ``outcome``; fail, naming what run ``name`` was held ``against``, on what is beyond."""
     for tie in outcome.ties:
         print(f"near tie: {tie}")
     more = len(outcome.problems) - 20
     shown = "\n  ".join(outcome.problems[:20]) + (f"\n  ... {more} more" if more > 0 else "")
-    assert not outcome.problems, (
-        f"{name} moved beyond its tolerance:\n  {shown}\n"
-        f"fixtures computed on: {describe(source)}\nthis machine:         {describe(where_computed())}"
-    )
+    assert not outcome.problems, f"{name} moved beyond its tolerance against {against}:\n  {shown}\n{where}"
 
 
 def files(folder: Path) -> list[str]:
@@ -105,7 +140,7 @@ def files(folder: Path) -> list[str]:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("name", RERUN)
-def test_a_rerun_is_byte_identical_and_the_fixture_holds_within_tolerance(cli, tmp_path, demo_run, source, name):
+def test_a_rerun_is_byte_identical_and_the_fixture_holds_within_tolerance(cli, tmp_path, demo_run, source, here, name):
     """The same command twice on this machine, in one session: every data file and figure byte for byte (a generation
     page shows the time each method took, so pages are only written twice); then the fixture. The first run is the
     session's (``demo_run``), which other integration tests read too."""
@@ -115,26 +150,27 @@ def test_a_rerun_is_byte_identical_and_the_fixture_holds_within_tolerance(cli, t
     assert files(first) == files(second) and set(data_files(FIXTURES / name)) <= set(files(first))
     for path in (p for p in files(first) if Path(p).suffix in (*DATA_FILES, ".png")):
         assert (first / path).read_bytes() == (second / path).read_bytes(), f"{name}: {path} differs between two runs"
-    check(name, first, source)
+    check(name, first, source, here)
 
 
 @pytest.mark.integration
-def test_compare_holds_within_tolerance(cli, tmp_path, source):
+def test_compare_holds_within_tolerance(cli, tmp_path, source, here):
     """compare.json holds timings, so it is compared with the fixture and not re-run for its bytes."""
     result = cli(*RUNS["compare"], "--out", tmp_path / "compare")
     assert result.exit_code == 0, result.output
-    check("compare", tmp_path / "compare", source)
+    check("compare", tmp_path / "compare", source, here)
 
 
 @pytest.mark.integration
-def test_other_kernels_give_the_fixtures_numbers_within_tolerance(tmp_path, source):
-    """Another processor's order of addition, emulated here, so that every machine checks the tolerances and not only
-    its own bytes (the fixtures may have been written on this very machine): the classifier's predictions and metrics,
-    and a transformer's word scores and faithfulness (the QA model's gradient methods: 83 s under these kernels, where
-    the classifier's five methods took 232 s; those were measured so once, see above)."""
+def test_other_kernels_give_this_machines_numbers_within_the_same_weights_tolerance(tmp_path, demo_run, here):
+    """Another processor's order of addition, emulated here on this machine's own weights, so that every machine checks
+    the tolerances of fp32 rounding (``SAME_WEIGHTS``) and not only its own bytes: the classifier's predictions and
+    metrics, and a transformer's word scores and faithfulness (the QA model's gradient methods: 83 s under these
+    kernels, where the classifier's five methods took 232 s; those were measured so once, see above)."""
     env = {**os.environ, **OTHER_KERNELS}
     for name in ("evaluate-minilm-bbc", "explain-minilm-qa"):
-        check(name, run(name, tmp_path, env=env), source)
+        outcome = compare_run(name, demo_run(name), run(name, tmp_path, env=env), SAME_WEIGHTS)
+        held(outcome, name, "this machine's own run", f"this machine: {describe(here)}; kernels {OTHER_KERNELS}")
 
 
 def copy_fixture(tmp_path: Path, name: str, as_name: str | None = None) -> Path:
