@@ -309,3 +309,26 @@ def test_token_attributions_on_the_llm_are_byte_identical_on_rerun(tmp_path):
     assert runs[0] == runs[1]
     record = json.loads(runs[0].splitlines()[0])
     assert record["prefix_scores"] is not None and len(record["scores"]) == len(record["generated"]) > 0
+
+
+def test_the_evaluate_explain_and_explore_notebooks_take_a_causal_lm_with_labelled_data(tmp_path, tiny_llama, tiny_csv):
+    """Each notebook loads the model for its data's task, as the verbs do: `make report`'s LLM explain report once
+    stopped at "a generation model but ... texts with labels". Their figures equal the verbs' own."""
+    import nbformat
+
+    from .test_report import EVALUATE, EXPLAIN, EXPLORE
+    from workbench.report import run_report
+
+    model = str(tiny_llama)
+    run_report(EVALUATE, tmp_path / "evaluate", {"model": model, "data": str(tiny_csv)})
+    metrics = json.loads((tmp_path / "evaluate" / "metrics.json").read_text())
+    assert metrics["accuracy"] == wb.evaluate(model, str(tiny_csv)).accuracy
+    assert metrics["provenance"]["prompt"]["template"] == "Topic of: {examples}{text}\nTopic:"
+    run_report(EXPLAIN, tmp_path / "explain", {"model": model, "data": str(tiny_csv), "methods": ["occlusion"], "n": 2})
+    written = json.loads((tmp_path / "explain" / "attributions.jsonl").read_text().splitlines()[0])
+    study = wb.explain_dataset(wb.load_model(model, task="classification"), str(tiny_csv), methods=["occlusion"], n=2)
+    assert written["scores"] == list(study.attributions["occlusion"][0].scores)
+    run_report(EXPLORE, tmp_path / "explore", {"model": model, "data": str(tiny_csv)})
+    executed = nbformat.read(tmp_path / "explore" / "explore.ipynb", as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)  # the app shown

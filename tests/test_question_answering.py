@@ -267,6 +267,48 @@ def test_every_method_explains_the_answers_span_probability_over_question_and_co
     assert [r.to_dict() for r in again] == [r.to_dict() for r in records]  # the same seed, the same record, byte for byte
 
 
+def test_occlusion_of_a_long_context_runs_each_distinct_window_once_and_scores_as_one_deletion_at_a_time(tiny_qa_dir):
+    """A deletion leaves the windows before it as they were: the engine runs identical windows once (``run_rows``), and
+    each word's score still equals p(answer) less its probability with that word deleted, computed on its own."""
+    from workbench.explainers import explain_qa
+    from workbench.explainers.qa import AnswerTarget
+    from workbench.models import load_model
+    from workbench.models.qa import occurrences
+    from workbench.words import mask_words, segment_offsets
+
+    model = load_model(str(tiny_qa_dir), device="cpu")
+    cities = ["London", "Paris", "Berlin", "Madrid", "Rome", "Vienna", "Dublin", "Lisbon", "Oslo", "Prague", "Warsaw",
+              "Athens"]
+    sales = [f"Traders in {cities[i % 12]} sold {7 * i + 3} shares before noon." for i in range(40)]
+    question, context = EXPLAINED[0][0], " ".join([EXPLAINED[0][1], *sales])
+    [answer] = model.answer([question], [context])[0]
+    assert len(model.context_windows(question, context)) == 6 and len(occurrences(context, answer.text)) == 1
+    n = len(segment_offsets(context))
+    texts = [context] + [mask_words(context, [j != k for j in range(n)]) for k in range(n)]  # what occlusion reads
+    decoding = {"max_answer_len": 30, "doc_stride": 64, "max_seq_len": 128}
+    rows = []  # every row the network reads, as the batches hold them
+
+    def read(module, args, kwargs, output):
+        lengths = kwargs["attention_mask"].sum(-1).tolist()
+        rows.extend(tuple(ids[:length]) for ids, length in zip(kwargs["input_ids"].tolist(), lengths))
+
+    hook = model.runner.register_forward_hook(read, with_kwargs=True)
+    try:
+        p = AnswerTarget(model, question, context, answer.text, "context", decoding).predict_proba(texts)[:, 0]
+    finally:
+        hook.remove()
+    encoded = model.encode_windows([question] * len(texts), texts, 128, 64)
+    held = [tuple(encoded["input_ids"][w]) for w, owner in enumerate(encoded["overflow_to_sample_mapping"])
+            if model.span_positions(encoded, w, occurrences(texts[owner], answer.text), 30)]
+    assert sorted(rows) == sorted(set(held))  # each window that holds the answer read once
+    assert len(rows) < len(held) / 2  # where it was read once for each text that holds it
+    some = range(0, len(texts), 5)  # the text whole, then every fifth deletion: each read on its own
+    alone = np.array([model.answer_probability([question], [texts[k]], [answer.text])[0] for k in some])
+    np.testing.assert_allclose(p[some], alone, atol=1e-6)
+    [record] = explain_qa(model, [question], [context], method="occlusion", cache=False)
+    np.testing.assert_allclose(np.array(record.scores[-n:])[[k - 1 for k in some[1:]]], alone[0] - alone[1:], atol=1e-6)
+
+
 def test_faithfulness_of_answer_explanations_deletes_from_question_and_context(tiny_qa_dir, tmp_path):
     from workbench.errors import ModelError
     from workbench.explainers import explain_qa

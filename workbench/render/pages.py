@@ -120,11 +120,11 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
                                    "question with the context whole, then the context with the question whole; deleting a word of the answer "
                                    "takes the answer away. The gradients run on the window where the answer's "
                                    "probability is highest. The answer is framed."))
-    sections.append(prose_html(f"Comprehensiveness: drop in {study.explained} when the top 20 % of the words read are "
-                               "deleted (higher is "
-                               "better). Sufficiency: drop when only they are kept (lower is better). AOPC: the mean over 1, 5, 10, 20 and 50 %. "
-                               "Each beside the same score for random word orders; the advantage interval is a paired bootstrap over documents, "
-                               "and a method whose interval reaches zero is no better than random words.", "Faithfulness"))
+    sections.append(prose_html(f"Comprehensiveness: drop in {study.explained} when the top 20 % of the words read "
+                               "are deleted (higher is better). Sufficiency: drop when only they are kept (lower is "
+                               "better). AOPC: the mean over 1, 5, 10, 20 and 50 %. Each beside the same score for "
+                               "random word orders; the advantage interval is a paired bootstrap over documents, and a "
+                               "method whose interval reaches zero is no better than random words.", "Faithfulness"))
     sections += faithfulness_flags(study.faithfulness)
     sections.append(table_html(faithfulness_rows(study.faithfulness)))
     if study.diagnostics:

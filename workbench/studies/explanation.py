@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
