@@ -9,6 +9,10 @@ workbench's model reads, so the tokenizers cannot differ:
   ``stop`` ids: the new ids and the seconds for all of them;
 * ``texts`` (token ids, each starting with its beginning-of-text token) are read in one pass each: every token's
   log-probability after the tokens before it, summed per text (nats), and the seconds.
+
+With ``"extra_buffer_types": false`` the weights load without llama.cpp's extra buffer types (its weight repacking
+for the CPU's kernels, AMX among them): on a 2-core Xeon VM that reports AMX, llama-cpp-python 0.3.36 built with
+``-march=native`` died of a segmentation fault in its first ``decode`` with them, and ran without them.
 """
 
 from __future__ import annotations
@@ -17,12 +21,22 @@ import json
 import sys
 import time
 
+import llama_cpp
 import numpy as np
 from llama_cpp import Llama
 
 
 def main() -> None:
     request = json.load(sys.stdin)
+    if not request.get("extra_buffer_types", True):  # Llama() takes no such argument: its defaults are changed
+        defaults = llama_cpp.llama_cpp.llama_model_default_params
+
+        def without_extra_buffer_types() -> llama_cpp.llama_model_params:
+            params = defaults()
+            params.use_extra_bufts = False
+            return params
+
+        llama_cpp.llama_cpp.llama_model_default_params = without_extra_buffer_types
     common = {
         "n_ctx": request["n_ctx"],
         "n_threads": request["threads"],
@@ -53,7 +67,7 @@ def main() -> None:
         nll.append(-float(logp[np.arange(len(ids) - 1), ids[1:]].sum()))
     json.dump(
         {
-            "llama_cpp_python": __import__("llama_cpp").__version__,
+            "llama_cpp_python": llama_cpp.__version__,
             "generated": outputs,
             "generation_seconds": generation_seconds,
             "nll": nll,

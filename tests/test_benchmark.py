@@ -83,6 +83,8 @@ def test_the_benchmarks_page_is_what_the_committed_results_render(tmp_path):
     inference = json.loads((root / "benchmarks" / "results" / "inference.json").read_text())
     page = render_page(root / "benchmarks" / "results")
     assert format_table(inference) in page and page.count("```text") == len(SECTIONS)
+    llm = json.loads((root / "benchmarks" / "results" / "llm.json").read_text())["environment"]
+    assert f"({llm['processor']['cpu']}, " in page and ", ".join(llm["processor"]["isa"]) in page  # where it ran
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "inference.json").write_text(json.dumps(inference))
     partial = write_page(tmp_path / "results", tmp_path / "page.md").read_text()

@@ -110,17 +110,26 @@ def one_forward_per_label(classifier: Any, texts: list[str]) -> np.ndarray:
 
 def llama_cpp_reference(request: dict[str, Any]) -> dict[str, Any]:
     """``benchmarks/llama_cpp_reference.py`` in llama.cpp's environment on ``request``; ``{"error": ...}`` where that
-    environment or the script is missing, or the run fails."""
+    environment or the script is missing, or the run fails.
+
+    Where the run dies of a signal, it runs again without llama.cpp's extra buffer types (its weight repacking, AMX
+    among them), and the answer records ``extra_buffer_types`` and the signal: see the script's docstring."""
     if not LLAMA_CPP.is_file():
         return {"error": f"llama-cpp-python is not installed in {LLAMA_CPP.parent.parent}; "
                          "run `make llamacpp-reference`"}
     if not LLAMA_CPP_SCRIPT.is_file():
         return {"error": f"{LLAMA_CPP_SCRIPT} runs from a source checkout of the workbench"}
-    done = subprocess.run([str(LLAMA_CPP), str(LLAMA_CPP_SCRIPT)], input=json.dumps(request), capture_output=True,
-                          text=True)
+    crashed = None
+    for extra in (True, False):
+        done = subprocess.run([str(LLAMA_CPP), str(LLAMA_CPP_SCRIPT)], capture_output=True, text=True,
+                              input=json.dumps({**request, "extra_buffer_types": extra}))
+        if done.returncode >= 0:
+            break
+        crashed = f"signal {-done.returncode} with extra buffer types"
     if done.returncode:
-        return {"error": f"llama.cpp failed: {(done.stderr.strip().splitlines() or ['no message'])[-1]}"}
-    return dict(json.loads(done.stdout))
+        why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        return {"error": f"llama.cpp failed: {why}" + (f" (before: {crashed})" if crashed else "")}
+    return {**json.loads(done.stdout), "extra_buffer_types": extra, **({"crashed": crashed} if crashed else {})}
 
 
 def perplexity_runs(lm: Any, model_ref: str, texts: list[str], ids: list[list[int]], *, repeats: int
@@ -179,7 +188,8 @@ def llama_cpp_runs(generator: Any, sources: list[str], generated: list[list[int]
     bits = sum(answer["nll"]) / (math.log(2) * size)
     return {
         "llama_cpp_python": answer["llama_cpp_python"], "gguf": request["gguf"], "seconds_with_loading":
-        time.perf_counter() - started,
+        time.perf_counter() - started, "extra_buffer_types": answer["extra_buffer_types"],
+        **({"crashed": answer["crashed"]} if "crashed" in answer else {}),
         "generation": {"new_tokens": new_tokens, "tokens_per_s": new_tokens / answer["generation_seconds"],
                        "same_tokens": sum(a == b for a, b in zip(answer["generated"], generated)) / len(sources),
                        "same_first_token": sum(a[:1] == b[:1] for a, b in zip(answer["generated"], generated))
@@ -383,6 +393,8 @@ def perplexity_lines(result: dict[str, Any]) -> list[str]:
             f"tokens/s, {llama['generation']['same_tokens']:.3f} of outputs equal to the workbench's; reading "
             f"{llama['reading']['tokens_per_s']:.1f} tokens/s, {llama['reading']['bits_per_byte']:.4f} bits/byte "
             f"({llama['reading']['bits_per_byte_minus_workbench']:+.4f} against the workbench's fp32)"
+            + ("" if llama.get("extra_buffer_types", True) else
+               f"; without its weight repacking, which died of {llama.get('crashed', 'a crash')}")
         )
     return lines
 

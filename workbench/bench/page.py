@@ -41,11 +41,17 @@ FLAGS = ("avx2", "avx512", "avx512_vnni", "avx512_bf16")
 
 
 def machine_line(environment: dict[str, Any]) -> str:
-    """Where a result was measured: the device, cores and threads, instruction sets, libraries."""
-    flags = [flag for flag in FLAGS if environment.get(flag)]
+    """Where a result was measured: the device and processor, cores and threads, instruction sets, libraries.
+
+    Results since the LLM benchmark record the processor (``bench.inference.environment``: its name, its ISA flags,
+    torch's kernel level); older ones a few flags as booleans (``FLAGS``)."""
+    processor = environment.get("processor") or {}
+    flags = processor.get("isa") or [flag for flag in FLAGS if environment.get(flag)]
     device = environment.get("cuda_device") or environment.get("device", "?")
+    cpu, kernels = processor.get("cpu"), environment.get("torch_cpu_capability")
+    named = ", ".join([cpu] * (cpu not in (None, device)) + [f"torch's {kernels} kernels"] * bool(kernels))
     cores, threads = environment.get("cpu_count", "?"), environment.get("threads", "?")
-    return (f"Measured on {device}, {cores} cores, {threads} threads, "
+    return (f"Measured on {device}{f' ({named})' if named else ''}, {cores} cores, {threads} threads, "
             f"instruction sets {', '.join(flags) or 'none listed'}; torch {environment.get('torch', '?')}, "
             f"transformers {environment.get('transformers', '?')}; {environment.get('platform', '?')}.")
 
