@@ -297,9 +297,9 @@ def test_occlusion_of_a_long_context_runs_each_distinct_window_once_and_scores_a
         p = AnswerTarget(model, question, context, answer.text, "context", decoding).predict_proba(texts)[:, 0]
     finally:
         hook.remove()
-    encoded = model.encode_windows([question] * len(texts), texts, 128, 64)
+    encoded = model.encode_windows([question] * len(texts), texts, decoding["max_seq_len"], decoding["doc_stride"])
     held = [tuple(encoded["input_ids"][w]) for w, owner in enumerate(encoded["overflow_to_sample_mapping"])
-            if model.span_positions(encoded, w, occurrences(texts[owner], answer.text), 30)]
+            if model.span_positions(encoded, w, occurrences(texts[owner], answer.text), decoding["max_answer_len"])]
     assert sorted(rows) == sorted(set(held))  # each window that holds the answer read once
     assert len(rows) < len(held) / 2  # where it was read once for each text that holds it
     some = range(0, len(texts), 5)  # the text whole, then every fifth deletion: each read on its own

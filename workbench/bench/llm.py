@@ -188,8 +188,7 @@ def llama_cpp_runs(generator: Any, sources: list[str], generated: list[list[int]
     bits = sum(answer["nll"]) / (math.log(2) * size)
     return {
         "llama_cpp_python": answer["llama_cpp_python"], "gguf": request["gguf"], "seconds_with_loading":
-        time.perf_counter() - started, "extra_buffer_types": answer["extra_buffer_types"],
-        **({"crashed": answer["crashed"]} if "crashed" in answer else {}),
+        time.perf_counter() - started, **{k: answer[k] for k in ("extra_buffer_types", "crashed") if k in answer},
         "generation": {"new_tokens": new_tokens, "tokens_per_s": new_tokens / answer["generation_seconds"],
                        "same_tokens": sum(a == b for a, b in zip(answer["generated"], generated)) / len(sources),
                        "same_first_token": sum(a[:1] == b[:1] for a, b in zip(answer["generated"], generated))
@@ -394,7 +393,7 @@ def perplexity_lines(result: dict[str, Any]) -> list[str]:
             f"{llama['reading']['tokens_per_s']:.1f} tokens/s, {llama['reading']['bits_per_byte']:.4f} bits/byte "
             f"({llama['reading']['bits_per_byte_minus_workbench']:+.4f} against the workbench's fp32)"
             + ("" if llama.get("extra_buffer_types", True) else
-               f"; without its weight repacking, which died of {llama.get('crashed', 'a crash')}")
+               f"; without its weight repacking, which died of {llama['crashed']}")
         )
     return lines
 

@@ -49,9 +49,12 @@ def machine_line(environment: dict[str, Any]) -> str:
     flags = processor.get("isa") or [flag for flag in FLAGS if environment.get(flag)]
     device = environment.get("cuda_device") or environment.get("device", "?")
     cpu, kernels = processor.get("cpu"), environment.get("torch_cpu_capability")
-    named = ", ".join([cpu] * (cpu not in (None, device)) + [f"torch's {kernels} kernels"] * bool(kernels))
+    named = [cpu] if cpu and cpu != device else []  # a CPU result's device is "cpu"; older ones name the processor
+    if kernels:
+        named.append(f"torch's {kernels} kernels")
     cores, threads = environment.get("cpu_count", "?"), environment.get("threads", "?")
-    return (f"Measured on {device}{f' ({named})' if named else ''}, {cores} cores, {threads} threads, "
+    where = f" ({', '.join(named)})" if named else ""
+    return (f"Measured on {device}{where}, {cores} cores, {threads} threads, "
             f"instruction sets {', '.join(flags) or 'none listed'}; torch {environment.get('torch', '?')}, "
             f"transformers {environment.get('transformers', '?')}; {environment.get('platform', '?')}.")
 

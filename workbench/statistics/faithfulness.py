@@ -201,12 +201,13 @@ def score_faithfulness(
         masked = [read[i] if keep is None else mask_words(read[i], keep) for i, keep in requests]
         needed = sorted(set(masked))
         proba_of = dict(zip(needed, model.predict_proba(needed, progress=False))) if needed else {}
+        owners = [i for i, _ in requests]  # the record each request deletes from
         rows = np.array([proba_of[text] for text in masked], dtype=np.float64).reshape(len(masked), len(names))
-        values = rows[np.arange(len(masked)), [targets[i] for i, _ in requests]]
-        contrastive = [k for k, (i, _) in enumerate(requests) if foils[i] is not None]
+        values = rows[np.arange(len(rows)), [targets[i] for i in owners]]
+        contrastive = [k for k, i in enumerate(owners) if foils[i] is not None]
         if contrastive:  # one log-ratio over every contrastive request
-            values[contrastive] = log_ratios(rows[contrastive], [targets[requests[k][0]] for k in contrastive],
-                                             [foils[requests[k][0]] for k in contrastive])
+            values[contrastive] = log_ratios(rows[contrastive], [targets[owners[k]] for k in contrastive],
+                                             [foils[owners[k]] for k in contrastive])
         return [float(v) for v in values]
 
     return perturbation_faithfulness(attributions, read, evaluate, seed=seed, fractions=fractions, random_repeats=random_repeats)
