@@ -51,10 +51,13 @@ def test_a_small_benchmark_run_writes_every_figure(tmp_path, tiny_model_dir):
 
 
 def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
+    from workbench.bench.efficiency import Subject
     from workbench.bench.explanations import format_explanation_table, run_explanation_benchmark
 
     data = write_csv(tmp_path / "d.csv", [(t + " and the new market data said", label) for t, label in TINY_ROWS])
-    result = run_explanation_benchmark(str(tiny_sharp_dir), str(data), documents=2, num_samples=30, quality_documents=3, device="cpu", out=tmp_path / "out")
+    efficiency = (Subject(str(tiny_sharp_dir), str(data), ("occlusion",), documents=2),)
+    result = run_explanation_benchmark(str(tiny_sharp_dir), str(data), documents=2, num_samples=30, quality_documents=3,
+                                       device="cpu", efficiency=efficiency, out=tmp_path / "out")
     written = json.loads((tmp_path / "out" / "explanations.json").read_text())
     assert set(written["regimes"]) == {"full", "first60words", "first15words"}
     for row in written["regimes"].values():
@@ -70,6 +73,9 @@ def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
         assert row["s_per_doc"] > 0 and isinstance(row["no_better_than_random"], bool)
         assert ("stability" in row) == (method == "lime") and ("diagnostics" in row) == (method == "integrated-gradients")
     assert written["environment"]["cpu_count"] > 0 and "quality on 3 documents" in format_explanation_table(result)
+    [row] = written["efficiency"]["rows"]  # the efficiency table (tests/test_efficiency.py) is part of the file
+    assert row["task"] == "classification" and row["methods"]["occlusion"]["evaluations"] > 0
+    assert "efficiency = the same evaluations run as plain inference" in format_explanation_table(result)
 
 
 def test_the_benchmarks_page_is_what_the_committed_results_render(tmp_path):

@@ -420,6 +420,9 @@ def bench(
     documents: Annotated[int, typer.Option(min=1, help="Documents per regime in the explanation benchmark.")] = 3,
     num_samples: Annotated[int, typer.Option(min=2, help="LIME samples and SHAP max_evals in the explanation benchmark.")] = 500,
     quality_documents: Annotated[int, typer.Option(min=0, help="Documents on which every method's faithfulness, stability and cost are measured (0: skip).")] = 20,
+    efficiency: Annotated[bool, typer.Option(help="Measure every explanation method's efficiency on every task "
+                                                  "(classification, question answering, generation, the LLM) in the "
+                                                  "explanation benchmark.")] = True,
     qa: Annotated[bool, typer.Option(help="Run the question-answering benchmark against the transformers 4 pipeline.")] = True,
     qa_model: Annotated[str, typer.Option(help="Question-answering model of that benchmark.")] = "demo:minilm-qa",
     qa_data: Annotated[str, typer.Option(help="Question-answering data of that benchmark.")] = "bbc-qa:test",
@@ -444,6 +447,7 @@ def bench(
     """Benchmark inference against the pipeline and the matmul peak, LIME/SHAP against their README usage, question
     answering against the question-answering pipeline, generation against one text at a time (and Inseq), and the local engine against
     Ray Data (with streaming memory at 200,000 and 2,000,000 rows), and the corpus map at 5,000 and 50,000 points."""
+    from .bench.efficiency import default_subjects
     from .bench.explanations import format_explanation_table, run_explanation_benchmark
     from .bench.inference import format_table, run_inference_benchmark
 
@@ -483,7 +487,10 @@ def bench(
         typer.echo(format_table(result))
         typer.echo(f"wrote {out / 'inference.json'}")
     if explanations:
-        result = run_explanation_benchmark(model, data, documents=documents, num_samples=num_samples, quality_documents=quality_documents, device=device, out=out)
+        subjects = default_subjects(model, data, qa_model, qa_data, generation_model, generation_data, llm_model)
+        result = run_explanation_benchmark(model, data, documents=documents, num_samples=num_samples,
+                                           quality_documents=quality_documents, device=device,
+                                           efficiency=subjects if efficiency else (), out=out)
         typer.echo(format_explanation_table(result))
         typer.echo(f"wrote {out / 'explanations.json'}")
 

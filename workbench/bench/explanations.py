@@ -16,7 +16,9 @@ slightly different model, so it is an option, not the default.
 Beside the speed, the *quality* of every method on ``quality_documents`` documents (the same
 ones ``workbench explain --n`` picks): seconds per document, comprehensiveness and sufficiency
 (with AOPC) against random words and the ``no_better_than_random`` verdict, LIME's agreement
-with itself under the next seed, and integrated gradients' steps and completeness error.
+with itself under the next seed, and integrated gradients' steps and completeness error. And the efficiency of every
+method on every task (``bench.efficiency``): its model evaluations, their padded tokens, its seconds, and the share of
+them its evaluations take when run as plain inference.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ..records import Classifier
 from ..statistics.faithfulness import SCORES, agreement, score_faithfulness, seed_stability
 from ..words import split_words
 from ..studies.explanation import pick_documents, summarize_diagnostics
+from .efficiency import Subject, format_efficiency_table, run_efficiency
 from .inference import SHORT_WORDS, environment, first_words, pipeline_proba
 
 
@@ -97,10 +100,12 @@ def run_explanation_benchmark(
     quality_documents: int = 20,
     seed: int = 0,
     device: str = "auto",
+    efficiency: Sequence[Subject] = (),
     out: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Time LIME and SHAP both ways on ``documents`` documents per regime, and measure every method's
-    quality on ``quality_documents`` (0: skip); write ``out/explanations.json``."""
+    """Time LIME and SHAP both ways on ``documents`` documents per regime, measure every method's
+    quality on ``quality_documents`` (0: skip) and every method's efficiency on each task of ``efficiency``
+    (``bench.efficiency``); write ``out/explanations.json``."""
     from transformers import pipeline
 
     from ..datasets.loading import load_dataset
@@ -146,6 +151,8 @@ def run_explanation_benchmark(
         chosen = pick_documents(dataset, quality_documents)
         result["quality"] = {"documents": len(chosen), "ids": [dataset.ids[i] for i in chosen],
                              "methods": explanation_quality(model, [dataset.texts[i] for i in chosen], seed=seed)}
+    if efficiency:
+        result["efficiency"] = run_efficiency(efficiency, seed=seed, device=device)
     if out is not None:
         write_json(Path(out) / "explanations.json", result)
     return result
@@ -172,4 +179,6 @@ def format_explanation_table(result: dict[str, Any]) -> str:
             lines.append(f"{method:<22}{row['s_per_doc']:>8.2f}{row['comprehensiveness']:>8.3f} /{row['comprehensiveness_random']:>6.3f}"
                          f"{row['sufficiency']:>8.3f} /{row['sufficiency_random']:>6.3f}{'-' if rho is None else f'{rho:.3f}':>10}"
                          f"{'-' if top is None else f'{top:.2f}':>7}  {', '.join(warnings)}")
+    if "efficiency" in result:
+        lines.append(format_efficiency_table(result["efficiency"]))
     return "\n".join(lines)
