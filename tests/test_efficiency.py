@@ -55,7 +55,7 @@ def test_profiled_functions_are_grouped_by_their_library():
     assert package_of("/work/main/workbench/words.py", "mask_words") == "workbench"
 
 
-def test_a_model_without_a_network_is_one_line(tmp_path):
+def test_a_model_without_a_network_is_one_line():
     from workbench.errors import ParameterError
 
     with pytest.raises(ParameterError, match="no neural network to measure"):

@@ -61,7 +61,7 @@ class Subject:
 
 
 ALL_METHODS = ("lime", "shap", "occlusion", "integrated-gradients", "gradient-x-input")
-SMALL_BUDGET = {"lime": 100, "shap": 100}  # where 500 samples of a long input would take minutes a document
+SMALL_BUDGET = {"lime": 100, "shap": 100}  # where the default budgets over a long input take minutes a document
 
 
 def default_subjects(
@@ -104,12 +104,20 @@ def network_of(model: Any) -> Any:
     return network
 
 
+@dataclass(frozen=True)
+class Shaped:
+    """A float input of a recorded pass (interpolated embeddings), kept by shape and type: replayed as random values."""
+
+    shape: tuple[int, ...]
+    dtype: Any
+
+
 def _kept(value: Any) -> Any:
     """A pass's input as replayed: token ids and masks copied, float tensors by shape, plain values as they are."""
     import torch
 
     if isinstance(value, torch.Tensor):
-        return ("float", tuple(value.shape), value.dtype) if value.is_floating_point() else value.detach().clone()
+        return Shaped(tuple(value.shape), value.dtype) if value.is_floating_point() else value.detach().clone()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise ParameterError(f"a network pass outside the scoring functions takes a {type(value).__name__}, which cannot "
@@ -171,8 +179,8 @@ def replay(model: Any, work: Sequence[tuple[str, Any, tuple, dict]], *, seed: in
     network, generator = network_of(model), torch.Generator().manual_seed(seed)
 
     def made(value: Any) -> Any:
-        if isinstance(value, tuple) and value and value[0] == "float":
-            return torch.randn(value[1], generator=generator).to(network.device, value[2])
+        if isinstance(value, Shaped):
+            return torch.randn(value.shape, generator=generator).to(network.device, value.dtype)
         return value
 
     start = time.perf_counter()
@@ -272,14 +280,14 @@ def run_efficiency(subjects: Sequence[Subject], *, seed: int = 0, device: str = 
         model, task = load_model(subject.model, task=dataset.task, device=device), task_of(dataset)
         data = dataset.select(pick_documents(dataset, subject.documents))
         task.predict(model, data, progress=False)  # warm-up: kernels, tokenizer, lazy loading
-        texts = [first_words(t, subject.words) for t in data.texts] if subject.words else data
+        explained = [first_words(t, subject.words) for t in data.texts] if subject.words else data
         row: dict[str, Any] = {"task": task.name, "model": subject.model, "data": subject.data, "words": subject.words,
                                "ids": list(data.ids), "methods": {}}
         for method in subject.methods:
             budget = subject.num_samples.get(method)
 
             def explain(method: str = method, budget: int | None = budget) -> Any:
-                return task.explain(model, texts, method=method, seed=seed, num_samples=budget, cache=False,
+                return task.explain(model, explained, method=method, seed=seed, num_samples=budget, cache=False,
                                     progress=False)
 
             row["methods"][method] = {"num_samples": budget, **measure_cell(model, explain, documents=len(data),

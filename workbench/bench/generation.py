@@ -175,7 +175,8 @@ def format_generation_table(result: dict[str, Any]) -> str:
     attribution = result["token_attributions"]
     for method in ("occlusion", "integrated-gradients"):
         row = attribution[method]
-        source = "on the read prefix" if attribution.get("inseq_source") else "on whole articles"  # before: whole
+        # results measured before ``inseq_source`` was recorded gave Inseq whole articles
+        source = "on the read prefix" if attribution.get("inseq_source") else "on whole articles"
         inseq = (f"  Inseq {source} {row['inseq_seconds_per_document']:.2f} s ({row['workbench_speedup']:.2f}x)"
                  if "inseq_seconds_per_document" in row else "")
         lines.append(f"{method:<22} workbench {row['workbench_seconds_per_document']:.2f} s/document{inseq}")
