@@ -267,6 +267,25 @@ def test_every_method_explains_the_answers_span_probability_over_question_and_co
     assert [r.to_dict() for r in again] == [r.to_dict() for r in records]  # the same seed, the same record, byte for byte
 
 
+def test_a_question_answering_study_runs_lime_and_shap_by_default_at_budgets_that_fit(tiny_qa_dir, tmp_path):
+    """LIME's 2000 samples took minutes a BBC question, each sample re-reading every window that holds the answer: on
+    answers it spends ``QA_NUM_SAMPLES`` unless told otherwise, and SHAP its own 500."""
+    from workbench.explainers import explain_qa
+    from workbench.explainers.qa import QA_NUM_SAMPLES
+    from workbench.models import load_model
+    from workbench.studies.qa_explanation import explain_qa_dataset
+
+    study = explain_qa_dataset(str(tiny_qa_dir), str(squad_file(tmp_path / "d.json", qa_rows())), n=2, cache=False)
+    assert study.methods == ("lime", "shap", "occlusion", "integrated-gradients")
+    assert study.params["lime"]["num_samples"] == QA_NUM_SAMPLES["lime"] == 600
+    assert study.params["shap"]["num_samples"] == 500
+    assert study.stability["lime"].top_k_overlap is not None and {study.faithfulness[m].n for m in study.methods} == {2}
+    question, context = EXPLAINED[0]
+    model = load_model(str(tiny_qa_dir))
+    [record] = explain_qa(model, [question], [context], method="lime", num_samples=64, cache=False)
+    assert record.params["num_samples"] == 64  # a budget given is the budget spent
+
+
 def test_occlusion_of_a_long_context_runs_each_distinct_window_once_and_scores_as_one_deletion_at_a_time(tiny_qa_dir):
     """A deletion leaves the windows before it as they were: the engine runs identical windows once (``run_rows``), and
     each word's score still equals p(answer) less its probability with that word deleted, computed on its own."""
@@ -419,12 +438,13 @@ def test_the_qa_report_notebook_gives_the_command_lines_scores_in_a_real_kernel(
     assert result.exit_code == 0, result.output
     notebook = Path(__file__).resolve().parent.parent / "notebooks" / "qa.ipynb"
     report = run_report(notebook, tmp_path / "report", {"model": str(tiny_qa_dir), "data": str(data), "baseline": str(tmp_path / "lexical"),
-                                                         "explain_n": 2, "methods": ["occlusion", "integrated-gradients"]})
+                                                         "explain_n": 2})
     metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
     expected = json.loads((tmp_path / "cli" / "metrics.json").read_text())
     assert metrics["exact_match"] == expected["exact_match"] and metrics["f1"] == expected["f1"] and metrics["ci"] == expected["ci"]
     assert (tmp_path / "report" / "predictions.jsonl").read_bytes() == (tmp_path / "cli" / "predictions.jsonl").read_bytes()
-    assert metrics["comparison"]["pairwise"][0]["n"] == 4 and metrics["explanations"]["methods"] == ["occlusion", "integrated-gradients"]
+    assert metrics["comparison"]["pairwise"][0]["n"] == 4
+    assert metrics["explanations"]["methods"] == ["lime", "shap", "occlusion", "gradient-x-input"]
     assert report.manifest["headline"]["n"] == 4 and "McNemar p" in report.manifest["headline"]
     markup = report.html.read_text(encoding="utf-8")
     assert "<script" not in markup and "import workbench" not in markup and "wb-answer" in markup and "Worst misses" in markup

@@ -338,7 +338,9 @@ def explain(
     out: Annotated[Path, typer.Option(help="Folder for attributions.jsonl, faithfulness.json and index.html.")],
     inputs: Inputs,
     method: Annotated[Optional[list[Method]], typer.Option(help="Explanation method; repeat for several [default: lime, shap and integrated-gradients; "
-                                                            "question answering and generation: occlusion and integrated-gradients].",
+                                                            "question answering: lime, shap, occlusion and "
+                                                            "integrated-gradients; generation: occlusion and "
+                                                            "integrated-gradients].",
                                                             show_default=False)] = None,
     n: Annotated[Optional[int], typer.Option(help="Documents (questions) to explain, spread evenly over the data [default: 20; question answering: 5].",
                                              show_default=False)] = None,
