@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 # browser tests must run (not skip) where Chromium is, or where `make browser` can install it
 REQUIRE_BROWSER := $(shell { command -v chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get; }; } >/dev/null && echo 1)
 
-.PHONY: install browser demo-models llamacpp-reference test test-unit report bench clean
+.PHONY: install browser demo-models llamacpp-reference test test-unit report bench bench-gpu clean
 
 install: $(STAMP)
 
@@ -87,6 +87,12 @@ report: demo-models
 bench: demo-models llamacpp-reference
 	$(PY) benchmarks/run.py
 	$(PY) -m workbench.bench.page benchmarks/results docs/benchmarks.md
+
+# The GPU check, on a machine with one CUDA GPU (under 10 minutes): classification as a share of the GPU's bf16 matmul
+# peak, question answering, generation, and LIME and integrated gradients per document; writes benchmarks/results/gpu.json.
+# `workbench bench-gpu --device cpu` with small counts is its dry run on a CPU (tests/test_benchmark.py runs one).
+bench-gpu: demo-models
+	$(WB) bench-gpu --device cuda --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

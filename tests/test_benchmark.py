@@ -88,13 +88,15 @@ def test_the_benchmarks_page_is_what_the_committed_results_render(tmp_path):
     assert (root / "docs" / "benchmarks.md").read_text(encoding="utf-8") == render_page(root / "benchmarks" / "results")
     inference = json.loads((root / "benchmarks" / "results" / "inference.json").read_text())
     page = render_page(root / "benchmarks" / "results")
-    assert format_table(inference) in page and page.count("```text") == len(SECTIONS)
+    present = [name for name, *_ in SECTIONS if (root / "benchmarks" / "results" / name).is_file()]  # gpu.json: a GPU's
+    assert format_table(inference) in page and page.count("```text") == len(present) >= len(SECTIONS) - 1
     llm = json.loads((root / "benchmarks" / "results" / "llm.json").read_text())["environment"]
     assert f"({llm['processor']['cpu']}, " in page and ", ".join(llm["processor"]["isa"]) in page  # where it ran
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "inference.json").write_text(json.dumps(inference))
     partial = write_page(tmp_path / "results", tmp_path / "page.md").read_text()
     assert partial.count("```text") == 1 and "No `scaling.json` yet: run `make bench`." in partial
+    assert "No `gpu.json` yet: run `make bench-gpu` on a machine with a CUDA GPU." in partial
 
 
 @pytest.mark.integration
@@ -113,3 +115,29 @@ def test_a_small_corpus_map_benchmark_run_writes_every_figure(tmp_path):
         assert run["first_draw_s"] > run["explorer_s"] + run["map_s"] > 0 and run["map_again_s"] > 0
         assert run["js_heap_mb"] > 0 and run["frame_ms_median"] > 0 and run["matplotlib_s"] > 0
     assert result["ratios"]["points"] == 2 and "600" in format_corpus_map_table(result)
+
+
+def test_the_gpu_check_runs_dry_on_the_cpu_and_writes_every_figure_to_one_file(cli, tmp_path):
+    """`make bench-gpu` on a lent GPU is this command with --device cuda and its full counts; here it runs on the CPU,
+    on the demos, with small counts, so that the check is known to work before a GPU is at hand."""
+    from workbench.bench.gpu import EXPLAINED
+
+    result = cli("bench-gpu", "--device", "cpu", "--documents", "40", "--questions", "3", "--generation-documents", "3",
+                 "--explain-documents", "1", "--repeats", "1", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "gpu.json").read_text())
+    assert written["environment"]["device"] == "cpu" and written["precision"] == "fp32"
+    assert written["matmul_peak"]["dtype"] == "float32" and written["matmul_peak"]["flops"] > 0
+    classification = written["classification"]
+    assert classification["documents"] == 40 and classification["mean_tokens"] == 128.0  # whole BBC articles, cut
+    assert 0 < classification["share_of_matmul_peak"] < 1
+    assert written["question_answering"]["questions"] == 3 and written["question_answering"]["questions_per_s"] > 0
+    generation = written["generation"]
+    assert generation["documents"] == 3 and 0 < generation["new_tokens"] <= 3 * generation["max_new_tokens"]
+    assert generation["tokens_per_s"] == pytest.approx(generation["new_tokens"] / generation["seconds"])
+    explained = written["explanations"]
+    assert explained["lime"]["num_samples"] == 2000 and explained["integrated-gradients"]["num_samples"] == 50
+    assert all(explained[method]["s_per_doc"] > 0 for method in EXPLAINED)
+    assert "of the peak" in result.output and "wrote" in result.output
+    absent = cli("bench-gpu", "--out", tmp_path / "cuda")  # no GPU here: one line, exit 2, nothing written
+    assert absent.exit_code == 2 and "CUDA is not available" in absent.output and not (tmp_path / "cuda").exists()

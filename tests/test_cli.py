@@ -16,7 +16,8 @@ from sklearn import metrics as sk
 
 from .conftest import write_csv
 
-COMMANDS = [[], ["evaluate"], ["predict"], ["explain"], ["compare"], ["bench"], ["data"], ["data", "list"], ["models"], ["models", "list"], ["models", "path"], ["models", "build-demo"]]
+COMMANDS = [[], ["evaluate"], ["predict"], ["explain"], ["compare"], ["bench"], ["bench-gpu"], ["data"], ["data", "list"],
+            ["models"], ["models", "list"], ["models", "path"], ["models", "build-demo"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "workbench")

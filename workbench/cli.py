@@ -510,6 +510,31 @@ def _parameter_pairs(args: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+@app.command("bench-gpu")
+def bench_gpu(
+    device: Annotated[str, typer.Option(help="The device to check: cuda, or cpu for a dry run with small counts.",
+                                        callback=_device)] = "cuda",
+    out: Annotated[Path, typer.Option(help="Folder for gpu.json.")] = Path("benchmarks/results"),
+    documents: Annotated[int, typer.Option(min=1, help="BBC articles classified (the test set repeated).")] = 20000,
+    questions: Annotated[int, typer.Option(min=1, help="BBC questions answered (at most the 276 of bbc-qa:test).")
+                         ] = 276,
+    generation_documents: Annotated[int, typer.Option(min=1, help="BBC articles given headlines.")] = 256,
+    explain_documents: Annotated[int, typer.Option(min=1, help="Documents explained by LIME and by integrated "
+                                                                "gradients, at their default budgets.")] = 5,
+    repeats: Annotated[int, typer.Option(min=1, help="Timed repetitions of the inference measurements (median).")] = 3,
+) -> None:
+    """The GPU check: classification as a share of the device's matmul peak (bf16 on CUDA), question answering,
+    generation and LIME and integrated gradients per document, on the demos; writes gpu.json."""
+    from .bench.gpu import format_gpu_table, run_gpu_benchmark
+
+    _check_folder(out)
+    result = run_gpu_benchmark(device, documents=documents, questions=questions,
+                               generation_documents=generation_documents, explain_documents=explain_documents,
+                               repeats=repeats, out=out)
+    typer.echo(format_gpu_table(result))
+    typer.echo(f"wrote {out / 'gpu.json'}")
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def report(
     ctx: typer.Context,

@@ -67,17 +67,27 @@ def timed(fn: Callable[[], Any], repeats: int, warmup: Callable[[], Any] | None 
     return statistics.median(times), result
 
 
-def matmul_peak(sizes: Sequence[int] = (1024, 2048, 4096), repeats: int = 5) -> dict[str, float]:
-    """torch's fp32 matmul FLOP/s: the best of square products of ``sizes`` (median of ``repeats``)."""
+def matmul_peak(sizes: Sequence[int] = (1024, 2048, 4096), repeats: int = 5, *, device: str = "cpu", dtype: Any = None,
+                work: float = 2e10) -> dict[str, Any]:
+    """torch's matmul FLOP/s on ``device`` in ``dtype`` (default fp32): the best of square products of ``sizes``
+    (median of ``repeats``), each timed over about ``work`` FLOPs, into a preallocated result."""
     import torch
 
+    dtype = dtype or torch.float32
+    sync = torch.cuda.synchronize if torch.device(device).type == "cuda" else (lambda: None)
     best = {}
     for size in sizes:
-        a, b = torch.randn(size, size), torch.randn(size, size)
-        reps = max(1, int(2e10 // (2 * size**3)))
-        seconds, _ = timed(lambda: [a @ b for _ in range(reps)], repeats)
+        a, b, c = (torch.randn(size, size, device=device, dtype=dtype) for _ in range(3))
+        reps = max(1, int(work // (2 * size**3)))
+
+        def products(a=a, b=b, c=c, reps=reps) -> None:
+            for _ in range(reps):
+                torch.mm(a, b, out=c)
+            sync()
+
+        seconds, _ = timed(products, repeats)
         best[str(size)] = 2 * size**3 * reps / seconds
-    return {"flops": max(best.values()), "by_size": best}
+    return {"flops": max(best.values()), "by_size": best, "dtype": str(dtype).removeprefix("torch.")}
 
 
 def int8_peak(rows: int = 4096, features: int = 1536, repeats: int = 3) -> float:

@@ -19,6 +19,7 @@ from .corpus_map import format_corpus_map_table
 from .qa import format_qa_table
 from .explanations import format_explanation_table
 from .generation import format_generation_table
+from .gpu import format_gpu_table
 from .inference import format_table
 from .llm import format_llm_table
 from .scaling import format_scaling_table
@@ -36,7 +37,10 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
     ("scaling.json", "Scaling: the local engine against Ray; streaming memory", format_scaling_table),
     ("corpus_map.json", "Corpus map: time to first draw and memory at 5,000 and 50,000 points in JupyterLab",
      format_corpus_map_table),
+    ("gpu.json", "GPU check: every task on one GPU, classification as a share of its bf16 matmul peak",
+     format_gpu_table),
 )
+MADE_BY = {"gpu.json": "`make bench-gpu` on a machine with a CUDA GPU"}  # the rest: `make bench`
 FLAGS = ("avx2", "avx512", "avx512_vnni", "avx512_bf16")
 
 
@@ -70,7 +74,7 @@ def render_page(results: str | Path) -> str:
         lines += [f"## {title}", ""]
         path = results / name
         if not path.is_file():
-            lines += [f"No `{name}` yet: run `make bench`.", ""]
+            lines += [f"No `{name}` yet: run {MADE_BY.get(name, '`make bench`')}.", ""]
             continue
         result = json.loads(path.read_text(encoding="utf-8"))
         lines += [f"From `benchmarks/results/{name}`. {machine_line(result.get('environment', {}))}", "",
