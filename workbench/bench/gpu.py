@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..io import write_json
-from .inference import encoder_flops, environment, matmul_peak, timed
+from .inference import encoder_flops, environment, matmul_peak, read_lengths, timed
 
 GPU_MATMUL_SIZES = (4096, 8192)
 GPU_MATMUL_WORK = 2e13  # FLOPs per timed run: a few tens of milliseconds on a current GPU
@@ -61,11 +61,12 @@ def run_gpu_benchmark(
     from ..datasets.loading import load_dataset
     from ..explainers import explain
     from ..models import load_model
+    from ..models.transformer import TransformerClassifier
     from ..records.generation import GenerationSettings
     from ..studies.explanation import pick_documents
 
     model = load_model(classifier, device=device)
-    if not hasattr(model, "autocast"):
+    if not isinstance(model, TransformerClassifier):
         raise ParameterError(f"the GPU check needs a transformer classifier; {classifier} is not one")
     dataset = load_dataset(data)
     texts = [dataset.texts[i % len(dataset)] for i in range(documents)]
@@ -74,7 +75,7 @@ def run_gpu_benchmark(
     result: dict[str, Any] = {"environment": environment(model), "precision": precision, "repeats": repeats,
                               "matmul_peak": peak}
 
-    lengths = [len(ids) for ids in model.tokenizer(texts, truncation=True, max_length=model.max_length)["input_ids"]]
+    lengths = read_lengths(model, texts)
     seconds, _ = timed(lambda: model.predict_proba(texts, progress=False), repeats)
     flops = encoder_flops(lengths, model.model.config) / seconds
     result["classification"] = {"model": classifier, "data": data, "documents": documents,

@@ -52,6 +52,11 @@ def encoder_flops(lengths: Sequence[int], config) -> float:
     return float(layers * np.sum(8 * n * d * d + 4 * n * d * f + 4 * n * n * d))
 
 
+def read_lengths(model, texts: Sequence[str]) -> list[int]:
+    """Each text's tokens as the classifier reads them (cut at its limit): what ``encoder_flops`` counts."""
+    return [len(ids) for ids in model.tokenizer(list(texts), truncation=True, max_length=model.max_length)["input_ids"]]
+
+
 def timed(fn: Callable[[], Any], repeats: int, warmup: Callable[[], Any] | None = None) -> tuple[float, Any]:
     """Median wall-clock seconds of ``fn`` over ``repeats`` runs, and its last result.
 
@@ -118,7 +123,7 @@ def _accuracy(proba: np.ndarray, label_names: Sequence[str], labels: Sequence[st
 
 def _regime(model, texts: Sequence[str], labels, *, repeats: int, int8_model, compiled, pipe) -> dict[str, Any]:
     """All measurements of one regime (a list of texts)."""
-    lengths = [len(ids) for ids in model.tokenizer(list(texts), truncation=True, max_length=model.max_length)["input_ids"]]
+    lengths = read_lengths(model, texts)
     flops = encoder_flops(lengths, model.model.config)
     n, warm = len(texts), list(texts[:16])
 
