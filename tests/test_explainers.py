@@ -45,6 +45,7 @@ class CountingModel:
     def __init__(self, inner):
         self.inner, self.texts, self.seen = inner, 0, []
         self.ref, self.label_names, self.fingerprint = inner.ref, inner.label_names, inner.fingerprint
+        self.backend = inner.backend
 
     def predict_proba(self, texts, *, progress=None):
         self.texts += len(texts)

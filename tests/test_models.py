@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
+from workbench import explain
 from workbench.errors import ModelError, ParameterError
 from workbench.models import load_model
 
@@ -160,6 +161,11 @@ def test_the_onnxruntime_backend_gives_torch_outputs_and_exports_once(tiny_model
     load_model(str(tiny_model_dir), device="cpu", backend="onnxruntime")
     assert export.stat().st_mtime_ns == stamp
     assert ort_model.fingerprint != torch_model.fingerprint
+    # each record names what computed its scores: the perturbations ran on ONNX Runtime, the gradients on torch
+    occluded = explain(ort_model, texts[:1], method="occlusion", cache=False)[0]
+    gradient = explain(ort_model, texts[:1], method="gradient-x-input", cache=False)[0]
+    assert (occluded.params["backend"], gradient.params["backend"]) == ("onnxruntime", "torch")
+    assert explain(torch_model, texts[:1], method="occlusion", cache=False)[0].params["backend"] == "torch"
 
 
 @pytest.mark.parametrize("options, message", [

@@ -235,8 +235,7 @@ EXPLAINED = [
 def test_every_method_explains_the_answers_span_probability_over_question_and_context(tiny_qa_dir, method):
     from workbench.explainers import explain_qa
     from workbench.models import load_model
-    from workbench.models.qa import occurrences
-    from workbench.words import split_words, word_spans
+    from workbench.words import occurrences, split_words, word_spans
 
     model = load_model(str(tiny_qa_dir))
     questions, contexts = [q for q, _ in EXPLAINED], [c.strip() for _, c in EXPLAINED]
@@ -292,7 +291,7 @@ def test_occlusion_of_a_long_context_runs_each_distinct_window_once_and_scores_a
     from workbench.explainers import explain_qa
     from workbench.explainers.qa import AnswerTarget
     from workbench.models import load_model
-    from workbench.models.qa import occurrences
+    from workbench.words import occurrences
     from workbench.words import mask_words, segment_offsets
 
     model = load_model(str(tiny_qa_dir), device="cpu")
@@ -333,15 +332,28 @@ def test_faithfulness_of_answer_explanations_deletes_from_question_and_context(t
     from workbench.explainers import explain_qa
     from workbench.models import load_model
     from workbench.models.lexical_qa import save_lexical_qa
-    from workbench.statistics.qa_faithfulness import score_qa_faithfulness
+    from workbench.statistics.qa_faithfulness import answer_words, score_qa_faithfulness
+    from workbench.words import occurrences, split_words
 
     model = load_model(str(tiny_qa_dir))
     questions, contexts = [q for q, _ in EXPLAINED], [c.strip() for _, c in EXPLAINED]
     records = explain_qa(model, questions, contexts, method="occlusion", cache=False)
-    result = score_qa_faithfulness(model, records, questions, contexts, seed=0)
-    assert result.n == 2 and result.random_repeats == 3
+    every_word = score_qa_faithfulness(model, records, questions, contexts, seed=0, keep_answer=False)
+    assert every_word.n == 2 and every_word.random_repeats == 3 and "kept_words" not in every_word.to_dict()
     # the first answer stands once in its context: its words score the whole probability, so the rationale holds them and deleting it leaves p = 0
-    assert result.documents[0]["comprehensiveness"] == pytest.approx(records[0].output, abs=1e-6)
+    assert every_word.documents[0]["comprehensiveness"] == pytest.approx(records[0].output, abs=1e-6)
+    # by default the answer's own words stay: the words of each of its occurrences, found ignoring case
+    for record, context in zip(records, contexts):
+        kept = sorted(answer_words(record, context))
+        occurrences_in_words = len(kept) // len(split_words(record.target))
+        assert occurrences_in_words == len(occurrences(context, record.target)) >= 1
+        answers = " ".join([record.target.lower()] * occurrences_in_words)
+        assert " ".join(record.words[i] for i in kept).lower() == answers
+    result = score_qa_faithfulness(model, records, questions, contexts, seed=0)
+    assert result.to_dict()["kept_words"] == "answer"
+    # no deletion takes the answer away now, so no drop reaches the whole probability, and the random orders differ too
+    assert all(d["comprehensiveness"] < record.output - 1e-3 for d, record in zip(result.documents, records))
+    assert result.random.aopc_comprehensiveness != every_word.random.aopc_comprehensiveness
     assert score_qa_faithfulness(model, records, questions, contexts, seed=0) == result
     with pytest.raises(ParameterError, match="does not explain"):
         score_qa_faithfulness(model, records[::-1], questions, contexts)
@@ -370,7 +382,11 @@ def test_workbench_explain_and_compare_on_question_answering_models(cli, tmp_pat
     assert study["methods"] == ["occlusion", "gradient-x-input"] and study["n"] == 2 and study["reading"]["mode"] == "question-context"
     lines = [json.loads(line) for line in (tmp_path / "explain" / "attributions.jsonl").read_text().splitlines()]
     assert len(lines) == 4 and {line["params"]["max_seq_len"] for line in lines} == {128}
+    assert {line["params"]["backend"] for line in lines} == {"torch"}
+    # the answer's words stay in every deletion, and the page says so
+    assert {study["faithfulness"][m]["kept_words"] for m in study["methods"]} == {"answer"}
     page = (tmp_path / "explain" / "index.html").read_text()
+    assert "answer&#39;s own words (each of its occurrences in the context) are never deleted" in page
     assert "<script>" not in page and "&lt;" in page and 'class="wb-answer"' in page  # "<" is a word, escaped
     # the question and the context as written ("4.75%", "Thursday,"), each word shaded over its own characters, the
     # answer outlined

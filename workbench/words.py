@@ -39,6 +39,12 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in WORD.finditer(text)]
 
 
+def occurrences(context: str, text: str) -> list[tuple[int, int]]:
+    """Character spans of ``text`` in ``context``, ignoring case: where an extractive answer stands (a
+    question-answering model's ``span_positions`` keeps those at its tokenizer's word boundaries)."""
+    return [m.span() for m in re.finditer(re.escape(text), context, re.IGNORECASE)] if text else []
+
+
 def split_words(text: str) -> tuple[str, ...]:
     """The words of ``text`` in order (repeated words repeat)."""
     return tuple(WORD.findall(text))

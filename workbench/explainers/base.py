@@ -49,6 +49,7 @@ class Explainer:
     stochastic: ClassVar[bool] = False  # whether the seed changes the result
     default_num_samples: ClassVar[int | None] = None
     settings: ClassVar[dict[str, Any]] = {}  # fixed choices of the method, recorded in params
+    backend: ClassVar[str | None] = None  # what runs the method's evaluations; None: the model's (``model.backend``)
 
     def __init__(self, model: Classifier, *, seed: int = 0, num_samples: int | None = None) -> None:
         if num_samples is not None and self.default_num_samples is None:
@@ -61,8 +62,10 @@ class Explainer:
 
     @cached_property
     def params(self) -> dict[str, Any]:
-        """Everything besides the model and text that decides the result (recorded and cache-keyed)."""
-        params: dict[str, Any] = {"num_samples": self.num_samples, "seed": self.seed if self.stochastic else None, **self.settings}
+        """Everything besides the model and text that decides the result (recorded and cache-keyed), with the backend
+        that computed it (torch, ONNX Runtime, scikit-learn ...), whose kernels move the scores' last digits."""
+        params: dict[str, Any] = {"num_samples": self.num_samples, "seed": self.seed if self.stochastic else None,
+                                  **self.settings, "backend": self.backend or self.model.backend}
         if self.library:
             params["library"] = f"{self.library} {importlib.metadata.version(self.library)}"
         return params

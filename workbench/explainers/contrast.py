@@ -66,7 +66,7 @@ class Contrast:
             raise ParameterError(f"the contrast label is the target {label!r}; give another label to contrast with")
         self.model, self.label, self.foil = model, label, foil
         self.columns = names.index(label), names.index(foil)
-        self.ref, self.label_names = model.ref, (label,)
+        self.ref, self.label_names, self.backend = model.ref, (label,), model.backend
 
     @property
     def fingerprint(self) -> str:

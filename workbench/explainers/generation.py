@@ -69,7 +69,7 @@ class TokenExplainer:
 
     @property
     def parameters(self) -> dict[str, Any]:
-        return {"generation": self.settings.to_dict()}
+        return {"generation": self.settings.to_dict(), "backend": self.model.backend}
 
     def explain(self, doc_id: str, source: str, generated_ids: Sequence[int] | None = None,
                 contrast: str | None = None) -> TokenAttribution:

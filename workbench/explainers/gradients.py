@@ -28,6 +28,7 @@ class GradientExplainer(Explainer):
     """Shared set-up of the gradient methods: tokenize with offsets, pool tokens into words."""
 
     library = "captum"
+    backend = "torch"  # gradients run on the torch weights, whatever backend serves the model's inference
 
     def __init__(self, model, **kwargs) -> None:
         from ..models.prompting import PromptedClassifier

@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 from ..errors import ParameterError
 from ..records import Answer, Attribution
 from ..records.attribution import ANSWER_READING
-from ..words import split_words, whole_text, word_spans
+from ..words import occurrences, split_words, whole_text, word_spans
 from .base import Explainer
 from .cache import ExplanationCache, cache_key, default_cache
 from .gradients import GradientExplainer, pool_words
@@ -62,7 +62,7 @@ class AnswerTarget:
 
     def __init__(self, model, question: str, context: str, answer: str, part: str, decoding: dict[str, Any]) -> None:
         self.model, self.question, self.context, self.answer, self.part, self.decoding = model, question, context, answer, part, decoding
-        self.ref = model.ref
+        self.ref, self.backend = model.ref, model.backend
 
     def predict_proba(self, texts: Sequence[str], progress: bool | None = False) -> np.ndarray:
         n = len(texts)
@@ -154,8 +154,6 @@ def qa_reading(question: str, context: str, answer: Answer, decoding: dict[str, 
 def qa_gradients(explainer: Explainer, question: str, context: str, answer: str, decoding: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, dict]:
     """A gradient method's scores of the question's and the context's words for the answer's probability, in the window where it is highest."""
     import torch
-
-    from ..models.qa import occurrences
 
     model = explainer.model
     side = model.context_side

@@ -57,6 +57,7 @@ class LanguageModel:
             )
         self.lm = lm
         self.ref, self.folder, self.device, self.precision = lm.ref, lm.folder, lm.device, lm.precision
+        self.backend = lm.backend
         self.load_options = lm.load_options
         tokenizer = lm.tokenizer
         found = (tokenizer.bos_token_id, *sorted(lm.eos_ids), tokenizer.eos_token_id)

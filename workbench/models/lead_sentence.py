@@ -37,6 +37,7 @@ class LeadSentence:
     """The lead-sentence baseline behind the generator interface (``task == "generation"``)."""
 
     task = "generation"
+    backend = "python"  # a rule in plain Python
     num_parameters = 0
 
     def __init__(self, ref: str, folder: Path) -> None:

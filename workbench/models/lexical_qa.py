@@ -47,6 +47,7 @@ class LexicalAnswerer:
     """The lexical baseline behind the question-answering interface (``task == "question-answering"``)."""
 
     task = "question-answering"
+    backend = "python"  # a rule in plain Python
 
     def __init__(self, ref: str, folder: Path) -> None:
         self.ref = ref

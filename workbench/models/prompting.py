@@ -222,6 +222,7 @@ class PromptedClassifier:
         self.lm = lm
         self.prompt = prompt
         self.ref, self.folder, self.device, self.precision = lm.ref, lm.folder, lm.device, lm.precision
+        self.backend = lm.backend
         self.load_options = lm.load_options  # what a Ray actor loads the model with (the prompt file among them)
         self.label_names = prompt.labels
         self.renderer = PromptRenderer(lm.tokenizer, prompt)

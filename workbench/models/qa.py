@@ -26,7 +26,6 @@ batched through the token-budget engine (``engine.run_rows``).
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from tqdm.auto import tqdm
 
 from ..errors import ModelError, ParameterError
 from ..records import Answer
+from ..words import occurrences
 from .engine import PROGRESS_MIN_TEXTS, run_rows
 from .options import LoadOptions
 from .transformer import TransformerModel
@@ -284,11 +284,6 @@ def normalised(logits: np.ndarray, p_mask: Sequence[bool]) -> np.ndarray:
     logits = np.where(np.asarray(p_mask), -10000.0, logits)
     p = np.exp(logits - logits.max())
     return p / p.sum()
-
-
-def occurrences(context: str, text: str) -> list[tuple[int, int]]:
-    """Character spans of ``text`` in ``context``, ignoring case (``span_positions`` keeps those at the tokenizer's word boundaries)."""
-    return [m.span() for m in re.finditer(re.escape(text), context, re.IGNORECASE)] if text else []
 
 
 def word_span(encoding, first_token: int, last_token: int, sequence: int) -> tuple[int, int]:

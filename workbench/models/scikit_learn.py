@@ -52,6 +52,7 @@ class SklearnClassifier:
     """A scikit-learn pipeline with ``predict_proba`` behind the Classifier protocol."""
 
     task = "classification"
+    backend = "scikit-learn"
 
     def __init__(self, ref: str, folder: Path) -> None:
         import skops.io as sio

@@ -23,6 +23,7 @@ class Answerer(Protocol):
     """
 
     ref: str
+    backend: str  # what computes its outputs: torch, onnxruntime, scikit-learn, python (a rule)
     fingerprint: str
 
     def answer(self, questions: Sequence[str], contexts: Sequence[str], *, top_k: int = 1, max_answer_len: int = 30,

@@ -23,6 +23,7 @@ class Classifier(Protocol):
     """
 
     ref: str
+    backend: str  # what computes its outputs: torch, onnxruntime, scikit-learn, python (a rule)
     label_names: tuple[str, ...]
     fingerprint: str
 

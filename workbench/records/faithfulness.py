@@ -59,7 +59,10 @@ class RandomTest(Record):
 
 @dataclass(frozen=True)
 class Faithfulness(Record):
-    """One method's faithfulness on a set of documents, beside random words' (see ``statistics.faithfulness``)."""
+    """One method's faithfulness on a set of documents, beside random words' (see ``statistics.faithfulness``).
+
+    ``kept_words``, when set, names the words no deletion touched (``"answer"``: an extractive answer's own words).
+    """
 
     n: int
     fractions: tuple[float, ...]
@@ -72,10 +75,12 @@ class Faithfulness(Record):
     random: ScoreSummary
     against_random: Mapping[str, RandomTest]
     no_better_than_random: bool | None
+    kept_words: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (one method's entry in faithfulness.json)."""
         return {
+            **({"kept_words": self.kept_words} if self.kept_words else {}),
             "n": self.n,
             "fractions": list(self.fractions),
             "rationale_fraction": self.rationale_fraction,

@@ -16,6 +16,7 @@ class Generator(Protocol):
     """
 
     ref: str
+    backend: str  # what computes its outputs: torch, onnxruntime, scikit-learn, python (a rule)
     fingerprint: str
 
     def generate(self, texts: Sequence[str], *, max_new_tokens: int = 64, num_beams: int = 1, do_sample: bool = False,

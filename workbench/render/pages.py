@@ -120,11 +120,16 @@ def explanation_sections(study: ExplanationStudy, *, figures: bool = True) -> li
                                    "question with the context whole, then the context with the question whole; deleting a word of the answer "
                                    "takes the answer away. The gradients run on the window where the answer's "
                                    "probability is highest. The answer is framed."))
+    answer_kept = any(f.kept_words == "answer" for f in study.faithfulness.values())
+    kept = (" The answer's own words (each of its occurrences in the context) are never deleted and the fractions "
+            "are of the other words, since deleting them takes the answer away whatever else a method found: the "
+            "scores say whether a method found the words the answer rests on.") if answer_kept else ""
     sections.append(prose_html(f"Comprehensiveness: drop in {study.explained} when the top 20 % of the words read "
                                "are deleted (higher is better). Sufficiency: drop when only they are kept (lower is "
                                "better). AOPC: the mean over 1, 5, 10, 20 and 50 %. Each beside the same score for "
                                "random word orders; the advantage interval is a paired bootstrap over documents, and a "
-                               "method whose interval reaches zero is no better than random words.", "Faithfulness"))
+                               f"method whose interval reaches zero is no better than random words.{kept}",
+                               "Faithfulness"))
     sections += faithfulness_flags(study.faithfulness)
     sections.append(table_html(faithfulness_rows(study.faithfulness)))
     if study.diagnostics:

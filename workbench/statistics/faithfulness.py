@@ -103,13 +103,17 @@ def _random_scores(text: str, seed: int, repeat: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, repeat, text_seed(text)]).random(n)
 
 
-def _rationale_masks(scores: np.ndarray, fractions: Sequence[float]) -> list[tuple[tuple[bool, ...], tuple[bool, ...]]]:
-    """Per fraction, which words stay: the text without its top words, and its top words alone."""
+def _rationale_masks(scores: np.ndarray, fractions: Sequence[float],
+                     kept: frozenset[int] = frozenset()) -> list[tuple[tuple[bool, ...], tuple[bool, ...]]]:
+    """Per fraction, which words stay: the text without its top words, and its top words alone (each with the
+    ``kept`` words, which are never ranked or deleted; a rationale is that fraction of the other words)."""
     n = len(scores)
+    ranked = np.array([i for i in range(n) if i not in kept], dtype=np.int64)
     masks = []
     for fraction in fractions:
-        top = set(top_words(scores, rationale_size(n, fraction)).tolist())
-        masks.append((tuple(i not in top for i in range(n)), tuple(i in top for i in range(n))))
+        size = rationale_size(len(ranked), fraction)
+        top = set(ranked[top_words(scores[ranked], size)].tolist()) if len(ranked) else set()
+        masks.append((tuple(i not in top for i in range(n)), tuple(i in top or i in kept for i in range(n))))
     return masks
 
 
@@ -221,6 +225,8 @@ def perturbation_faithfulness(
     seed: int = 0,
     fractions: Sequence[float] = FRACTIONS,
     random_repeats: int | None = None,
+    kept: Sequence[frozenset[int]] | None = None,
+    kept_words: str | None = None,
 ) -> Faithfulness:
     """The scores of :func:`score_faithfulness` for any model: deletions as word masks, probabilities from ``evaluate``.
 
@@ -228,7 +234,9 @@ def perturbation_faithfulness(
     scored word of the record, or None for nothing deleted) and returns the probability of
     the record's target for each, so a model batches them as it likes: a classifier masks
     the words of one text, a question-answering model those of a question and its context.
-    ``seed_texts[i]`` seeds record i's random word orders.
+    ``seed_texts[i]`` seeds record i's random word orders. ``kept[i]``, when given, are words of record i that
+    neither its ranking nor the random ones delete (``kept_words`` names them in the record): an answer's own words,
+    whose deletion takes the answer away whatever else a method found.
     """
     if random_repeats is None:
         random_repeats = SINGLE_RANDOM_REPEATS if len(attributions) == 1 else RANDOM_REPEATS
@@ -239,7 +247,7 @@ def perturbation_faithfulness(
         if record.visible:
             rankings.append((i, np.asarray(record.scores), False))
             rankings += [(i, _random_scores(seed_texts[i], seed, r, record.visible), True) for r in range(random_repeats)]
-    masks = [_rationale_masks(scores, fractions) for _, scores, _ in rankings]
+    masks = [_rationale_masks(scores, fractions, kept[i] if kept else frozenset()) for i, scores, _ in rankings]
     requests = list(dict.fromkeys([(i, None) for i, _, _ in rankings] + [(i, keep) for (i, _, _), pairs in zip(rankings, masks) for pair in pairs for keep in pair]))
     p_of = dict(zip(requests, evaluate(requests))) if requests else {}
     per_document: dict[int, dict[str, Any]] = {}
@@ -268,7 +276,7 @@ def perturbation_faithfulness(
     return Faithfulness(
         n=len(documents), fractions=tuple(fractions), rationale_fraction=RATIONALE_FRACTION, random_repeats=random_repeats, seed=seed,
         higher_is_better=HIGHER_IS_BETTER, documents=tuple(documents), method=summaries["method"], random=summaries["random"],
-        against_random=tests, no_better_than_random=no_better,
+        against_random=tests, no_better_than_random=no_better, kept_words=kept_words,
     )
 
 
