@@ -11,6 +11,7 @@ import pytest
 from transformers import BertConfig
 
 from workbench.bench.inference import encoder_flops, first_words, format_table, run_inference_benchmark, timed
+from workbench.bench.page import machine_line
 
 from .conftest import TINY_ROWS, write_csv
 
@@ -73,6 +74,10 @@ def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
         assert row["s_per_doc"] > 0 and isinstance(row["no_better_than_random"], bool)
         assert ("stability" in row) == (method == "lime") and ("diagnostics" in row) == (method == "integrated-gradients")
     assert written["environment"]["cpu_count"] > 0 and "quality on 3 documents" in format_explanation_table(result)
+    # the backend that ran the workbench's side, and what ``auto`` measured to choose it, go on the page
+    environment = written["environment"]
+    assert environment["backend"] == environment["calibration"]["backend"] and "speedup" in environment["calibration"]
+    assert f"backend {environment['backend']} (auto: ONNX Runtime" in machine_line(environment)
     [row] = written["efficiency"]["rows"]  # the efficiency table (tests/test_efficiency.py) is part of the file
     assert row["task"] == "classification" and row["methods"]["occlusion"]["evaluations"] > 0
     assert "efficiency = the same evaluations run as plain inference" in format_explanation_table(result)

@@ -18,7 +18,7 @@ from .test_question_answering import qa_rows, squad_file
 
 
 def test_a_scoring_call_is_counted_by_its_padded_rows_and_replayed_as_the_same_call(tiny_sharp_dir):
-    model = load_model(str(tiny_sharp_dir), device="cpu")
+    model = load_model(str(tiny_sharp_dir), device="cpu", backend="torch")
     texts = ["the bank said profit rose", "the team won", "new phone"]
     widths = [len(model.tokenizer(t)["input_ids"]) for t in texts]
     with recording(model) as seen:
@@ -35,7 +35,7 @@ def test_a_scoring_call_is_counted_by_its_padded_rows_and_replayed_as_the_same_c
 def test_gradient_passes_are_counted_with_their_backward_rows_and_replayed_bare(tiny_sharp_dir):
     from workbench.explainers import explain
 
-    model = load_model(str(tiny_sharp_dir), device="cpu")
+    model = load_model(str(tiny_sharp_dir), device="cpu", backend="torch")
     text = "the bank said profit and shares rose"
     with recording(model) as seen:
         [record] = explain(model, [text], method="gradient-x-input", cache=False, progress=False)
@@ -55,11 +55,13 @@ def test_profiled_functions_are_grouped_by_their_library():
     assert package_of("/work/main/workbench/words.py", "mask_words") == "workbench"
 
 
-def test_a_model_without_a_network_is_one_line():
+def test_a_model_without_a_network_is_one_line(tiny_sharp_dir):
     from workbench.errors import ParameterError
 
     with pytest.raises(ParameterError, match="no neural network to measure"):
         network_of(load_model("demo:lead-sentence"))
+    with pytest.raises(ParameterError, match="runs on onnxruntime, whose passes cannot be counted"):
+        network_of(load_model(str(tiny_sharp_dir), device="cpu", backend="onnxruntime"))
 
 
 def test_a_small_table_over_classification_question_answering_and_generation(tmp_path, tiny_sharp_dir, tiny_qa_dir,

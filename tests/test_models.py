@@ -153,7 +153,7 @@ def test_skops_file_with_untrusted_types_is_refused(tmp_path):
 def test_the_onnxruntime_backend_gives_torch_outputs_and_exports_once(tiny_model_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     texts = ["the bank said profit rose", "goal", "the team won the match " * 6]
-    torch_model = load_model(str(tiny_model_dir), device="cpu")
+    torch_model = load_model(str(tiny_model_dir), device="cpu", backend="torch")
     ort_model = load_model(str(tiny_model_dir), device="cpu", backend="onnxruntime")
     np.testing.assert_allclose(ort_model.predict_proba(texts), torch_model.predict_proba(texts), atol=1e-6)
     [export] = list((tmp_path / "onnx").glob("*/model.onnx"))
@@ -166,6 +166,43 @@ def test_the_onnxruntime_backend_gives_torch_outputs_and_exports_once(tiny_model
     gradient = explain(ort_model, texts[:1], method="gradient-x-input", cache=False)[0]
     assert (occluded.params["backend"], gradient.params["backend"]) == ("onnxruntime", "torch")
     assert explain(torch_model, texts[:1], method="occlusion", cache=False)[0].params["backend"] == "torch"
+
+
+def test_auto_runs_the_backend_measured_once_on_this_machine(tiny_model_dir, tmp_path, monkeypatch):
+    from workbench.models.calibration import TOLERANCE, choose
+    from workbench.provenance import machine
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    texts = ["the bank said profit rose", "goal", "the team won the match " * 6]
+    model = load_model(str(tiny_model_dir), device="cpu")
+    [path] = list((tmp_path / "calibration").glob("backend-*.json"))
+    calibration = json.loads(path.read_text())
+    # the check timed both on this processor and chose by its own figures; the model runs what it chose
+    assert calibration["key"]["processor"] == machine() and set(calibration["seconds"]) == {"torch", "onnxruntime"}
+    assert calibration["max_abs_diff"] <= TOLERANCE
+    assert model.backend == calibration["backend"] == choose(calibration["seconds"], calibration["max_abs_diff"])
+    assert model.load_options.backend == model.backend  # what a Ray actor loads
+    forced = load_model(str(tiny_model_dir), device="cpu", backend="torch")
+    np.testing.assert_allclose(model.predict_proba(texts), forced.predict_proba(texts), atol=TOLERANCE)
+    # a later load reads the choice rather than measuring again: planted, the other backend is the one that runs
+    stamp = path.stat().st_mtime_ns
+    assert load_model(str(tiny_model_dir), device="cpu").backend == model.backend and path.stat().st_mtime_ns == stamp
+    other = {"torch": "onnxruntime", "onnxruntime": "torch"}[model.backend]
+    path.write_text(json.dumps({**calibration, "backend": other}))
+    planted = load_model(str(tiny_model_dir), device="cpu")
+    [record] = explain(planted, texts[:1], method="lime", num_samples=20, cache=False)
+    assert planted.backend == other and record.params["backend"] == other
+    # no choice where ONNX Runtime does not apply: int8
+    assert load_model(str(tiny_model_dir), device="cpu", precision="int8").backend == "torch"
+    assert forced.backend == "torch" and len(list((tmp_path / "calibration").iterdir())) == 1
+
+
+def test_onnxruntime_is_chosen_only_when_clearly_faster_and_exact():
+    from workbench.models.calibration import MARGIN, TOLERANCE, choose
+
+    assert choose({"torch": 1.0, "onnxruntime": 1.0 / MARGIN}, 0.0) == "onnxruntime"
+    assert choose({"torch": 1.0, "onnxruntime": 0.9}, 0.0) == "torch"  # a near tie keeps torch
+    assert choose({"torch": 1.0, "onnxruntime": 0.1}, 2 * TOLERANCE) == "torch"  # not the same probabilities
 
 
 @pytest.mark.parametrize("options, message", [

@@ -95,12 +95,16 @@ class Recording:
 
 
 def network_of(model: Any) -> Any:
-    """The torch module a workbench model runs (a prompted LLM's language model's); one line for a model without one."""
+    """The torch module a workbench model runs (a prompted LLM's language model's); one line for a model without one,
+    or one whose inference runs elsewhere (an ONNX Runtime session has no hooks to count its passes by)."""
     import torch
 
     network = getattr(getattr(model, "lm", model), "model", None)
     if not isinstance(network, torch.nn.Module):
         raise ParameterError(f"{model.ref} has no neural network to measure; give a transformer model")
+    if model.backend != "torch":
+        raise ParameterError(f"{model.ref} runs on {model.backend}, whose passes cannot be counted; load it with "
+                             "backend='torch'")
     return network
 
 
@@ -277,7 +281,9 @@ def run_efficiency(subjects: Sequence[Subject], *, seed: int = 0, device: str = 
     table: dict[str, Any] = {"goal": GOAL, "rows": []}
     for subject in subjects:
         dataset = load_dataset(subject.data)
-        model, task = load_model(subject.model, task=dataset.task, device=device), task_of(dataset)
+        # on torch, whose passes the recording counts, whichever backend ``auto`` would choose
+        model = load_model(subject.model, task=dataset.task, device=device, backend="torch")
+        task = task_of(dataset)
         data = dataset.select(pick_documents(dataset, subject.documents))
         task.predict(model, data, progress=False)  # warm-up: kernels, tokenizer, lazy loading
         explained = [first_words(t, subject.words) for t in data.texts] if subject.words else data

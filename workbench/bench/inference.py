@@ -212,6 +212,8 @@ def environment(model) -> dict[str, Any]:
         "attention": getattr(model.model.config, "_attn_implementation", None),
         "token_budget": model.options.token_budget,
         "max_length": model.max_length,
+        "backend": model.backend,  # what ran the model's inference: ``--backend auto`` chose it by ``calibration``
+        "calibration": {k: v for k, v in (getattr(model, "calibration", None) or {}).items() if k != "key"},
     }
 
 

@@ -58,9 +58,14 @@ def machine_line(environment: dict[str, Any]) -> str:
         named.append(f"torch's {kernels} kernels")
     cores, threads = environment.get("cpu_count", "?"), environment.get("threads", "?")
     where = f" ({', '.join(named)})" if named else ""
+    calibration = environment.get("calibration") or {}
+    backend = f"; backend {environment['backend']}" if environment.get("backend") else ""
+    if calibration:  # ``--backend auto``'s measurement (``models.calibration``)
+        backend += (f" (auto: ONNX Runtime {calibration['speedup']:.2f}x torch on the check batch, probabilities "
+                    f"within {calibration['max_abs_diff']:.1e})")
     return (f"Measured on {device}{where}, {cores} cores, {threads} threads, "
             f"instruction sets {', '.join(flags) or 'none listed'}; torch {environment.get('torch', '?')}, "
-            f"transformers {environment.get('transformers', '?')}; {environment.get('platform', '?')}.")
+            f"transformers {environment.get('transformers', '?')}{backend}; {environment.get('platform', '?')}.")
 
 
 def render_page(results: str | Path) -> str:

@@ -8,6 +8,7 @@
 * ``engine``        batched inference by token budget, streaming, in input order
 * ``device``        the torch device and numeric precision
 * ``onnx_runtime``  ONNX Runtime as a backend
+* ``calibration``   which backend ``auto`` runs: the faster exact one on this machine, measured once
 
 Importing this package imports neither torch nor transformers; loading a transformer does.
 """

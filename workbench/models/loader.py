@@ -80,8 +80,7 @@ def load_model(ref: str, options: LoadOptions | None = None, *, task: str | None
     if kind is not None:
         kind_task(folder, kind)  # an unknown kind is a one-line ModelError
         check_device_name(options.device)  # scikit-learn runs on the CPU; a bad name is still an error
-        default = LoadOptions()
-        if options.precision not in ("auto", "fp32") or options.backend != default.backend:
+        if options.precision not in ("auto", "fp32") or options.backend not in ("auto", "torch"):
             option = f"precision {options.precision!r}" if options.precision not in ("auto", "fp32") else f"backend {options.backend!r}"
             raise ParameterError(f"{option} applies to transformer models; {ref} is a scikit-learn model (leave the default)")
         return SklearnClassifier(ref, folder)

@@ -16,7 +16,7 @@ from ..errors import ParameterError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
-BACKENDS = ("torch", "onnxruntime")
+BACKENDS = ("auto", "torch", "onnxruntime")
 LONG_TEXT_MODES = ("truncate", "window")
 
 
@@ -56,8 +56,10 @@ class LoadOptions:
     device : ``auto`` (CUDA, else MPS, else CPU), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
     precision : ``auto`` (bf16 autocast on CUDA, fp32 elsewhere), ``fp32``, ``bf16``, ``fp16``
         or ``int8`` (CPU; about 2x faster, outputs change slightly; see ``models.device``).
-    backend : ``torch``, or ``onnxruntime`` (CPU, fp32: the same outputs within 1e-6 from ONNX
-        Runtime's kernels, exported once and cached; see ``models.onnx_runtime``).
+    backend : ``auto`` (a classifier on the CPU in fp32: whichever of torch and ONNX Runtime ran it faster on this
+        machine with the same outputs, measured once per machine and model shape and kept; see
+        ``models.calibration``; torch elsewhere), ``torch``, or ``onnxruntime`` (CPU, fp32: the same outputs within
+        1e-6 from ONNX Runtime's kernels, exported once and cached; see ``models.onnx_runtime``).
     batch_size : most texts per forward pass.
     token_budget : most padded tokens per forward pass (halved on out-of-memory); None: the
         device's ``engine.DEFAULT_TOKEN_BUDGET`` (chosen by ``make bench``).
@@ -69,7 +71,9 @@ class LoadOptions:
 
     device: str = _option("auto", f"{', '.join(DEVICES)} or cuda:N.")
     precision: str = _option("auto", "auto (bf16 on CUDA, fp32 elsewhere); int8 runs on CPU, faster, outputs change slightly.", PRECISIONS)
-    backend: str = _option("torch", "onnxruntime: CPU, fp32, the same outputs from ONNX Runtime's kernels.", BACKENDS)
+    backend: str = _option("auto", "auto: the faster of torch and onnxruntime for this machine and model, "
+                                   "measured once; onnxruntime: CPU, fp32, the same outputs from ONNX Runtime's "
+                                   "kernels.", BACKENDS)
     batch_size: int = _option(256, "Most texts per forward pass.")
     token_budget: int | None = _option(None, "Most padded tokens per forward pass (default: per device).")
     long_text: str = _option("truncate", "truncate at the model's limit, or window: average over sliding windows.", LONG_TEXT_MODES)

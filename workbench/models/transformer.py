@@ -8,6 +8,7 @@ precision the ``LoadOptions`` ask for, or through ONNX Runtime (``onnx_runtime``
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -66,7 +67,7 @@ class TransformerModel:
         check_precision(options.precision, self.device)
         check_backend(options.backend, self.device, options.precision, self.task)
         self.precision = options.precision
-        self.backend = options.backend
+        self.backend = "torch" if options.backend == "auto" else options.backend  # a classifier may choose otherwise
         self.autocast = autocast_dtype(options.precision, self.device)
         self.options = EngineOptions(token_budget=options.token_budget, max_batch_size=options.batch_size, long_text=options.long_text,
                                      stride=options.stride).for_device(self.device)
@@ -118,6 +119,12 @@ class TransformerClassifier(TransformerModel):
         if self.options.long_text == "window" and not 0 <= self.options.stride < self.max_length // 2:
             raise ParameterError(f"stride {self.options.stride} is too large for windows of {self.max_length} tokens; use less than {self.max_length // 2}")
         self.label_names = tuple(str(self.config.id2label[i]) for i in range(self.config.num_labels))
+        self.calibration: dict | None = None  # how ``auto`` chose the backend (``models.calibration``)
+        if self.load_options.backend == "auto":
+            from .calibration import calibrated_backend
+
+            self.backend, self.calibration = calibrated_backend(self)
+            self.load_options = replace(self.load_options, backend=self.backend)  # a Ray actor loads the same choice
         if self.backend == "onnxruntime":
             from .onnx_runtime import onnxruntime_runner
 
