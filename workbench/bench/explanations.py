@@ -121,7 +121,8 @@ def run_explanation_benchmark(
     regimes = {name: [first_words(dataset.texts[i], words) if words else dataset.texts[i] for i in rows] for name, words in REGIMES.items()}
     result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": environment(model), "documents": len(rows), "num_samples": num_samples,
                               "seed": seed, "regimes": {}}
-    explain(model, regimes["full"][:1], method="lime", num_samples=16, cache=False, progress=False)  # warm-up
+    for method in ("lime", "shap"):  # warm-up: kernels, and each library's first-call costs, outside the timings
+        explain(model, regimes["full"][:1], method=method, num_samples=16, cache=False, progress=False)
     for name, texts in regimes.items():
         row: dict[str, Any] = {"mean_words": float(np.mean([len(split_words(t)) for t in texts]))}
         ours = {}
