@@ -37,6 +37,7 @@ import numpy as np
 
 from ..io import folder_fingerprint, workbench_home, write_json
 from ..provenance import machine
+from .engine import probabilities
 
 MARGIN = 1.25  # ONNX Runtime must beat torch by this factor: a near tie keeps torch
 TOLERANCE = 2e-6  # the largest difference in probability an exact backend may make
@@ -100,8 +101,7 @@ def measure(runners: dict[str, Any], batches: list[dict[str, Any]]) -> tuple[dic
             for name, runner in runners.items():
                 # an untimed pass first: it absorbs what the other runner left behind (ONNX Runtime's threads spin
                 # for a while after a run), and the first round's allocations and lazy initialisation
-                outputs[name] = np.concatenate(
-                    [torch.softmax(runner(**batch).logits.to(torch.float64), -1).numpy() for batch in batches])
+                outputs[name] = np.concatenate([probabilities(runner(**batch), ()) for batch in batches])
                 start = time.perf_counter()
                 for batch in batches:
                     runner(**batch)
