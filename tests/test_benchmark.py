@@ -21,6 +21,9 @@ def test_encoder_flops_counts_projections_feed_forward_and_attention():
     # one layer, n=3: 8*3*16 + 4*3*4*8 + 4*9*4 = 384 + 384 + 144 = 912; two layers and two texts
     assert encoder_flops([3], config) == 2 * 912
     assert encoder_flops([3, 3], config) == 4 * 912
+    # the last layer at the first position only: keys and values 4*3*16, its query and output 4*16, FFN 4*4*8, and its
+    # attention over the 3 positions 4*3*4 = 192 + 64 + 128 + 48
+    assert encoder_flops([3], config, first_token=True) == 912 + 432
 
 
 def test_first_words():

@@ -147,7 +147,7 @@ def test_length_sorted_order_is_stable():
 def test_out_of_memory_halves_the_token_budget_and_retries(tiny_model_dir, caplog):
     model = load_model(str(tiny_model_dir), device="cpu", token_budget=192, backend="torch")  # torch's forward fails
     reference = model.predict_proba(TEXTS)
-    forward = model.model.forward
+    forward = model.runner.forward
     shapes = []
 
     def limited_forward(*args, **kwargs):
@@ -156,7 +156,7 @@ def test_out_of_memory_halves_the_token_budget_and_retries(tiny_model_dir, caplo
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return forward(*args, **kwargs)
 
-    model.model.forward = limited_forward
+    model.runner.forward = limited_forward
     with caplog.at_level(logging.WARNING, logger="workbench.models.engine"):
         proba = model.predict_proba(TEXTS)
     np.testing.assert_allclose(proba, reference, atol=1e-6)

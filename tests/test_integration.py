@@ -60,7 +60,10 @@ def test_other_demos_are_real_classifiers(test_split, name, floor):
 def test_minilm_equals_the_transformers_pipeline_on_bbc_documents(test_split):
     from transformers import pipeline
 
+    from workbench.models.first_token import FirstTokenHead
+
     model = load_model("demo:minilm-bbc", device="cpu")
+    assert isinstance(model.runner, FirstTokenHead)  # the last layer at [CLS] only; the pipeline runs all of it
     texts = list(test_split.texts[::30])
     classify = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device="cpu", top_k=None, truncation=True)
     np.testing.assert_allclose(model.predict_proba(texts), pipeline_proba(classify(texts), model.label_names), atol=1e-5)

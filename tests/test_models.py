@@ -150,6 +150,42 @@ def test_skops_file_with_untrusted_types_is_refused(tmp_path):
         load_model(str(_sklearn_folder(tmp_path, pipeline)))
 
 
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+def test_the_first_token_head_gives_the_whole_forwards_logits(tmp_path, attention):
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from workbench.models.first_token import FirstTokenHead, first_token_runner
+
+    from .conftest import build_tiny_bert
+
+    folder = build_tiny_bert(tmp_path / "deep", num_hidden_layers=3, initializer_range=1.0)
+    network = AutoModelForSequenceClassification.from_pretrained(folder, attn_implementation=attention).eval()
+    runner = first_token_runner(network)
+    assert isinstance(runner, FirstTokenHead)
+    ids = torch.randint(5, network.config.vocab_size, (4, 12), generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(ids)
+    mask[1, 7:], mask[3, 2:] = 0, 0  # padded rows: the [CLS] query must not read the padding
+    batch = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
+    with torch.inference_mode():
+        whole, first = network(**batch).logits, runner(**batch).logits
+    assert whole.abs().max() > 0.5  # logits that differ between rows, so a wrong mask would show
+    torch.testing.assert_close(first, whole, rtol=0, atol=1e-5)
+    # a model whose head is not BERT's pooler runs whole
+    from transformers import AutoModelForQuestionAnswering
+
+    qa = AutoModelForQuestionAnswering.from_config(network.config)
+    assert first_token_runner(qa) is qa
+    # the loaded classifier runs it, and its probabilities are the whole forward's
+    model = load_model(str(folder), device="cpu", backend="torch")
+    assert isinstance(model.runner, FirstTokenHead)
+    texts = ["the bank said profit rose", "goal", "the team won the match " * 6]
+    with torch.inference_mode():
+        encoded = model.tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
+        reference = torch.softmax(model.model(**encoded).logits.double(), dim=-1).numpy()
+    np.testing.assert_allclose(model.predict_proba(texts), reference, atol=1e-6)
+
+
 def test_the_onnxruntime_backend_gives_torch_outputs_and_exports_once(tiny_model_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     texts = ["the bank said profit rose", "goal", "the team won the match " * 6]

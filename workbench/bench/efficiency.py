@@ -4,7 +4,8 @@ An explanation by perturbation or by gradients is a number of model evaluations 
 already runs such shapes near the matmul peak. ``measure_cell`` runs one method on one task's documents once, timed,
 while it records
 
-* every forward pass of the model's network (a forward pre-hook and hook on its torch module): the rows, the padded
+* every forward pass of the model's network (a forward pre-hook and hook on its torch module, and on the module its
+  inference runs where that is another, ``models.first_token``): the rows, the padded
   tokens (rows x width, the decoder's too), whether the pass kept gradients, and the seconds between the hooks;
 * every call of the model's scoring functions (``SCORING``: class probabilities, an answer's probability, generated
   tokens' probabilities, generation itself), with its arguments.
@@ -163,8 +164,10 @@ def recording(model: Any) -> Iterator[Recording]:
         return call
 
     names = [name for name in SCORING if hasattr(model, name)]
-    hooks = [network.register_forward_pre_hook(before, with_kwargs=True),
-             network.register_forward_hook(after, with_kwargs=True)]
+    runner = getattr(model, "runner", network)  # a classifier's inference runs its own module (``first_token``)
+    modules = [network] if runner is network or not isinstance(runner, torch.nn.Module) else [network, runner]
+    hooks = [hook for module in modules for hook in (module.register_forward_pre_hook(before, with_kwargs=True),
+                                                      module.register_forward_hook(after, with_kwargs=True))]
     for name in names:
         setattr(model, name, wrapped(name, getattr(model, name)))
     try:

@@ -4,7 +4,7 @@ Measured on one device, in the precision a user gets there by default (bf16 auto
 
 * the device's matmul peak in that precision, measured in the same run, before and after the rest;
 * classification: documents per second over ``documents`` BBC articles (the test set repeated), and the useful
-  encoder FLOP/s as a share of that peak (``inference.encoder_flops``: real tokens only, no padding);
+  encoder FLOP/s as a share of that peak (``inference.runner_flops``: real tokens only, no padding);
 * question answering: questions per second over the BBC questions;
 * generation: new tokens per second, greedy, over headlines of BBC articles;
 * LIME (its default samples) and integrated gradients: seconds per classified document.
@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..io import write_json
-from .inference import encoder_flops, environment, matmul_peak, read_lengths, timed
+from .inference import environment, matmul_peak, read_lengths, runner_flops, timed
 
 GPU_MATMUL_SIZES = (4096, 8192)
 GPU_MATMUL_WORK = 2e13  # FLOPs per timed run: a few tens of milliseconds on a current GPU
@@ -77,7 +77,7 @@ def run_gpu_benchmark(
 
     lengths = read_lengths(model, texts)
     seconds, _ = timed(lambda: model.predict_proba(texts, progress=False), repeats)
-    flops = encoder_flops(lengths, model.model.config) / seconds
+    flops = runner_flops(model, lengths) / seconds
     result["classification"] = {"model": classifier, "data": data, "documents": documents,
                                 "mean_tokens": float(np.mean(lengths)), "seconds": seconds,
                                 "docs_per_s": documents / seconds, "flops": flops}

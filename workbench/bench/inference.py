@@ -45,11 +45,23 @@ def first_words(text: str, n: int = SHORT_WORDS) -> str:
     return " ".join(text.split()[:n])
 
 
-def encoder_flops(lengths: Sequence[int], config) -> float:
-    """Useful FLOPs of the encoder layers for sequences of ``lengths`` real tokens."""
+def encoder_flops(lengths: Sequence[int], config, *, first_token: bool = False) -> float:
+    """Useful FLOPs of the encoder layers for sequences of ``lengths`` real tokens; with ``first_token``, the last layer
+    at position 0 only, over every position's keys and values (what ``models.first_token.FirstTokenHead`` runs)."""
     n = np.asarray(lengths, dtype=np.float64)
     d, f, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
-    return float(layers * np.sum(8 * n * d * d + 4 * n * d * f + 4 * n * n * d))
+    every = 8 * n * d * d + 4 * n * d * f + 4 * n * n * d
+    if not first_token:
+        return float(layers * np.sum(every))
+    last = 4 * n * d * d + 4 * d * d + 4 * d * f + 4 * n * d  # keys and values everywhere; one query, its output, FFN
+    return float((layers - 1) * np.sum(every) + np.sum(last))
+
+
+def runner_flops(model, lengths: Sequence[int]) -> float:
+    """The encoder FLOPs ``model``'s engine runs for ``lengths`` (:func:`encoder_flops` of the runner it has)."""
+    from ..models.first_token import FirstTokenHead
+
+    return encoder_flops(lengths, model.model.config, first_token=isinstance(model.runner, FirstTokenHead))
 
 
 def read_lengths(model, texts: Sequence[str]) -> list[int]:
@@ -124,7 +136,7 @@ def _accuracy(proba: np.ndarray, label_names: Sequence[str], labels: Sequence[st
 def _regime(model, texts: Sequence[str], labels, *, repeats: int, int8_model, compiled, pipe) -> dict[str, Any]:
     """All measurements of one regime (a list of texts)."""
     lengths = read_lengths(model, texts)
-    flops = encoder_flops(lengths, model.model.config)
+    flops = runner_flops(model, lengths)
     n, warm = len(texts), list(texts[:16])
 
     def speed(call: Callable[[Sequence[str]], Any], times: int = repeats) -> tuple[float, Any]:
@@ -213,6 +225,7 @@ def environment(model) -> dict[str, Any]:
         "token_budget": model.options.token_budget,
         "max_length": model.max_length,
         "backend": model.backend,  # what ran the model's inference: ``--backend auto`` chose it by ``calibration``
+        "runner": type(getattr(model, "runner", model.model)).__name__,  # FirstTokenHead: a BERT's last layer at [CLS]
         "calibration": {k: v for k, v in (getattr(model, "calibration", None) or {}).items() if k != "key"},
     }
 
@@ -245,7 +258,7 @@ def run_inference_benchmark(
     compiled = None
     if with_compile:
         compiled = load_model(model_ref, device=device)
-        compiled.runner = torch.compile(compiled.model, dynamic=True)
+        compiled.runner = torch.compile(compiled.runner, dynamic=True)
     pipe = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device=model.device, top_k=None)
     result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": environment(model)}
     result["matmul_peak"] = matmul_peak()

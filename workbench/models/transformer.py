@@ -119,6 +119,9 @@ class TransformerClassifier(TransformerModel):
         if self.options.long_text == "window" and not 0 <= self.options.stride < self.max_length // 2:
             raise ParameterError(f"stride {self.options.stride} is too large for windows of {self.max_length} tokens; use less than {self.max_length // 2}")
         self.label_names = tuple(str(self.config.id2label[i]) for i in range(self.config.num_labels))
+        from .first_token import first_token_runner
+
+        self.runner = first_token_runner(self.model)  # a BERT's last layer at [CLS] only: the same logits, less work
         self.calibration: dict | None = None  # how ``auto`` chose the backend (``models.calibration``)
         if self.load_options.backend == "auto":
             from .calibration import calibrated_backend
