@@ -64,6 +64,7 @@ def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
                                        device="cpu", efficiency=efficiency, out=tmp_path / "out")
     written = json.loads((tmp_path / "out" / "explanations.json").read_text())
     assert set(written["regimes"]) == {"full", "first60words", "first15words"}
+    assert written["num_samples"] == {"lime": 30, "shap": 30}  # one budget asked for, both methods spend it
     for row in written["regimes"].values():
         assert row["lime_max_abs_diff_vs_readme"] < 1e-6  # same seed, same samples: lime's own scores
         for method in ("lime", "shap"):
@@ -80,7 +81,9 @@ def test_a_small_explanation_benchmark_run(tmp_path, tiny_sharp_dir):
     # the backend that ran the workbench's side, and what ``auto`` measured to choose it, go on the page
     environment = written["environment"]
     assert environment["backend"] == environment["calibration"]["backend"] and "speedup" in environment["calibration"]
-    assert f"backend {environment['backend']} (auto: ONNX Runtime" in machine_line(environment)
+    line = machine_line(environment)
+    assert f"backend {environment['backend']}, the last layer at [CLS] only (auto: ONNX Runtime" in line
+    assert environment["first_token_head"]  # the tiny BERT's last layer runs at [CLS] only (models.first_token)
     [row] = written["efficiency"]["rows"]  # the efficiency table (tests/test_efficiency.py) is part of the file
     assert row["task"] == "classification" and row["methods"]["occlusion"]["evaluations"] > 0
     assert "efficiency = the same evaluations run as plain inference" in format_explanation_table(result)
@@ -144,7 +147,10 @@ def test_the_gpu_check_runs_dry_on_the_cpu_and_writes_every_figure_to_one_file(c
     assert generation["documents"] == 3 and 0 < generation["new_tokens"] <= 3 * generation["max_new_tokens"]
     assert generation["tokens_per_s"] == pytest.approx(generation["new_tokens"] / generation["seconds"])
     explained = written["explanations"]
-    assert explained["lime"]["num_samples"] == 2000 and explained["integrated-gradients"]["num_samples"] == 50
+    from workbench.explainers.lime import LimeExplainer
+
+    assert explained["lime"]["num_samples"] == LimeExplainer.default_num_samples
+    assert explained["integrated-gradients"]["num_samples"] == 50
     assert all(explained[method]["s_per_doc"] > 0 for method in EXPLAINED)
     assert "of the peak" in result.output and "wrote" in result.output
     absent = cli("bench-gpu", "--out", tmp_path / "cuda")  # no GPU here: one line, exit 2, nothing written

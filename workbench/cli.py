@@ -420,7 +420,8 @@ def bench(
     inference: Annotated[bool, typer.Option(help="Run the inference benchmark.")] = True,
     explanations: Annotated[bool, typer.Option(help="Run the LIME/SHAP benchmark against their README usage.")] = True,
     documents: Annotated[int, typer.Option(min=1, help="Documents per regime in the explanation benchmark.")] = 3,
-    num_samples: Annotated[int, typer.Option(min=2, help="LIME samples and SHAP max_evals in the explanation benchmark.")] = 500,
+    num_samples: Annotated[Optional[int], typer.Option(min=2, help="LIME samples and SHAP max_evals in the explanation "
+                                                               "benchmark (default: each method's own).")] = None,
     quality_documents: Annotated[int, typer.Option(min=0, help="Documents on which every method's faithfulness, stability and cost are measured (0: skip).")] = 20,
     efficiency: Annotated[bool, typer.Option(help="Measure every explanation method's efficiency on every task "
                                                   "(classification, question answering, generation, the LLM) in the "

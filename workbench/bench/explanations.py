@@ -1,7 +1,7 @@
 """Explanation benchmark: LIME and SHAP through the workbench against their README usage.
 
-Measured in one run, on the same documents and at equal sample budgets: seconds per document
-of ``explain(method="lime" | "shap")`` against what the lime and shap READMEs show with a
+Measured in one run, on the same documents and at equal sample budgets (each method's default unless told): seconds
+per document of ``explain(method="lime" | "shap")`` against what the lime and shap READMEs show with a
 transformers pipeline: ``LimeTextExplainer().explain_instance(text, predict_fn)`` with a
 ``predict_fn`` that calls ``pipeline(texts, top_k=None)``, and ``shap.Explainer(pipeline)``
 called with ``max_evals`` equal to the budget. LIME through the workbench must give the
@@ -96,14 +96,15 @@ def run_explanation_benchmark(
     data_ref: str = "bbc-news:test",
     *,
     documents: int = 3,
-    num_samples: int = 500,
+    num_samples: int | None = None,
     quality_documents: int = 20,
     seed: int = 0,
     device: str = "auto",
     efficiency: Sequence[Subject] = (),
     out: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Time LIME and SHAP both ways on ``documents`` documents per regime, measure every method's
+    """Time LIME and SHAP both ways on ``documents`` documents per regime, at ``num_samples`` each (default: each
+    method's own budget, what a user gets), measure every method's
     quality on ``quality_documents`` (0: skip) and every method's efficiency on each task of ``efficiency``
     (``bench.efficiency``); write ``out/explanations.json``."""
     from transformers import pipeline
@@ -119,7 +120,9 @@ def run_explanation_benchmark(
     pipe = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device=model.device, truncation=True)
     rows = pick_documents(dataset, documents)
     regimes = {name: [first_words(dataset.texts[i], words) if words else dataset.texts[i] for i in rows] for name, words in REGIMES.items()}
-    result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": environment(model), "documents": len(rows), "num_samples": num_samples,
+    budgets = {method: num_samples or check_method(method).default_num_samples for method in ("lime", "shap")}
+    result: dict[str, Any] = {"model": model_ref, "data": data_ref, "environment": environment(model),
+                              "documents": len(rows), "num_samples": budgets,
                               "seed": seed, "regimes": {}}
     for method in ("lime", "shap"):  # warm-up: kernels, and each library's first-call costs, outside the timings
         explain(model, regimes["full"][:1], method=method, num_samples=16, cache=False, progress=False)
@@ -127,24 +130,30 @@ def run_explanation_benchmark(
         row: dict[str, Any] = {"mean_words": float(np.mean([len(split_words(t)) for t in texts]))}
         ours = {}
         for method in ("lime", "shap"):
-            seconds, ours[method] = _seconds(lambda: explain(model, texts, method=method, seed=seed, num_samples=num_samples, cache=False, progress=False))
+            seconds, ours[method] = _seconds(lambda: explain(model, texts, method=method, seed=seed,
+                                                             num_samples=budgets[method], cache=False, progress=False))
             row[f"{method}_workbench_s_per_doc"] = seconds / len(texts)
         targets = [model.label_names.index(r.target) for r in ours["lime"]]
         read = [model.reading(t).read_text for t in texts]
-        seconds, readme = _seconds(lambda: [lime_readme(pipe, model, t, k, seed=seed, num_samples=num_samples) for t, k in zip(read, targets)])
+        seconds, readme = _seconds(lambda: [lime_readme(pipe, model, t, k, seed=seed, num_samples=budgets["lime"])
+                                            for t, k in zip(read, targets)])
         row["lime_readme_s_per_doc"] = seconds / len(texts)
         row["lime_max_abs_diff_vs_readme"] = max(abs(a - b) for record, scores in zip(ours["lime"], readme) for a, b in zip(record.scores, scores))
-        seconds, _ = _seconds(lambda: [shap_readme(pipe, t, num_samples=num_samples) for t in read])
+        seconds, _ = _seconds(lambda: [shap_readme(pipe, t, num_samples=budgets["shap"]) for t in read])
         row["shap_readme_s_per_doc"] = seconds / len(texts)
         for method in ("lime", "shap"):
             row[f"{method}_speedup"] = row[f"{method}_readme_s_per_doc"] / row[f"{method}_workbench_s_per_doc"]
             targets = [r.target for r in ours[method]]
             if ort is not None:  # the same fp32 outputs from ONNX Runtime's kernels
-                seconds, same = _seconds(lambda: explain(ort, texts, method=method, seed=seed, num_samples=num_samples, target=targets, cache=False, progress=False))
+                seconds, same = _seconds(lambda: explain(ort, texts, method=method, seed=seed,
+                                                         num_samples=budgets[method], target=targets, cache=False,
+                                                         progress=False))
                 row[f"{method}_onnxruntime_speedup"] = row[f"{method}_readme_s_per_doc"] / (seconds / len(texts))
                 row[f"{method}_onnxruntime_max_abs_diff"] = max(abs(a - b) for x, y in zip(ours[method], same) for a, b in zip(x.scores, y.scores))
             if int8 is not None:  # a slightly different model: faster, not the same explanations
-                seconds, quantized = _seconds(lambda: explain(int8, texts, method=method, seed=seed, num_samples=num_samples, target=targets, cache=False, progress=False))
+                seconds, quantized = _seconds(lambda: explain(int8, texts, method=method, seed=seed,
+                                                              num_samples=budgets[method], target=targets, cache=False,
+                                                              progress=False))
                 row[f"{method}_int8_speedup"] = row[f"{method}_readme_s_per_doc"] / (seconds / len(texts))
                 row[f"{method}_int8_spearman_vs_fp32"] = agreement(ours[method], quantized).spearman
         result["regimes"][name] = row
@@ -161,7 +170,10 @@ def run_explanation_benchmark(
 
 def format_explanation_table(result: dict[str, Any]) -> str:
     """A short terminal table: seconds per document each way and the speed-ups over the README usage."""
-    lines = [f"{result['model']} on {result['data']}: {result['documents']} documents, {result['num_samples']} samples, seed {result['seed']}",
+    budgets = result["num_samples"]  # one budget for both (results before the per-method defaults), or one each
+    samples = ", ".join(f"{m} {n}" for m, n in budgets.items()) if isinstance(budgets, dict) else budgets
+    lines = [f"{result['model']} on {result['data']}: {result['documents']} documents, {samples} samples, "
+             f"seed {result['seed']}",
              f"{'regime':<16}{'method':<8}{'workbench s/doc':>17}{'README s/doc':>14}{'speed-up':>10}{'onnxruntime':>13}{'max|ds|':>10}"
              f"{'int8':>8}{'int8 rho':>10}"]
     for name, row in result["regimes"].items():

@@ -58,10 +58,11 @@ def encoder_flops(lengths: Sequence[int], config, *, first_token: bool = False) 
 
 
 def runner_flops(model, lengths: Sequence[int]) -> float:
-    """The encoder FLOPs ``model``'s engine runs for ``lengths`` (:func:`encoder_flops` of the runner it has)."""
-    from ..models.first_token import FirstTokenHead
+    """The encoder FLOPs ``model``'s engine runs for ``lengths``: a BERT's last layer at [CLS] only, on either backend
+    (``models.first_token``; the ONNX export is made from the same runner)."""
+    from ..models.first_token import applies
 
-    return encoder_flops(lengths, model.model.config, first_token=isinstance(model.runner, FirstTokenHead))
+    return encoder_flops(lengths, model.model.config, first_token=applies(model.model))
 
 
 def read_lengths(model, texts: Sequence[str]) -> list[int]:
@@ -210,6 +211,8 @@ def environment(model) -> dict[str, Any]:
 
     import torch
 
+    from ..models import first_token
+
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -225,7 +228,7 @@ def environment(model) -> dict[str, Any]:
         "token_budget": model.options.token_budget,
         "max_length": model.max_length,
         "backend": model.backend,  # what ran the model's inference: ``--backend auto`` chose it by ``calibration``
-        "runner": type(getattr(model, "runner", model.model)).__name__,  # FirstTokenHead: a BERT's last layer at [CLS]
+        "first_token_head": first_token.applies(model.model),  # a BERT's last layer runs at [CLS] only
         "calibration": {k: v for k, v in (getattr(model, "calibration", None) or {}).items() if k != "key"},
     }
 

@@ -60,7 +60,7 @@ def machine_line(environment: dict[str, Any]) -> str:
     where = f" ({', '.join(named)})" if named else ""
     calibration = environment.get("calibration") or {}
     backend = f"; backend {environment['backend']}" if environment.get("backend") else ""
-    if environment.get("runner") == "FirstTokenHead":  # ``models.first_token``
+    if environment.get("first_token_head"):  # ``models.first_token``
         backend += ", the last layer at [CLS] only"
     if calibration:  # ``--backend auto``'s measurement (``models.calibration``)
         backend += (f" (auto: ONNX Runtime {calibration['speedup']:.2f}x torch on the check batch, probabilities "

@@ -39,12 +39,13 @@ import numpy as np
 from ..io import folder_fingerprint, workbench_home, write_json
 from ..provenance import machine
 from .engine import probabilities
+from .onnx_runtime import EXPORT_VERSION, onnxruntime_runner
 
 MARGIN = 1.25  # ONNX Runtime must beat torch by this factor: a near tie keeps torch
 TOLERANCE = 2e-6  # the largest difference in probability an exact backend may make
 ROUNDS = 5
 CHECK_ROWS = ((8, 1), (32, 4))  # (rows, divisor of the full length): whole documents, then perturbed ones
-VERSION = 2  # part of the key: a change to the check or to the torch runner makes new calibrations
+VERSION = 2  # part of the key (with the export's): a change to the check or to the torch runner makes new ones
 
 
 def applies(classifier: Any) -> bool:
@@ -66,7 +67,7 @@ def calibration_key(classifier: Any) -> dict[str, Any]:
 
     return {
         "version": VERSION, "processor": machine(), "threads": torch.get_num_threads(),
-        "torch": torch.__version__, "onnxruntime": importlib.metadata.version("onnxruntime"),
+        "torch": torch.__version__, "onnxruntime": importlib.metadata.version("onnxruntime"), "export": EXPORT_VERSION,
         "weights": folder_fingerprint(classifier.folder, {}),
         "shape": shape(classifier.model.config, classifier.max_length),
     }
@@ -127,8 +128,6 @@ def calibrated_backend(classifier: Any) -> tuple[str, dict[str, Any] | None]:
     if path.is_file():
         calibration = json.loads(path.read_text(encoding="utf-8"))
         return calibration["backend"], calibration
-    from .onnx_runtime import onnxruntime_runner
-
     seconds, outputs = measure({"torch": classifier.runner, "onnxruntime": onnxruntime_runner(classifier)},
                                check_batches(classifier))
     max_abs_diff = float(np.max(np.abs(outputs["torch"] - outputs["onnxruntime"])))
