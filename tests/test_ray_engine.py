@@ -23,6 +23,7 @@ from workbench.models.ray_engine import RayModel, RayOptions
 from workbench.records.generation import GenerationSettings
 
 from .conftest import TINY_ROWS
+from .regression import METRIC
 from .test_shards import kill_mid_run
 
 ray = pytest.importorskip("ray")
@@ -252,12 +253,15 @@ def test_evaluate_on_ray_writes_the_local_engines_files_on_the_demo(tmp_path, de
         metrics = json.loads((out / "metrics.json").read_text())
         metrics.pop("provenance")
         runs[engine] = metrics, pd.read_csv(out / "predictions.csv")
-    # the actors run one torch thread, this machine's local engine two: float sums in another order, equal to 1e-9
+    # the actors run one torch thread, this machine's local engine two: float sums in another order. The last layer at
+    # [CLS] only (models.first_token) multiplies a few rows at a time, which the kernels split over the threads in
+    # another order, so figures over the split agree within fp32 rounding (2e-7 relative measured), held to METRIC
     ours, theirs = flat(runs["ray"][0]), flat(runs["local"][0])
     number = lambda v: isinstance(v, float)  # noqa: E731
     assert {k for k in ours} == {k for k in theirs} and runs["local"][0]["n"] == 445
     assert {k: v for k, v in ours.items() if not number(v)} == {k: v for k, v in theirs.items() if not number(v)}
-    assert {k: v for k, v in ours.items() if number(v)} == pytest.approx({k: v for k, v in theirs.items() if number(v)}, rel=1e-9, abs=1e-12)
+    assert {k: v for k, v in ours.items() if number(v)} == pytest.approx({k: v for k, v in theirs.items() if number(v)},
+                                                                         rel=METRIC.rel, abs=METRIC.abs)
     local, pooled = runs["local"][1], runs["ray"][1]
     columns = [c for c in local.columns if c.startswith("p_")]
     pd.testing.assert_frame_equal(pooled.drop(columns=columns), local.drop(columns=columns))
