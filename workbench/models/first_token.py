@@ -8,9 +8,12 @@ The logits equal the full forward's within float rounding (``tests/test_models.p
 padded rows included). On all-MiniLM-L6-v2 at 128 tokens the last layer's queries, attention output and feed-forward
 at the other 127 positions are 14 % of the network's linear work; ``make bench`` measures what that saves.
 
-Only the torch engine's inference runs through it: the gradient methods, the embeddings and ONNX Runtime run the
-whole model. Other architectures run whole (their heads differ: RoBERTa's reads position 0 without a pooler,
-DistilBERT's and ELECTRA's have their own layer names), and so does a decoder-configured BERT (causal masks).
+The engine's inference runs through it, on torch and on ONNX Runtime (``onnx_runtime`` exports this module); the
+gradient methods and the embeddings run the whole model. Its outputs depend on the thread count in their last digits
+(2.8e-8 in the demo's probabilities between 1 and 2 threads, where the whole forward gave the same bits), so a rerun
+is byte-identical with the same threads. Other architectures run whole (their heads differ: RoBERTa's reads
+position 0 without a pooler, DistilBERT's and ELECTRA's have their own layer names), and so does a decoder-configured
+BERT (causal masks).
 
 Checked: transformers 5's ``BertModel`` has no option to stop a layer early (its encoder runs every layer at every
 position, ``modeling_bert.BertEncoder``), and ONNX Runtime's graph optimisations (``ORT_ENABLE_ALL``) fuse those
