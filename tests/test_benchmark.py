@@ -151,7 +151,7 @@ def test_the_gpu_check_runs_dry_on_the_cpu_and_writes_every_figure_to_one_file(c
 
     assert explained["lime"]["num_samples"] == LimeExplainer.default_num_samples
     assert explained["integrated-gradients"]["num_samples"] == 50
-    assert all(explained[method]["s_per_doc"] > 0 for method in EXPLAINED)
-    assert "of the peak" in result.output and "wrote" in result.output
+    assert all(explained[method][key] > 0 for method in EXPLAINED for key in ("s_per_doc", "steady_s_per_doc"))
+    assert "of the peak" in result.output and "on a second pass" in result.output and "wrote" in result.output
     absent = cli("bench-gpu", "--out", tmp_path / "cuda")  # no GPU here: one line, exit 2, nothing written
     assert absent.exit_code == 2 and "CUDA is not available" in absent.output and not (tmp_path / "cuda").exists()

@@ -12,7 +12,7 @@ import torch
 
 from dataclasses import replace
 
-from workbench.models.engine import length_sorted_order, token_budget_batches
+from workbench.models.engine import length_sorted_order, pad_batch, token_budget_batches
 from workbench.errors import ParameterError
 from workbench.bench.inference import pipeline_proba
 from workbench.models import load_model
@@ -38,6 +38,26 @@ def test_batching_does_not_change_probabilities(tiny_model_dir, tiny, token_budg
     reference = tiny.predict_proba(TEXTS)
     other = load_model(str(tiny_model_dir), device="cpu", token_budget=token_budget, batch_size=batch_size)
     np.testing.assert_allclose(other.predict_proba(TEXTS), reference, atol=1e-6)
+
+
+@pytest.mark.parametrize("left", [False, True])
+def test_pad_batch_puts_each_rows_tokens_on_its_side_with_the_mask(left):
+    """Rows of 3, 1 and 2 tokens: each row's ids (and token types) in order on the right (or, for decoder-only
+    generation, the left), the pad id and type 0 elsewhere, and a mask of ones exactly where a row has tokens."""
+    rows = [{"input_ids": [5, 6, 7], "token_type_ids": [0, 1, 1]}, {"input_ids": [8], "token_type_ids": [1]},
+            {"input_ids": [9, 4], "token_type_ids": [1, 0]}]
+    batch = pad_batch(rows, 0 if left else 3, left=left)
+    if left:
+        ids, types = [[5, 6, 7], [0, 0, 8], [0, 9, 4]], [[0, 1, 1], [0, 0, 1], [0, 1, 0]]
+        mask = [[1, 1, 1], [0, 0, 1], [0, 1, 1]]
+    else:
+        ids, types = [[5, 6, 7], [8, 3, 3], [9, 4, 3]], [[0, 1, 1], [1, 0, 0], [1, 0, 0]]
+        mask = [[1, 1, 1], [1, 0, 0], [1, 1, 0]]
+    assert list(batch) == ["input_ids", "attention_mask", "token_type_ids"]
+    assert all(t.dtype == torch.long for t in batch.values())
+    assert batch["input_ids"].tolist() == ids and batch["token_type_ids"].tolist() == types
+    assert batch["attention_mask"].tolist() == mask
+    assert list(pad_batch([{"input_ids": [1]}], 0)) == ["input_ids", "attention_mask"]  # no types where rows have none
 
 
 @pytest.mark.parametrize("budget, most", [(1, 256), (50, 256), (64, 3), (10_000, 256)])

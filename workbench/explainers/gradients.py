@@ -57,7 +57,7 @@ class GradientExplainer(Explainer):
             text, truncation=True, max_length=model.max_length, return_offsets_mapping=True,
             return_special_tokens_mask=True, return_tensors="pt",
         )
-        special = encoded.pop("special_tokens_mask")[0].bool()
+        special = encoded.pop("special_tokens_mask")[0].bool().to(model.device)  # beside input_ids in the baseline
         offsets = encoded.pop("offset_mapping")[0].tolist()
         inputs = {k: v.to(model.device) for k, v in encoded.items()}
         input_ids = inputs.pop("input_ids")

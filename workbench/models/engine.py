@@ -86,20 +86,29 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch_si
 
 
 def pad_batch(rows: Sequence[dict[str, list[int]]], pad_token_id: int, *, left: bool = False) -> dict[str, torch.Tensor]:
-    """Pad token id lists to the longest in the batch, on the right (or the ``left``, for decoder-only generation), with the
-    matching attention mask."""
-    width = max(len(r["input_ids"]) for r in rows)
-    batch = {"input_ids": torch.full((len(rows), width), pad_token_id, dtype=torch.long)}
-    batch["attention_mask"] = torch.zeros((len(rows), width), dtype=torch.long)
+    """Pad token id lists to the longest in the batch, on the right (or the ``left``, for decoder-only generation),
+    with the matching attention mask.
+
+    Built in numpy, one copy per key for the whole batch: a tensor per row took 1.5 of the 6.3 s (under cProfile)
+    of 20,000 BBC articles on an H200, more than its kernels (about 0.3 s); 9x faster on 500 rows here. The GPU
+    check's figure barely moved (4,621 to 4,631 articles a second), as the tokenizer bounds it. Checked:
+    ``tokenizer.pad`` pads encodings, converting per row too.
+    """
+    lengths = np.array([len(r["input_ids"]) for r in rows])
+    width = int(lengths.max())
+    columns = np.arange(width)[None, :]
+    # True where a row has a token; boolean indexing fills it row by row, so each row's tokens land in order
+    real = columns >= (width - lengths)[:, None] if left else columns < lengths[:, None]
+    total = int(lengths.sum())
+
+    def padded(key: str, fill: int) -> torch.Tensor:
+        values = np.full((len(rows), width), fill, dtype=np.int64)
+        values[real] = np.fromiter(itertools.chain.from_iterable(r[key] for r in rows), dtype=np.int64, count=total)
+        return torch.from_numpy(values)
+
+    batch = {"input_ids": padded("input_ids", pad_token_id), "attention_mask": torch.from_numpy(real.astype(np.int64))}
     if "token_type_ids" in rows[0]:
-        batch["token_type_ids"] = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        n = len(row["input_ids"])
-        span = slice(width - n, width) if left else slice(0, n)
-        batch["input_ids"][i, span] = torch.tensor(row["input_ids"])
-        batch["attention_mask"][i, span] = 1
-        if "token_type_ids" in batch:
-            batch["token_type_ids"][i, span] = torch.tensor(row["token_type_ids"])
+        batch["token_type_ids"] = padded("token_type_ids", 0)
     return batch
 
 
