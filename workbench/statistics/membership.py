@@ -76,11 +76,14 @@ def membership_attack(
         if not np.isfinite(scores).all():
             raise DataError(f"the {name}' attack scores are not all finite; check the losses (a probability of 0?)")
 
-    def figures(m: np.ndarray, n: np.ndarray) -> np.ndarray:
-        fprs, tprs = roc(m, n)
+    def on_curve(fprs: np.ndarray, tprs: np.ndarray) -> np.ndarray:
         return np.array([auc(fprs, tprs), *tpr_at_fpr(fprs, tprs, np.array(LOW_FPRS))])
 
-    point = figures(members, non_members)
+    def figures(m: np.ndarray, n: np.ndarray) -> np.ndarray:
+        return on_curve(*roc(m, n))
+
+    fprs, tprs = roc(members, non_members)
+    point = on_curve(fprs, tprs)
     intervals: list[ConfidenceInterval | None] = [None] * 3
     if min(len(members), len(non_members)) >= 2:
         result = bootstrap((members, non_members), figures, paired=False, vectorized=False, n_resamples=n_resamples,
@@ -89,7 +92,7 @@ def membership_attack(
         intervals = [ConfidenceInterval(low=float(lo), high=float(hi), level=confidence_level,
                                         n_resamples=n_resamples, method="percentile") for lo, hi in zip(low, high)]
     grid = np.linspace(0.0, 1.0, ROC_POINTS)
-    curve = tpr_at_fpr(*roc(members, non_members), grid)  # the step curve at evenly spaced rates
+    curve = tpr_at_fpr(fprs, tprs, grid)  # the step curve at evenly spaced rates
     return MembershipAttack(
         attack=attack, members=len(members), non_members=len(non_members),
         auc=float(point[0]), auc_interval=intervals[0],
@@ -97,4 +100,3 @@ def membership_attack(
         tpr_at_0_1pct_fpr=float(point[2]), tpr_at_0_1pct_fpr_interval=intervals[2],
         roc_fpr=tuple(float(x) for x in grid), roc_tpr=tuple(float(y) for y in curve), seed=seed,
     )
-
