@@ -115,10 +115,63 @@ def test_integrated_gradients_is_complete_and_states_its_error(sharp):
 def test_integrated_gradients_doubles_its_steps_until_the_error_is_under_the_tolerance(sharp):
     text = TEXTS[1]
     [few] = explain(sharp, [text], method="integrated-gradients", num_samples=2, cache=False)
-    assert few.diagnostics["steps"] > 2 and few.diagnostics["steps"] & (few.diagnostics["steps"] - 1) == 0  # 2 doubled
+    intervals = few.diagnostics["steps"] - 1  # the rule's points: 2, 3, 5, 9 ... as its intervals double from 1
+    assert intervals > 1 and intervals & (intervals - 1) == 0
     assert few.diagnostics["converged"] and few.diagnostics["relative_error"] <= 0.05
-    fewer = explain(sharp, [text], method="integrated-gradients", num_samples=few.diagnostics["steps"] // 2, cache=False)[0]
+    fewer = explain(sharp, [text], method="integrated-gradients", num_samples=intervals // 2 + 1, cache=False)[0]
     assert fewer.diagnostics["steps"] == few.diagnostics["steps"]  # the same doubling ends at the same step count
+    # on the same points, batched otherwise (fp32 rounding)
+    np.testing.assert_allclose(fewer.scores, few.scores, atol=1e-7)
+
+
+def test_clenshaw_curtis_rules_are_exact_on_polynomials_and_nest_when_doubled():
+    from workbench.explainers.gradients import clenshaw_curtis
+
+    for intervals in (1, 2, 3, 8, 49):
+        nodes, weights = clenshaw_curtis(intervals)
+        assert nodes[0] == 0 and nodes[-1] == 1 and np.all(np.diff(nodes) > 0) and np.all(weights > 0)
+        for degree in range(intervals + 1):  # exact up to the degree of its interpolating polynomial
+            assert weights @ nodes**degree == pytest.approx(1 / (degree + 1), abs=1e-13)
+        doubled = clenshaw_curtis(2 * intervals)[0]
+        assert np.array_equal(doubled[::2], nodes)  # bit for bit: the doubled rule reuses every point
+    nodes, weights = clenshaw_curtis(16)
+    assert weights @ np.exp(nodes) == pytest.approx(math.e - 1, abs=1e-15)  # smooth integrands: spectral accuracy
+
+
+def test_integrated_gradients_evaluate_each_point_once_and_agree_with_captum(sharp):
+    """The nested rule against Captum's ``LayerIntegratedGradients`` (Gauss-Legendre) on the same function: at 257
+    points and 256 steps both integrate to well under the scores' size; and a doubling from 2 points to 2**k + 1
+    runs the network on 2**k + 1 rows with gradients, not 2 + 3 + 5 + ... as a rule that does not nest would."""
+    import torch
+    from captum.attr import LayerIntegratedGradients
+
+    text, network = TEXTS[0], sharp.model
+    [fine] = explain(sharp, [text], method="integrated-gradients", num_samples=257, cache=False)
+    encoded = sharp.tokenizer(text, return_tensors="pt", return_special_tokens_mask=True)
+    special = encoded.pop("special_tokens_mask").bool()
+    ids = encoded["input_ids"]
+    baseline = torch.where(special, ids, torch.full_like(ids, sharp.tokenizer.pad_token_id))
+    target = sharp.label_names.index(fine.target)
+
+    def proba(ids, attention_mask, token_type_ids):
+        logits = network(input_ids=ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+        return torch.softmax(logits, -1)[:, target]
+
+    method = LayerIntegratedGradients(proba, network.get_input_embeddings())
+    tokens = method.attribute(ids, baselines=baseline, n_steps=256,
+                              additional_forward_args=(encoded["attention_mask"], encoded["token_type_ids"]))
+    tokens = tokens.sum(-1)[0].detach().numpy()
+    words = np.zeros(len(fine.scores))  # tokens into words: this tiny vocabulary has one token per word
+    words[:] = tokens[1:-1] if len(tokens) - 2 == len(words) else pytest.skip("a word split into several tokens")
+    np.testing.assert_allclose(fine.scores, words, atol=1e-6)
+
+    rows = []
+    hook = network.register_forward_pre_hook(lambda m, a, k: rows.append(len(k["inputs_embeds"])), with_kwargs=True)
+    try:
+        [few] = explain(sharp, [TEXTS[1]], method="integrated-gradients", num_samples=2, cache=False)
+    finally:
+        hook.remove()
+    assert few.diagnostics["steps"] >= 5 and sum(rows) == few.diagnostics["steps"]
 
 
 def test_the_seed_decides_lime_and_not_the_deterministic_methods(sharp):

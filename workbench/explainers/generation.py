@@ -11,10 +11,11 @@ models too:
   the rule every workbench explanation masks by), all the generated tokens scored in the same
   forward pass; the score is the drop in each token's probability. For a decoder-only model
   each earlier generated token is also replaced by the padding token in turn.
-* **integrated gradients** (Captum's ``IntegratedGradients``) on the input embeddings, from
-  a padding baseline (special tokens kept), one attribution per generated token, summed over
-  the hidden dimension and pooled into words as the classifier's gradients are
-  (``gradients.pool_words``). Each token's completeness error is recorded.
+* **integrated gradients** on the input embeddings, from a padding baseline (special tokens
+  kept), one attribution per generated token, summed over the hidden dimension and pooled into
+  words as the classifier's gradients are (``gradients.pool_words``). Every token's path shares
+  the passes of ``gradients.integrated_gradients``, and a token whose completeness error is over
+  the tolerance doubles its rule's intervals (evaluating only the new points) up to ``MAX_STEPS``.
 
 A contrastive explanation ("why this token rather than that one", Yin & Neubig 2022) explains at each step
 log p(token) − log p(foil) in the same context (``Generator.token_probabilities`` with ``contrast``) with the same
@@ -42,11 +43,10 @@ from ..records.generation import GenerationSettings
 from ..records.token_attribution import TokenAttribution
 from ..words import mask_words, split_words, whole_text, word_spans
 from .contrast import RUNNER_UP
-from .gradients import pool_words
+from .gradients import integrated_gradients, pool_words, rows_per_pass
 
 TOKEN_METHODS = ("occlusion", "integrated-gradients")
 EMBEDDING_TOLERANCE = 1e-4  # the embeddings path must give the model's probabilities within this
-INTERNAL_BATCH = 64  # rows per forward and backward pass inside integrated gradients (tokens x steps are cut into these)
 
 
 def check_generator(model) -> None:
@@ -158,14 +158,16 @@ class TokenIntegratedGradients(TokenExplainer):
     name = "integrated-gradients"
     default_num_samples = 32
     TOLERANCE = 0.05
+    GAP_FLOOR = 0.01  # as the classifiers' (``IntegratedGradientsExplainer``)
+    MAX_STEPS = 32
 
     @property
     def parameters(self) -> dict[str, Any]:
-        return {**super().parameters, "n_steps": self.num_samples, "baseline": "pad", "method": "gausslegendre"}
+        return {**super().parameters, "n_steps": self.num_samples, "max_steps": self.MAX_STEPS, "baseline": "pad",
+                "rule": "clenshaw-curtis", "tolerance": self.TOLERANCE}
 
     def attribute(self, text, read, ids, probabilities, target):
         import torch
-        from captum.attr import IntegratedGradients
 
         model = self.model
         if model.precision == "int8":
@@ -178,28 +180,22 @@ class TokenIntegratedGradients(TokenExplainer):
         baseline_ids = torch.where(kept[None, :], input_ids, torch.full_like(input_ids, model.pad_id))
         with torch.no_grad():
             actual, baseline = embeddings(input_ids), embeddings(baseline_ids)
-        keys = sorted(inputs)
 
         steps, chosen = (torch.tensor(v, device=model.device) for v in (range(len(ids)), ids))
         foils = None if target.foils is None else torch.tensor(target.foils, device=model.device)
 
-        def forward(embeds, *extra):
-            logits = model.model(inputs_embeds=embeds, **dict(zip(keys, extra))).logits[:, -len(ids):].float()
+        def forward(embeds):
+            rows = {k: v.expand(len(embeds), *v.shape[1:]) for k, v in inputs.items()}
+            logits = model.model(inputs_embeds=embeds, **rows).logits[:, -len(ids):].float()
             if foils is None:
                 return torch.softmax(logits, dim=-1)[:, steps, chosen]
             return logits[:, steps, chosen] - logits[:, steps, foils]  # log p(token) - log p(foil): normalisers cancel
 
-        method = IntegratedGradients(forward)
-        count = len(ids)  # one row per generated token, each with its own target, in one batched attribution
-        extra = tuple(inputs[k].expand(count, *inputs[k].shape[1:]) for k in keys)
-        with torch.enable_grad():
-            attributions, delta = method.attribute(actual.expand(count, -1, -1), baselines=baseline.expand(count, -1, -1), target=list(range(count)),
-                                                   additional_forward_args=extra, n_steps=self.num_samples, internal_batch_size=INTERNAL_BATCH,
-                                                   return_convergence_delta=True)
-        with torch.no_grad():
-            gaps = (forward(actual, *(inputs[k] for k in keys)) - forward(baseline, *(inputs[k] for k in keys)))[0].double().cpu().numpy()
-        token_scores = list(attributions.sum(dim=-1).detach().double().cpu().numpy())
-        errors = [abs(float(d)) / max(abs(float(g)), 0.01) for d, g in zip(delta, gaps)]
+        tokens = input_ids.shape[1] + (inputs["decoder_input_ids"].shape[1] if "decoder_input_ids" in inputs else 0)
+        token_scores, checks = integrated_gradients(
+            forward, actual, baseline, outputs=len(ids), start_points=self.num_samples, max_points=self.MAX_STEPS,
+            tolerance=self.TOLERANCE, gap_floor=self.GAP_FLOOR, rows_per_pass=rows_per_pass(model, tokens))
+        errors = [abs(c["convergence_delta"]) / max(abs(c["gap"]), self.GAP_FLOOR) for c in checks]
         keep = [not s for s in special]
         scores = np.array([pool_words(text, row[:len(source_ids)], offsets, keep)[:read] for row in token_scores])
         prefix = None
@@ -208,7 +204,8 @@ class TokenIntegratedGradients(TokenExplainer):
             prefix = np.zeros((len(ids), len(ids)))
             prefix[:, : fed.shape[1]] = fed
             prefix = np.tril(prefix, k=-1)
-        return scores, prefix, {"relative_error": errors, "converged": sum(e <= self.TOLERANCE for e in errors), "tolerance": self.TOLERANCE}
+        return scores, prefix, {"relative_error": errors, "converged": sum(c["converged"] for c in checks),
+                                "tolerance": self.TOLERANCE, "steps": [c["steps"] for c in checks]}
 
 
 TOKEN_EXPLAINERS = {cls.name: cls for cls in (TokenOcclusion, TokenIntegratedGradients)}

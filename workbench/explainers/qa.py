@@ -13,7 +13,7 @@ the answer's text):
   crowd out a question of ten). Deleting a word of the answer removes the answer's text, and
   its probability is then 0: the answer's own words are part of the evidence.
 * **Gradient methods** (integrated gradients, gradient x input) attribute the same
-  probability through Captum on the word embeddings of the window where it is highest (the
+  probability on the word embeddings of the window where it is highest (the
   answer's probability is the maximum over the windows that hold it); the context's words
   outside that window score 0, as nothing there changes the probability at this input.
 
@@ -39,7 +39,6 @@ from ..errors import ParameterError
 from ..records import Answer, Attribution
 from ..records.attribution import ANSWER_READING
 from ..words import occurrences, split_words, whole_text, word_spans
-from .base import Explainer
 from .cache import ExplanationCache, cache_key, default_cache
 from .gradients import GradientExplainer, pool_words
 from .methods import check_method
@@ -151,7 +150,8 @@ def qa_reading(question: str, context: str, answer: Answer, decoding: dict[str, 
     }
 
 
-def qa_gradients(explainer: Explainer, question: str, context: str, answer: str, decoding: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, dict]:
+def qa_gradients(explainer: GradientExplainer, question: str, context: str, answer: str, decoding: dict[str, Any]
+                 ) -> tuple[np.ndarray, np.ndarray, dict]:
     """A gradient method's scores of the question's and the context's words for the answer's probability, in the window where it is highest."""
     import torch
 
@@ -159,7 +159,6 @@ def qa_gradients(explainer: Explainer, question: str, context: str, answer: str,
     side = model.context_side
     encoded = model.encode_windows([question], [context], decoding["max_seq_len"], decoding["doc_stride"], return_special_tokens_mask=True)
     spans = occurrences(context, answer)
-    layer = model.model.get_input_embeddings()
     windows = {w: positions for w in range(len(encoded["input_ids"])) if (positions := model.span_positions(encoded, w, spans, decoding["max_answer_len"]))}
     if not windows:  # no window decodes to the answer (an answer longer than max_answer_len tokens): nothing moves its probability
         return np.zeros(len(word_spans(question))), np.zeros(len(word_spans(context))), {}
@@ -168,8 +167,10 @@ def qa_gradients(explainer: Explainer, question: str, context: str, answer: str,
         masked = torch.tensor([model.answer_mask(encoded, w)], device=model.device)
         firsts, lasts = (torch.tensor(index, device=model.device) for index in zip(*positions))
 
-        def span_probability(ids, attention_mask, token_type_ids, masked=masked, firsts=firsts, lasts=lasts):
-            output = model.model(input_ids=ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        def span_probability(embeds, attention_mask, token_type_ids, masked=masked, firsts=firsts, lasts=lasts):
+            types = None if token_type_ids is None else token_type_ids.expand(len(embeds), -1)
+            mask = attention_mask.expand(len(embeds), -1)
+            output = model.model(inputs_embeds=embeds, attention_mask=mask, token_type_ids=types)
             start, end = (x.float().masked_fill(masked, -10000.0).softmax(-1) for x in (output.start_logits, output.end_logits))
             return (start[:, firsts] * end[:, lasts]).sum(-1)
 
@@ -177,12 +178,12 @@ def qa_gradients(explainer: Explainer, question: str, context: str, answer: str,
         token_types = torch.tensor([encoded["token_type_ids"][w]], device=model.device) if "token_type_ids" in encoded else None
         extra = (torch.ones_like(input_ids), token_types)
         with torch.no_grad():
-            rows.append((float(span_probability(input_ids, *extra)[0]), w, span_probability, input_ids, extra))
+            probability = float(span_probability(explainer.embeddings(input_ids), *extra)[0])
+            rows.append((probability, w, span_probability, input_ids, extra))
     _, w, span_probability, input_ids, extra = max(rows, key=lambda row: (row[0], -row[1]))  # the first window where it is highest
     special = torch.tensor([encoded["special_tokens_mask"][w]], device=model.device).bool()
-    with torch.enable_grad():
-        token_scores, check = explainer.token_attributions(span_probability, layer, input_ids, special, extra)
-    token_scores = token_scores.sum(dim=-1)[0].detach().float().cpu().numpy()
+    token_scores, check = explainer.token_attributions(span_probability, explainer.embeddings, input_ids, special,
+                                                       extra, input_ids.shape[1])
     sequences, offsets = encoded.sequence_ids(w), encoded["offset_mapping"][w]
     q_scores = pool_words(question, token_scores, offsets, [s == 1 - side for s in sequences])
     c_scores = pool_words(context, token_scores, offsets, [s == side for s in sequences])
