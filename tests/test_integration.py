@@ -62,7 +62,7 @@ def test_minilm_equals_the_transformers_pipeline_on_bbc_documents(test_split):
 
     from workbench.models.first_token import FirstTokenHead
 
-    model = load_model("demo:minilm-bbc", device="cpu")
+    model = load_model("demo:minilm-bbc", device="cpu", backend="torch")  # auto may choose ONNX Runtime on this CPU
     assert isinstance(model.runner, FirstTokenHead)  # the last layer at [CLS] only; the pipeline runs all of it
     texts = list(test_split.texts[::30])
     classify = pipeline("text-classification", model=model.model, tokenizer=model.tokenizer, device="cpu", top_k=None, truncation=True)

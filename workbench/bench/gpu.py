@@ -70,7 +70,8 @@ def run_gpu_benchmark(
     from ..records.generation import GenerationSettings
     from ..studies.explanation import pick_documents
 
-    model = load_model(classifier, device=device)
+    # on torch, whose matmul peak the share is of (on a CPU, ``auto`` may choose ONNX Runtime, whose kernels are not)
+    model = load_model(classifier, device=device, backend="torch")
     if not isinstance(model, TransformerClassifier):
         raise ParameterError(f"the GPU check needs a transformer classifier; {classifier} is not one")
     dataset = load_dataset(data)
