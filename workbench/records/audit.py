@@ -36,3 +36,27 @@ class MembershipAttack(Record):
     roc_fpr: tuple[float, ...]
     roc_tpr: tuple[float, ...]
     seed: int
+
+
+@dataclass(frozen=True)
+class SplitDuplicates(Record):
+    """The ``probe`` split's texts that duplicate texts of the ``reference`` split (``statistics.duplicates``).
+
+    ``exact`` pairs (probe id, reference id) are word-for-word copies, whitespace aside; ``near`` triples (probe id,
+    reference id, Jaccard similarity) are the other probe texts whose ``shingle``-word shingles reach ``threshold``
+    with a reference text's, found by MinHash LSH (``num_perm`` permutations chosen by ``seed``) and checked exactly.
+    ``exact_rate`` and ``near_rate`` are their shares of the ``probes`` texts. A probe text counts once.
+    """
+
+    reference: str
+    probe: str
+    references: int
+    probes: int
+    exact: tuple[tuple[str, str], ...]
+    near: tuple[tuple[str, str, float], ...]
+    exact_rate: float
+    near_rate: float
+    threshold: float
+    shingle: int
+    num_perm: int
+    seed: int
