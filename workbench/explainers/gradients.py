@@ -68,14 +68,10 @@ class GradientExplainer(Explainer):
         extra = (inputs["attention_mask"], inputs.get("token_type_ids"))
 
         def target_proba(embeds, attention_mask, token_type_ids):
-            rows = len(embeds)
-            types = None if token_type_ids is None else token_type_ids.expand(rows, -1)
-            mask = attention_mask.expand(rows, -1)
-            logits = model.model(inputs_embeds=embeds, attention_mask=mask, token_type_ids=types).logits
+            logits = model.model(inputs_embeds=embeds, **row_inputs(len(embeds), attention_mask, token_type_ids)).logits
             return target_output(logits, target, columns)
 
-        scores, check = self.token_attributions(target_proba, self.embeddings, input_ids, special, extra,
-                                                input_ids.shape[1])
+        scores, check = self.token_attributions(target_proba, input_ids, special, extra, input_ids.shape[1])
         return pool_words(text, scores, offsets, [not s for s in special.tolist()]), check
 
     def _attribute_prompted(self, text: str, target: int) -> tuple[np.ndarray, dict[str, Any]]:
@@ -110,20 +106,26 @@ class GradientExplainer(Explainer):
             return target_output(scores, target, columns)
 
         special = torch.tensor([not k for k in inside], device=model.device)
-        scores, check = self.token_attributions(target_proba, self.embeddings, input_ids, special, (),
-                                                (length + width) * labels)
+        scores, check = self.token_attributions(target_proba, input_ids, special, (), (length + width) * labels)
         return pool_words(text, scores, offsets, inside), check
 
     def embeddings(self, ids):
         """The network's word embeddings of ``ids``: what the methods interpolate and differentiate."""
         return self.network.model.get_input_embeddings()(ids)
 
-    def token_attributions(self, forward, embed, input_ids, special, extra, tokens_per_row
+    def token_attributions(self, forward, input_ids, special, extra, tokens_per_row
                            ) -> tuple[np.ndarray, dict[str, Any]]:
         """One score per token of ``input_ids`` (``(1, tokens)``) for ``forward(embeddings, *extra)``, the explained
         output of each row of word embeddings, and the method's checks. ``special`` marks the tokens that keep their
         embedding in a baseline; ``tokens_per_row`` is what one row of ``forward`` costs, which sizes its batches."""
         raise NotImplementedError
+
+
+def row_inputs(rows: int, attention_mask, token_type_ids) -> dict[str, Any]:
+    """An encoder's one-text ``attention_mask`` and ``token_type_ids`` (None: the model has none) for ``rows`` rows of
+    its embeddings, as keyword arguments beside ``inputs_embeds``."""
+    types = None if token_type_ids is None else token_type_ids.expand(rows, -1)
+    return {"attention_mask": attention_mask.expand(rows, -1), "token_type_ids": types}
 
 
 def target_output(scores, target: int, columns: tuple[int, int] | None):
@@ -254,14 +256,14 @@ class IntegratedGradientsExplainer(GradientExplainer):
     settings = {"baseline": "pad", "tolerance": 0.05, "max_steps": 800, "rule": "clenshaw-curtis"}
     GAP_FLOOR = 0.01
 
-    def token_attributions(self, forward, embed, input_ids, special, extra, tokens_per_row):
-        found = (getattr(self.network, "pad_id", None), self.network.tokenizer.pad_token_id)
-        pad = next((t for t in found if t is not None), 0)
+    def token_attributions(self, forward, input_ids, special, extra, tokens_per_row):
         import torch
 
+        found = (getattr(self.network, "pad_id", None), self.network.tokenizer.pad_token_id)
+        pad = next((t for t in found if t is not None), 0)
         baseline = torch.where(special, input_ids, torch.full_like(input_ids, pad))
         with torch.no_grad():
-            actual, start = embed(input_ids), embed(baseline)
+            actual, start = self.embeddings(input_ids), self.embeddings(baseline)
         [scores], [check] = integrated_gradients(
             lambda rows: forward(rows, *extra)[:, None], actual, start, outputs=1, start_points=self.num_samples,
             max_points=self.settings["max_steps"], tolerance=self.settings["tolerance"], gap_floor=self.GAP_FLOOR,
@@ -288,10 +290,11 @@ class GradientXInputExplainer(GradientExplainer):
 
     name = "gradient-x-input"
 
-    def token_attributions(self, forward, embed, input_ids, special, extra, tokens_per_row):
+    def token_attributions(self, forward, input_ids, special, extra, tokens_per_row):
         import torch
         from captum.attr import InputXGradient
 
         with torch.enable_grad():
-            attributions = InputXGradient(forward).attribute(embed(input_ids).detach(), additional_forward_args=extra)
+            embeds = self.embeddings(input_ids).detach()
+            attributions = InputXGradient(forward).attribute(embeds, additional_forward_args=extra)
         return attributions.sum(dim=-1)[0].detach().double().cpu().numpy(), {}

@@ -40,7 +40,7 @@ from ..records import Answer, Attribution
 from ..records.attribution import ANSWER_READING
 from ..words import occurrences, split_words, whole_text, word_spans
 from .cache import ExplanationCache, cache_key, default_cache
-from .gradients import GradientExplainer, pool_words
+from .gradients import GradientExplainer, pool_words, row_inputs
 from .methods import check_method
 
 # Samples per part (question, context) where a method's own default does not fit an answer. Each sample re-reads every
@@ -168,9 +168,7 @@ def qa_gradients(explainer: GradientExplainer, question: str, context: str, answ
         firsts, lasts = (torch.tensor(index, device=model.device) for index in zip(*positions))
 
         def span_probability(embeds, attention_mask, token_type_ids, masked=masked, firsts=firsts, lasts=lasts):
-            types = None if token_type_ids is None else token_type_ids.expand(len(embeds), -1)
-            mask = attention_mask.expand(len(embeds), -1)
-            output = model.model(inputs_embeds=embeds, attention_mask=mask, token_type_ids=types)
+            output = model.model(inputs_embeds=embeds, **row_inputs(len(embeds), attention_mask, token_type_ids))
             start, end = (x.float().masked_fill(masked, -10000.0).softmax(-1) for x in (output.start_logits, output.end_logits))
             return (start[:, firsts] * end[:, lasts]).sum(-1)
 
@@ -182,8 +180,7 @@ def qa_gradients(explainer: GradientExplainer, question: str, context: str, answ
             rows.append((probability, w, span_probability, input_ids, extra))
     _, w, span_probability, input_ids, extra = max(rows, key=lambda row: (row[0], -row[1]))  # the first window where it is highest
     special = torch.tensor([encoded["special_tokens_mask"][w]], device=model.device).bool()
-    token_scores, check = explainer.token_attributions(span_probability, explainer.embeddings, input_ids, special,
-                                                       extra, input_ids.shape[1])
+    token_scores, check = explainer.token_attributions(span_probability, input_ids, special, extra, input_ids.shape[1])
     sequences, offsets = encoded.sequence_ids(w), encoded["offset_mapping"][w]
     q_scores = pool_words(question, token_scores, offsets, [s == 1 - side for s in sequences])
     c_scores = pool_words(context, token_scores, offsets, [s == side for s in sequences])
