@@ -1,5 +1,5 @@
 # Set-up and checks for the workbench. Two commands matter on a fresh machine:
-#   make report   install, build the demo models, run the evaluate, explain, compare, qa and generate reports into reports/
+#   make report   install, build the demo models, run the evaluate, explain, compare, qa, generate and audit reports into reports/
 #   make test     install, build the demo models, run the test suite
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
@@ -74,6 +74,10 @@ report: demo-models
 	$(WB) report notebooks/compare.ipynb --out reports/compare-demos
 	$(WB) report notebooks/qa.ipynb --out reports/qa-minilm-qa -p model demo:minilm-qa
 	$(WB) report notebooks/generate.ipynb --out reports/generate-headline-bbc -p model demo:headline-bbc
+	# audits: membership inference, split duplicates, memorization and counterfactual bias, each demo on its own data
+	$(WB) report notebooks/audit.ipynb --out reports/audit-minilm-bbc -p model demo:minilm-bbc -p data bbc-news
+	$(WB) report notebooks/audit.ipynb --out reports/audit-minilm-qa -p model demo:minilm-qa -p data bbc-qa
+	$(WB) report notebooks/audit.ipynb --out reports/audit-headline-bbc -p model demo:headline-bbc -p data bbc-headlines
 	# the zero-shot LLM against the fine-tuned MiniLM (about 40 minutes on 2 cores), and its explanations' faithfulness
 	$(WB) report notebooks/compare.ipynb --out reports/compare-smollm2-minilm -p models '["demo:smollm2-instruct", "demo:minilm-bbc"]'
 	$(WB) report notebooks/explain.ipynb --out reports/explain-smollm2-instruct -p model demo:smollm2-instruct \

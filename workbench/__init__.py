@@ -7,6 +7,7 @@ The public surface is one set of verbs for every task, the records they return, 
     metrics = wb.evaluate(model, ds, seed=0)                     # accuracy and F1 with intervals
     study = wb.explain_dataset(model, ds, n=5)                   # LIME, SHAP, gradients; faithfulness
     wb.compare(["demo:minilm-bbc", "demo:tfidf-logreg"], ds)     # paired tests, cost, probes
+    wb.audit("demo:minilm-bbc", "bbc-news")                      # membership, duplicates, bias (train vs test)
     wb.evaluate("demo:minilm-qa", "bbc-qa:test").exact_match     # question answering: the same verbs
     wb.evaluate("demo:headline-bbc", "bbc-headlines:test").rouge1   # generation: the same verbs
     wb.run_report("demo:minilm-qa", "bbc-qa:test", "reports/qa")     # the task's papermill report
@@ -41,8 +42,8 @@ _records.presenter_of = _presenter_of
 
 #: Where each public name lives: the verbs, what loads models and data, the result records, the errors.
 _MODULES = {
-    "verbs": ("predict", "evaluate", "explain", "explain_dataset", "compare", "score_faithfulness", "run_report",
-              "compute_metrics", "write_evaluation"),
+    "verbs": ("predict", "evaluate", "explain", "explain_dataset", "compare", "score_faithfulness", "audit",
+              "run_report", "compute_metrics", "write_evaluation"),
     "datasets": ("load_dataset",),
     "models": ("load_model", "LoadOptions"),
     "models.ray_engine": ("RayOptions",),
@@ -50,6 +51,7 @@ _MODULES = {
     "report": ("write_index",),
     "records": ("Answerer", "Attribution", "Classifier", "Comparison", "Dataset", "ExplanationStudy", "Faithfulness",
                 "Generator", "Metrics", "Predictions"),
+    "records.audit": ("Audit",),
     "records.qa_dataset": ("QADataset",),
     "records.qa": ("QAPredictions", "QAMetrics", "QAComparison"),
     "records.generation_dataset": ("GenerationDataset",),
@@ -68,14 +70,15 @@ if TYPE_CHECKING:
     from .models.ray_engine import RayOptions
     from .records import (Answerer, Attribution, Classifier, Comparison, Dataset, ExplanationStudy, Faithfulness,
                           Generator, Metrics, Predictions)
+    from .records.audit import Audit
     from .records.generation import GenerationComparison, GenerationMetrics, GenerationPredictions, GenerationSettings
     from .records.generation_dataset import GenerationDataset
     from .records.qa import QAComparison, QAMetrics, QAPredictions
     from .records.qa_dataset import QADataset
     from .records.token_attribution import TokenAttribution, TokenStudy
     from .report import write_index
-    from .verbs import (compare, compute_metrics, evaluate, explain, explain_dataset, predict, run_report, score_faithfulness,
-                        write_evaluation)
+    from .verbs import (audit, compare, compute_metrics, evaluate, explain, explain_dataset, predict, run_report,
+                        score_faithfulness, write_evaluation)
     from .widgets import Explorer
 
 

@@ -137,7 +137,7 @@ class Inputs:
     """What a command loads: the model and data references, the LoadOptions and the data-file columns."""
 
     model: str | None
-    data: str
+    data: str | None
     options: LoadOptions
     columns: dict[str, Any]
     show_progress: bool = True
@@ -219,9 +219,10 @@ def _task_keywords(values: dict[str, Any]) -> dict[str, Any]:
             **({"window": Window(**window)} if window else {})}
 
 
-def loading_options(*, label_column: str | None = "label", model: bool = True, engine: bool = False,
+def loading_options(*, label_column: str | None = "label", model: bool = True, data: bool = True, engine: bool = False,
                     task: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Give a command the shared options: ``--model`` (with ``model``), ``--data``, every ``LoadOptions`` field, the data-file columns, ``--progress``,
+    """Give a command the shared options: ``--model`` (with ``model``), ``--data`` (with ``data``; else the command
+    defines its own), every ``LoadOptions`` field, the data-file columns, ``--progress``,
     with ``engine`` ``--engine`` and the Ray options, and with ``task`` the task options (``TASK_OPTIONS``).
 
     The command receives them as one ``inputs`` (:class:`Inputs`). ``label_column`` is the
@@ -232,7 +233,8 @@ def loading_options(*, label_column: str | None = "label", model: bool = True, e
         hints = get_type_hints(command, include_extras=True)
         own = [p.replace(annotation=hints[p.name]) for p in signature.parameters.values() if p.name != "inputs"]
         keyword = inspect.Parameter.KEYWORD_ONLY
-        references = {"model": ModelRef, "data": DataRef} if model else {"data": DataRef}
+        wanted = {"model": model, "data": data}
+        references = {name: kind for name, kind in (("model", ModelRef), ("data", DataRef)) if wanted[name]}
         shared = [inspect.Parameter(name, keyword, annotation=kind) for name, kind in references.items()] + _load_parameters()
         defaults = {"text_column": "text", "label_column": label_column, "id_column": "id", "source_column": "source", "reference_column": None}
         shared += [inspect.Parameter(name, keyword, default=defaults[name], annotation=Annotated[Optional[str] if defaults[name] is None else str, typer.Option(help=help)])
@@ -250,8 +252,8 @@ def loading_options(*, label_column: str | None = "label", model: bool = True, e
             options = LoadOptions(**{f.name: values.pop(f.name) for f in fields(LoadOptions)})
             ray = _ray_options(values) if engine else None
             keywords = _task_keywords(values) if task else {}
-            inputs = Inputs(model=values.pop("model", None), data=values.pop("data"), options=options, show_progress=values.pop("progress"), columns=values,
-                            engine=ray, task_options=keywords)
+            inputs = Inputs(model=values.pop("model", None), data=values.pop("data", None), options=options,
+                            show_progress=values.pop("progress"), columns=values, engine=ray, task_options=keywords)
             return command(inputs=inputs, **kwargs)
 
         parameters = shared[: len(references)] + own + shared[len(references):]  # --model and --data first in --help
@@ -406,6 +408,65 @@ def compare(
     task = task_of(dataset)
     comparison.write(out)
     _echo(task.describe_comparison(comparison, out))
+
+
+@app.command()
+@loading_options(data=False, task=True)
+def audit(
+    out: Annotated[Path, typer.Option(help="Folder for audit.json (every figure) and audit.html.")],
+    inputs: Inputs,
+    data: Annotated[Optional[str], typer.Option(help="A built-in dataset without a split (bbc-news, bbc-qa, "
+                                                     "bbc-headlines): its train split against its test split.")] = None,
+    members: Annotated[Optional[str], typer.Option(help="The model's training examples (a data file or split), "
+                                                        "instead of --data.")] = None,
+    non_members: Annotated[Optional[str], typer.Option(help="Held-out examples the model never saw, beside "
+                                                            "--members.")] = None,
+    reference: Annotated[Optional[str], typer.Option(help="A model of the same task trained on neither: the "
+                                                          "reference-calibrated membership attack.")] = None,
+    n: Annotated[Optional[int], typer.Option(min=2, help="Examples drawn from each side [default: as many as the "
+                                                         "smaller side has].", show_default=False)] = None,
+    ngram: Annotated[int, typer.Option(min=1, help="Generators: words in a row of training text that count as "
+                                                   "memorized.")] = 8,
+    word_list: Annotated[Optional[Path], typer.Option(help="Tab-separated word pairs swapped by the bias probe "
+                                                           "[default: the built-in gendered words and names].",
+                                                      show_default=False)] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the samples, the bootstrap intervals and the MinHash "
+                                           "sketches.")] = 0,
+) -> None:
+    """Audit a model: can an attacker tell its training examples by their loss (membership inference, AUC and
+    true-positive rates at 1 % and 0.1 % false positives), does a generator repeat training text, which held-out
+    examples copy training ones, and does swapping gendered words change its predictions."""
+    from .datasets.loading import load_dataset
+    from .verbs import audit as audit_model, audit_sides
+
+    _check_folder(out)
+    sides = [load_dataset(ref, **inputs.columns) for ref in audit_sides(data, members, non_members)]
+    result = audit_model(inputs.model, members=sides[0], non_members=sides[1],
+                         reference=reference, n=n, ngram=ngram, word_list=word_list, seed=seed, options=inputs.options,
+                         progress=inputs.progress, **inputs.task_options)
+    result.write(out)
+    _echo(describe_audit(result, out))
+
+
+def describe_audit(result: Any, out: Path) -> list[str]:
+    """The lines ``workbench audit`` prints: each figure with its interval, what does not apply, the files."""
+    def ci(interval: Any) -> str:
+        return "" if interval is None else f" ({interval.low:.3f}-{interval.high:.3f})"
+
+    lines = [f"{result.model}: {result.sample} training and {result.sample} held-out examples; "
+             f"{len(result.duplicates.exact)} exact and {len(result.duplicates.near)} near copies of training "
+             "examples set aside"]
+    lines += [f"membership {a.attack:<9} auc {a.auc:.3f}{ci(a.auc_interval)}  "
+              f"tpr_at_1pct_fpr {a.tpr_at_1pct_fpr:.3f}{ci(a.tpr_at_1pct_fpr_interval)}  "
+              f"tpr_at_0_1pct_fpr {a.tpr_at_0_1pct_fpr:.3f}" for a in result.membership]
+    m = result.memorization
+    if m is not None:
+        lines.append(f"memorization_rate {m.memorization_rate:.3f}{ci(m.memorization_rate_interval)}  held-out "
+                     f"{m.held_out_memorization_rate:.3f}{ci(m.held_out_memorization_rate_interval)}  "
+                     f"({m.ngram} words)")
+    lines += [f"bias {b.edit}: {b.changed} of {b.edited} changed{ci(b.change_rate_interval)}" for b in result.bias]
+    lines += [f"not applicable: {line}" for line in result.not_applicable]
+    return lines + [f"wrote {out}/audit.json, audit.html"]
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """The verbs a user learns once: each takes a model of any task with data of that task.
 
-``predict``, ``evaluate``, ``explain``, ``explain_dataset``, ``compare``, ``score_faithfulness``
-and ``run_report`` share one shape, ``(model, data, *, seed, ...)``. Each loads what it is given
+``predict``, ``evaluate``, ``explain``, ``explain_dataset``, ``compare``, ``score_faithfulness``,
+``audit`` and ``run_report`` share one shape, ``(model, data, *, seed, ...)``. Each loads what it is given
 as a reference, checks that the data is of the model's task (one DataError line, before any model
 runs), refuses a keyword of another task in one line, and hands over to the task's entry in
 ``workbench.tasks``, which returns the task's record. Modelled on inseq's one ``attribute``
@@ -15,13 +15,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .datasets.loading import as_dataset
+from .datasets.loading import BUILTINS, as_dataset
 from .errors import ParameterError
 from .models import LoadOptions, as_model
 from .models.loader import model_task
 from .records.task import check_task
+from .records.audit import Audit
 from .report.runner import Report
 from .report.runner import run_report as run_notebook
+from .statistics.memorization import NGRAM
+from .studies.audits import run_audit
 from .tasks import TASKS, Task, check_options, task_of, task_of_record
 
 #: The report notebooks of a source checkout, one per task (``Task.notebook``).
@@ -129,6 +132,52 @@ def compare(
     task = task_of(dataset)
     check_options(task, task_options)
     return task.compare(models, dataset, seed=seed, options=options, progress=progress, **task_options)
+
+
+def audit_sides(data: Any, members: Any, non_members: Any) -> tuple[Any, Any]:
+    """The training examples and the held-out ones an audit reads: a built-in dataset's train and test splits, or the
+    two given; a one-line ParameterError for any other combination, before anything loads."""
+    if (data is None) == (members is None and non_members is None) or (data is None and None in (members, non_members)):
+        raise ParameterError("give data (a built-in dataset without a split, such as 'bbc-news'), or members and "
+                             "non_members (the training examples and held-out ones), not both")
+    if data is None:
+        return members, non_members
+    if not isinstance(data, str) or data not in BUILTINS:
+        raise ParameterError(f"data={data!r} is not a built-in dataset without a split; give one of "
+                             f"{', '.join(BUILTINS)} (its train split is audited against its test split), or "
+                             "members and non_members")
+    return f"{data}:train", f"{data}:test"
+
+
+def audit(
+    model: Any, data: Any = None, *, members: Any = None, non_members: Any = None, reference: Any = None,
+    n: int | None = None, ngram: int = NGRAM, word_list: str | os.PathLike[str] | None = None, seed: int = 0,
+    options: LoadOptions | None = None, progress: bool | None = None, **task_options: Any,
+) -> Audit:
+    """Audit a model: membership inference on its loss, a generator's memorization, the duplicates between the
+    training and held-out examples, and counterfactual bias (an ``Audit``; ``studies.audits`` says how).
+
+    ``data`` is a built-in dataset without a split (``"bbc-news"``): its train split against its test split. For a
+    model of your own, give ``members`` (its training examples) and ``non_members`` (held-out ones) instead.
+    ``reference`` is a model of the same task trained without either, for the reference-calibrated attack; ``n``
+    caps each side's sample, ``ngram`` sets the words in a row that count as memorized, ``word_list`` the file of
+    swapped word pairs of the bias probe.
+
+    Examples
+    --------
+    >>> audit("demo:headline-bbc", "bbc-headlines").memorization.memorization_rate
+    """
+    members, non_members = (as_dataset(side) for side in audit_sides(data, members, non_members))
+    if members.task != non_members.task:
+        raise ParameterError(f"members are {members.task} data and non-members {non_members.task} data; give two "
+                             "splits of one task")
+    task, model, members = prepare(model, members, options, task_options)
+    check_task(model, non_members)
+    if reference is not None:
+        reference = as_model(reference, options, members.task)
+        check_task(reference, members)
+    return run_audit(task, model, members, non_members, reference=reference, n=n, ngram=ngram, word_list=word_list,
+                     seed=seed, progress=progress, **task_options)
 
 
 def run_report(

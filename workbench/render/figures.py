@@ -7,8 +7,10 @@ label is its alt text; ``html.figure_html`` embeds one as a PNG, ``display.show`
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 from ..records import Attribution, Comparison, Metrics, Reliability
+from ..records.audit import MembershipAttack
 
 
 def _tight(fig) -> None:
@@ -137,4 +139,30 @@ def reliability_figure(reliability: Reliability, *, model: str, data: str,
     bottom.margins(y=0.25)
     _tight(fig)
     fig.set_label("reliability diagram")
+    return fig
+
+
+def roc_figure(attacks: Sequence[MembershipAttack], *, model: str):  # -> matplotlib.figure.Figure
+    """The ROC curves of membership attacks, linear and on log-log axes: an attack that matters catches members where
+    almost no non-member is accused, the corner the log axes open up (Carlini et al. 2022, fig. 1)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 4.2), dpi=100)
+    linear, logarithmic = fig.subplots(1, 2)
+    for ax in (linear, logarithmic):
+        ax.plot([0, 1], [0, 1], linestyle="--", color="#888", linewidth=1, label="guessing")
+        for attack in attacks:
+            ax.plot(attack.roc_fpr, attack.roc_tpr, drawstyle="steps-post",
+                    label=f"{attack.attack} attack, AUC {attack.auc:.3f}")
+        ax.set_xlabel("false-positive rate (non-members accused)")
+        ax.set_ylabel("true-positive rate (members caught)")
+    floor = 1 / max(a.non_members for a in attacks) if attacks else 1e-3
+    logarithmic.set_xscale("log")
+    logarithmic.set_yscale("log")
+    logarithmic.set_xlim(floor / 2, 1)
+    logarithmic.set_ylim(floor / 2, 1.05)
+    linear.legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"membership inference on {_short(model, 48)}", fontsize=10)
+    _tight(fig)
+    fig.set_label("membership attack ROC curves")
     return fig

@@ -33,8 +33,8 @@ KERNEL = "workbench"
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = "workbench-report"
 RESULTS_FILE = ".workbench-results.json"  # headline and timings, from the notebook to the manifest
-MODEL_PARAMETERS = ("model", "models")
-DATA_PARAMETERS = ("data",)
+MODEL_PARAMETERS = ("model", "models", "reference")  # "" leaves one out (the audit's reference, members, ...)
+DATA_PARAMETERS = ("data", "members", "non_members")
 # What the report HTML keeps of HTML outputs and markdown: tables, headings, text styling, links
 # and shaded words; anything else (scripts, images with remote sources, event handlers) is removed.
 ALLOWED_TAGS = frozenset({
@@ -98,7 +98,7 @@ def _absolute(value: Any) -> Any:
     """A reference that names an existing path, made absolute (the notebook runs in the report folder)."""
     if isinstance(value, list):
         return [_absolute(item) for item in value]
-    return str(Path(value).resolve()) if isinstance(value, str) and Path(value).exists() else value
+    return str(Path(value).resolve()) if isinstance(value, str) and value and Path(value).exists() else value
 
 
 def _inputs(parameters: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -109,7 +109,8 @@ def _inputs(parameters: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
         found: list[str] = []
         for name in names:
             value = parameters.get(name)
-            found.extend(str(v) for v in (value if isinstance(value, list) else [value] if value is not None else []))
+            given = value if isinstance(value, list) else [] if value in (None, "") else [value]
+            found.extend(str(v) for v in given)
         return found
 
     return {"models": [model_provenance(r) for r in refs(MODEL_PARAMETERS)], "data": [data_provenance(r) for r in refs(DATA_PARAMETERS)]}

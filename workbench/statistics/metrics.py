@@ -130,6 +130,23 @@ def bootstrap_ci(
     return ConfidenceInterval(low=float(low), high=float(high), level=confidence_level, n_resamples=n_resamples, method="percentile")
 
 
+def proportion_interval(
+    successes: int, trials: int, *, confidence_level: float = CONFIDENCE_LEVEL
+) -> ConfidenceInterval | None:
+    """The Wilson score interval of ``successes`` of ``trials`` (``scipy.stats.binomtest``); None without a trial.
+
+    For a rate near 0 or 1 (how often a model memorizes, or flips under a swap), where a percentile bootstrap of a
+    sample with no success is the point [0, 0]; Wilson's interval still says how large a rate the trials rule out.
+    """
+    from scipy.stats import binomtest
+
+    if trials == 0:
+        return None
+    interval = binomtest(successes, trials).proportion_ci(confidence_level=confidence_level, method="wilson")
+    return ConfidenceInterval(low=float(interval.low), high=float(interval.high), level=confidence_level,
+                              n_resamples=0, method="wilson")
+
+
 def _finite(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 

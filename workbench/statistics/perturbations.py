@@ -12,27 +12,47 @@ TextAttack targets attacks rather than fixed counterfactuals; the edits here are
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from ..records import Classifier, FlipRate
 from ..words import text_seed
 
 TYPO_RATE = 0.1  # share of words of 4+ letters that get two inner letters swapped
-_PAIRS = [
-    ("he", "she"), ("him", "her"), ("his", "her"), ("himself", "herself"), ("man", "woman"), ("men", "women"),
-    ("boy", "girl"), ("boys", "girls"), ("father", "mother"), ("son", "daughter"), ("sons", "daughters"),
-    ("brother", "sister"), ("brothers", "sisters"), ("husband", "wife"), ("king", "queen"), ("mr", "ms"),
-    ("sir", "madam"), ("gentleman", "lady"), ("gentlemen", "ladies"), ("uncle", "aunt"), ("nephew", "niece"),
-    ("john", "mary"), ("david", "sarah"), ("michael", "emma"), ("james", "anna"), ("robert", "linda"),
-    ("peter", "susan"), ("tony", "helen"), ("gordon", "margaret"), ("paul", "jane"),
-]
-# "her" maps back to "his" (the commoner reading); every other pair maps both ways
-GENDER_SWAPS = {**{b: a for a, b in reversed(_PAIRS)}, **{a: b for a, b in _PAIRS}}
-GENDER_SWAPS["her"] = "his"
+WORD_LISTS = Path(__file__).resolve().parent.parent / "wordlists"
+GENDER_WORDS = WORD_LISTS / "gender.tsv"  # the built-in word list of the gender swap
 WORD = re.compile(r"\w+")
+
+
+def read_word_pairs(path: str | os.PathLike[str] = GENDER_WORDS) -> dict[str, str]:
+    """The swaps of a word-list file: one ``LEFT<TAB>RIGHT`` pair a line (``#`` starts a comment), each both ways,
+    lower-cased; where a word stands in several pairs, the first line naming it decides what it becomes."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read the word list {path}: {exc}; give a UTF-8 file of tab-separated pairs") from None
+    swaps: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pair = [word.strip().lower() for word in line.split("\t")]
+        if len(pair) != 2 or not all(WORD.fullmatch(word) for word in pair):
+            raise DataError(f"{path}, line {number}: {line.strip()!r} is not two words separated by a tab; "
+                            "write one pair a line, LEFT<TAB>RIGHT")
+        for word, other in (pair, pair[::-1]):
+            swaps.setdefault(word, other)
+    if not swaps:
+        raise DataError(f"the word list {path} holds no pair; write one pair a line, LEFT<TAB>RIGHT")
+    return swaps
+
+
+GENDER_SWAPS = read_word_pairs()
 
 
 def _match_case(word: str, template: str) -> str:
@@ -41,9 +61,15 @@ def _match_case(word: str, template: str) -> str:
     return word.capitalize() if template[:1].isupper() else word
 
 
-def swap_gender(text: str) -> str:
-    """``text`` with gendered words and common first names swapped (he <-> she, John <-> Mary)."""
-    return WORD.sub(lambda m: _match_case(GENDER_SWAPS[m.group().lower()], m.group()) if m.group().lower() in GENDER_SWAPS else m.group(), text)
+def swap_gender(text: str, swaps: Mapping[str, str] = GENDER_SWAPS) -> str:
+    """``text`` with the words of ``swaps`` swapped, matching case (he <-> she, John <-> Mary by default)."""
+
+    def swap(match: re.Match) -> str:
+        word = match.group()
+        other = swaps.get(word.lower())
+        return word if other is None else _match_case(other, word)
+
+    return WORD.sub(swap, text)
 
 
 def add_typos(text: str, *, seed: int = 0, rate: float = TYPO_RATE) -> str:
@@ -70,10 +96,14 @@ def probe_edits(seed: int = 0) -> dict[str, Callable[[str], str]]:
     }
 
 
-def flip_rates(model: Classifier, ids: Sequence[str], texts: Sequence[str], predicted: Sequence[str], *, seed: int = 0) -> dict[str, FlipRate]:
-    """Per edit: how many texts it changed, and the share of those whose predicted label flipped."""
+def flip_rates(
+    model: Classifier, ids: Sequence[str], texts: Sequence[str], predicted: Sequence[str], *, seed: int = 0,
+    edits: Mapping[str, Callable[[str], str]] | None = None,
+) -> dict[str, FlipRate]:
+    """Per edit (``probe_edits`` unless ``edits`` are given): how many texts it changed, and the share of those whose
+    predicted label flipped."""
     rows = {}
-    for name, edit in probe_edits(seed).items():
+    for name, edit in (probe_edits(seed) if edits is None else edits).items():
         edited = [edit(t) for t in texts]
         changed = [i for i, (a, b) in enumerate(zip(texts, edited)) if a != b]
         proba = model.predict_proba([edited[i] for i in changed], progress=False) if changed else np.zeros((0, len(model.label_names)))

@@ -17,9 +17,12 @@ from ..datasets.loading import load_dataset
 from ..errors import DataError, ParameterError
 from ..models.ray_engine import RayModel
 from ..records import ExplanationStudy
+from ..records.audit import Audit
 from ..records.task import check_task
+from ..render.audits import audit_sections
 from ..render.html import Section, fragment_html
 from ..shards import ShardedOutput, write_sharded
+from ..studies.audits import write_audit
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class Task:
       **options)``;
     * ``score_faithfulness(model, data, attributions, *, seed)``: faithfulness against random words;
     * ``compare(models, dataset, *, seed, options, progress, **options)``;
-    * ``describe_*``: the lines the command line prints for each result.
+    * ``describe_*``: the lines the command line prints for each result;
+    * ``losses``, ``outputs``, ``counterfactual``: the audits' parts (below).
     """
 
     name: str
@@ -86,6 +90,17 @@ class Task:
     describe_metrics: Callable[[Any, Path], list[str]]
     describe_study: Callable[[Any, Path], list[str]]
     describe_comparison: Callable[[Any, Path], list[str]]
+    # ``workbench audit`` (``studies.audits``); None where an audit does not apply to the task, which the audit says:
+    # ``losses(model, dataset, *, progress, **options)``: each example's loss, what membership inference attacks;
+    # ``outputs(model, dataset, *, seed, progress, **options)``: the texts a generator writes, checked for memorization;
+    # ``counterfactual(model, dataset, swaps, *, word_list, seed, progress, **options)``: its CounterfactualBias
+    losses: Callable[..., Any] | None = None
+    outputs: Callable[..., list[str]] | None = None
+    counterfactual: Callable[..., Any] | None = None
+
+
+#: How an audit writes and shows itself: one record for every task, so every task's ``results`` holds this entry.
+AUDITED: dict[type, Shown] = {Audit: Shown(write_audit, audit_sections)}
 
 
 def aligned_rows(dataset: Any, records: Sequence[Any]) -> list[int]:

@@ -13,10 +13,12 @@ from ..statistics.faithfulness import score_faithfulness as faithfulness_of_text
 from ..statistics.metrics import compute_metrics
 from ..render.pages import comparison_sections, evaluation_sections, explanation_sections, predictions_sections
 from ..studies.comparison import compare, write_comparison
+from ..studies.counterfactual import classification_bias
 from ..studies.evaluation import evaluate_into, write_evaluation, write_metrics, write_predictions
 from ..studies.explanation import explain_dataset, write_study
+from ..studies.membership import classification_losses
 from ..studies.prediction import predict as predict_probabilities, stream_predictions
-from .base import Shown, Task, aligned_rows, describe_explanation_study
+from .base import AUDITED, Shown, Task, aligned_rows, describe_explanation_study
 
 
 def predict(model: Any, data: Any, *, seed: int = 0, progress: bool | None = None, **options: Any) -> Any:
@@ -29,6 +31,11 @@ def stream(model: Any, data: str, path: Path, *, columns: Mapping[str, Any], see
     ``seed`` has nothing to seed here."""
     source = TextSource(data, **{k: columns[k] for k in ("text_column", "label_column", "id_column")})
     return stream_predictions(model, source, path, **options)
+
+
+def losses(model: Any, dataset: Any, *, progress: bool | None = None, **options: Any) -> Any:
+    """Each labeled text's ``-log p(gold label)``, what a membership attack reads; ``options`` decide nothing here."""
+    return classification_losses(predict_probabilities(model, dataset, progress=progress))
 
 
 def score_faithfulness(
@@ -77,6 +84,7 @@ CLASSIFICATION = Task(
         Metrics: Shown(write_metrics, evaluation_sections),
         ExplanationStudy: Shown(write_study, explanation_sections),
         Comparison: Shown(write_comparison, comparison_sections),
+        **AUDITED,
     },
     options=(
         "stability_seeds", "target", "contrast", "text_column", "slice_columns", "probe_n", "explain_n",
@@ -95,4 +103,6 @@ CLASSIFICATION = Task(
     describe_metrics=describe_metrics,
     describe_study=describe_explanation_study,
     describe_comparison=describe_comparison,
+    losses=losses,
+    counterfactual=classification_bias,
 )

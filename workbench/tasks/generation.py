@@ -17,10 +17,12 @@ from ..render.generation import (generation_comparison_sections, generation_eval
                                   token_study_sections)
 from ..studies.evaluation import write_metrics_json
 from ..studies.generation_prediction import generation_rows, predict_generations, write_generation_evaluation, write_generation_predictions
+from ..studies.counterfactual import generation_bias
 from ..studies.generation_comparison import compare_generations, write_generation_comparison
 from ..studies.generation_explanation import explain_generations, explain_tokens, write_token_study
+from ..studies.membership import generation_losses
 from ..words import whole_text
-from .base import Shown, Task, describe_pairs, evaluate_whole, stream_whole
+from .base import AUDITED, Shown, Task, describe_pairs, evaluate_whole, stream_whole
 
 
 def predict(
@@ -29,6 +31,18 @@ def predict(
 ) -> GenerationPredictions:
     """Every source's output with ``settings`` (default: greedy, 32 new tokens); ``seed`` seeds sampling."""
     return predict_generations(model, dataset, replace(settings or GenerationSettings(), seed=seed), progress=progress)
+
+
+def losses(model: Any, dataset: GenerationDataset, *, progress: bool | None = None, **options: Any) -> Any:
+    """Each source's mean token loss of its first reference, teacher-forced; the decoding settings change nothing.
+    None for a generator that gives no token probabilities (a rule such as the lead sentence)."""
+    return generation_losses(model, dataset) if callable(getattr(model, "token_probabilities", None)) else None
+
+
+def outputs(model: Any, dataset: GenerationDataset, *, seed: int = 0, progress: bool | None = None,
+            settings: GenerationSettings | None = None, **options: Any) -> list[str]:
+    """Every source's output, as ``predict`` writes it, for the memorization audit."""
+    return list(predict(model, dataset, seed=seed, progress=progress, settings=settings).predictions)
 
 
 def explain(
@@ -121,11 +135,13 @@ GENERATION = Task(
         GenerationMetrics: Shown(write_metrics_json, generation_evaluation_sections),
         TokenStudy: Shown(write_token_study, token_study_sections),
         GenerationComparison: Shown(write_generation_comparison, generation_comparison_sections),
+        **AUDITED,
     },
     predict=predict, score=compute_generation_metrics,
     evaluate_into=evaluate_whole("generation", predict, compute_generation_metrics, write_generation_evaluation),
     write_evaluation=write_generation_evaluation, explain=explain, explain_dataset=explain_dataset,
     score_faithfulness=score_faithfulness, compare=compare,
     stream=stream_whole(predict, generation_rows), predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics,
-    describe_study=describe_study, describe_comparison=describe_comparison,
+    describe_study=describe_study, describe_comparison=describe_comparison, losses=losses, outputs=outputs,
+    counterfactual=generation_bias,
 )

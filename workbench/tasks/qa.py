@@ -15,11 +15,14 @@ from ..statistics.qa_metrics import compute_qa_metrics
 from ..records.explanation_study import ExplanationStudy
 from ..render.qa import qa_comparison_sections, qa_evaluation_sections, qa_predictions_sections
 from ..render.pages import explanation_sections
+from ..studies.counterfactual import qa_bias
+from ..studies.membership import qa_losses
 from ..studies.qa_comparison import compare_qa, write_qa_comparison
 from ..studies.qa_explanation import explain_qa_dataset
 from ..studies.qa_prediction import qa_rows, predict_qa, write_qa_evaluation, write_qa_metrics, write_qa_predictions
 from ..studies.explanation import write_study
-from .base import Shown, Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole, stream_whole
+from .base import (AUDITED, Shown, Task, aligned_rows, describe_explanation_study, describe_pairs, evaluate_whole,
+                   stream_whole)
 
 
 def predict(
@@ -46,6 +49,13 @@ def score_faithfulness(
     )
 
 
+def losses(model: Any, dataset: QADataset, *, progress: bool | None = None, max_answer_len: int = 30,
+           doc_stride: int | None = None, max_seq_len: int | None = None, **options: Any) -> Any:
+    """Each question's ``-log p(gold answer)`` read with the decoding options; the others decide nothing here."""
+    return qa_losses(model, dataset, progress=progress, max_answer_len=max_answer_len, doc_stride=doc_stride,
+                     max_seq_len=max_seq_len)
+
+
 def describe_metrics(metrics: QAMetrics, out: Path) -> list[str]:
     return [
         f"{metrics.model} on {metrics.data}: n={metrics.n} exact match={metrics.exact_match:.2f} F1={metrics.f1:.2f}",
@@ -67,6 +77,7 @@ QUESTION_ANSWERING = Task(
         QAMetrics: Shown(write_qa_metrics, qa_evaluation_sections),
         ExplanationStudy: Shown(write_study, explanation_sections),
         QAComparison: Shown(write_qa_comparison, qa_comparison_sections),
+        **AUDITED,
     },
     options=("stability_seeds", "max_answer_len", "doc_stride", "max_seq_len", "handle_impossible", "keep_answer"),
     predict=predict,
@@ -76,5 +87,5 @@ QUESTION_ANSWERING = Task(
     score_faithfulness=score_faithfulness, compare=compare_qa,
     stream=stream_whole(predict, qa_rows, lambda dataset: {"handle_impossible": not all(dataset.has_answer)}),
     predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics, describe_study=describe_explanation_study,
-    describe_comparison=describe_comparison,
+    describe_comparison=describe_comparison, losses=losses, counterfactual=qa_bias,
 )
