@@ -74,10 +74,14 @@ report: demo-models
 	$(WB) report notebooks/compare.ipynb --out reports/compare-demos
 	$(WB) report notebooks/qa.ipynb --out reports/qa-minilm-qa -p model demo:minilm-qa
 	$(WB) report notebooks/generate.ipynb --out reports/generate-headline-bbc -p model demo:headline-bbc
-	# audits: membership inference, split duplicates, memorization and counterfactual bias, each demo on its own data
-	$(WB) report notebooks/audit.ipynb --out reports/audit-minilm-bbc -p model demo:minilm-bbc -p data bbc-news
-	$(WB) report notebooks/audit.ipynb --out reports/audit-minilm-qa -p model demo:minilm-qa -p data bbc-qa
-	$(WB) report notebooks/audit.ipynb --out reports/audit-headline-bbc -p model demo:headline-bbc -p data bbc-headlines
+	# audits: membership inference (the loss attack, and the reference-calibrated one with each demo's reference, trained
+	# on the validation split alone), split duplicates, memorization and counterfactual bias, each demo on its own data
+	$(WB) models build-demo minilm-bbc-reference minilm-qa-reference headline-bbc-reference
+	for pair in minilm-bbc:bbc-news minilm-qa:bbc-qa headline-bbc:bbc-headlines; do \
+	  name=$${pair%%:*}; \
+	  $(WB) report notebooks/audit.ipynb --out reports/audit-$$name -p model demo:$$name -p data $${pair#*:} \
+	    -p reference demo:$$name-reference; \
+	done
 	# the zero-shot LLM against the fine-tuned MiniLM (about 40 minutes on 2 cores), and its explanations' faithfulness
 	$(WB) report notebooks/compare.ipynb --out reports/compare-smollm2-minilm -p models '["demo:smollm2-instruct", "demo:minilm-bbc"]'
 	$(WB) report notebooks/explain.ipynb --out reports/explain-smollm2-instruct -p model demo:smollm2-instruct \

@@ -97,7 +97,8 @@ def test_a_classifier_audit_writes_every_figure_and_says_what_does_not_apply(cli
     assert bias["word_list"] == str(words) and bias["edited"] >= 2
     assert bias["change_rate_interval"]["method"] == "wilson"
     assert audit["memorization"] is None and audit["not_applicable"] == [
-        "memorization: a classifier writes no text of its own, so it cannot repeat its training text"]
+        "memorization: a classifier writes no text of its own, so it cannot repeat its training text (nor emit personal "
+        "data)"]
     assert "not applicable: memorization" in result.output and "membership loss" in result.output
     page = (out / "audit.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page and "<script" not in page
@@ -151,10 +152,14 @@ def test_a_generator_and_a_question_answering_model_are_audited_with_the_same_ve
                          contexts=tuple(contexts[i] for i in rows),
                          answers=tuple((GoldAnswer(answers[i], contexts[i].index(answers[i])),) for i in rows))
 
-    asked = wb.audit(str(tiny_qa_dir), members=split("train", range(2)), non_members=split("held", range(2, 4)))
+    asked = wb.audit(str(tiny_qa_dir), members=split("train", range(2)), non_members=split("held", range(2, 4)),
+                     reference=str(tiny_qa_dir))
     assert asked.task == "question-answering" and asked.memorization is None and asked.sample == 2
-    assert asked.membership[0].members == 2 and asked.not_applicable == (
-        "memorization: a question-answering model writes no text of its own, so it cannot repeat its training text",)
+    loss, calibrated = asked.membership  # the model as its own reference: every calibrated score is 0, a coin toss
+    assert loss.members == 2 and calibrated.attack == "reference" and calibrated.auc == 0.5
+    assert asked.reference == asked.model and asked.not_applicable == (
+        "memorization: a question-answering model writes no text of its own, so it cannot repeat its training text "
+        "(nor emit personal data)",)
     [bias] = asked.bias
     assert bias.edited == 2 and bias.changed in (0, 1, 2) and bias.chrf is None
 

@@ -19,7 +19,8 @@ def home(tmp_path, monkeypatch):
 
 
 def test_unbuilt_demo_says_how_to_build_it(home):
-    with pytest.raises(ModelError, match="demo model 'tfidf-logreg' is not built; build it with `workbench models build-demo`"):
+    built = "demo model 'tfidf-logreg' is not built; build it with `workbench models build-demo tfidf-logreg`"
+    with pytest.raises(ModelError, match=built):
         demos.demo_folder("tfidf-logreg")
 
 

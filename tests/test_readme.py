@@ -28,7 +28,8 @@ def test_the_readme_stays_short_and_keeps_its_two_set_up_commands():
     text = README.read_text(encoding="utf-8")
     assert len(text) <= 15_000
     assert "make report" in text and "make test" in text
-    assert len(quick_start_blocks("python")) == 4 and len(quick_start_blocks("bash")) == 4  # a task each, and the LLM
+    # a task each, the LLM and the audits
+    assert len(quick_start_blocks("python")) == 5 and len(quick_start_blocks("bash")) == 5
 
 
 @pytest.mark.integration
@@ -38,14 +39,16 @@ def test_the_quick_starts_run_as_written(tmp_path, monkeypatch, capsys):
     for block in quick_start_blocks("python"):
         exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - the README's own code
     printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == 4 and 0.9 < float(printed[0].split()[0]) <= 1.0  # the classifier's accuracy comes first
+    assert len(printed) == 5 and 0.9 < float(printed[0].split()[0]) <= 1.0  # the classifier's accuracy comes first
     assert 0.0 <= float(printed[3].split()[0]) <= 1.0 and "'sports': ' sports'" in printed[3]  # the LLM's
+    auc, memorized, held_out = map(float, printed[4].split())  # the headline writer's audit
+    assert 0.5 < auc <= 1.0 and 0.0 <= held_out <= memorized <= 1.0
     lines = [line for block in quick_start_blocks("bash") for line in block.splitlines()]
     commands = [line for line in lines if line.startswith("workbench ")]
-    assert len(commands) == 6
+    assert len(commands) == 7
     for command in commands:
         result = invoke(*shlex.split(command)[1:])
         assert result.exit_code == 0, f"{command}\n{result.output}"
         out = Path(shlex.split(command)[shlex.split(command).index("--out") + 1])
-        assert (out / ("compare.json" if " compare " in command else "index.html" if " explain " in command
-                       else "metrics.json")).is_file()
+        written = {" compare ": "compare.json", " explain ": "index.html", " audit ": "audit.json"}
+        assert (out / next((f for c, f in written.items() if c in command), "metrics.json")).is_file()

@@ -48,6 +48,7 @@ _MODULES = {
     "models": ("load_model", "LoadOptions"),
     "models.ray_engine": ("RayOptions",),
     "widgets": ("Explorer",),
+    "personal_data": ("redacting",),
     "report": ("write_index",),
     "records": ("Answerer", "Attribution", "Classifier", "Comparison", "Dataset", "ExplanationStudy", "Faithfulness",
                 "Generator", "Metrics", "Predictions"),
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from .errors import DataError, ModelError, ParameterError, WorkbenchError
     from .models import LoadOptions, load_model
     from .models.ray_engine import RayOptions
+    from .personal_data import redacting
     from .records import (Answerer, Attribution, Classifier, Comparison, Dataset, ExplanationStudy, Faithfulness,
                           Generator, Metrics, Predictions)
     from .records.audit import Audit

@@ -18,6 +18,7 @@ import inspect
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -30,6 +31,7 @@ from .errors import ParameterError, WorkbenchError
 from .explainers import METHODS
 from .models import LoadOptions
 from .models.options import check_device_name
+from .personal_data import redacting
 from .records.generation import GenerationSettings
 from .records.language_modeling import Window
 
@@ -100,6 +102,9 @@ DataRef = Annotated[str, typer.Option("--data", help="bbc-news:SPLIT or a .csv/.
 Progress = Annotated[bool, typer.Option(help="Show a progress bar on long inputs.")]
 Resume = Annotated[bool, typer.Option(help="Finish a killed run into the same --out: shards already written are kept.")]
 ShardRows = Annotated[int, typer.Option(min=1, help="Rows per shard of predictions (a killed run loses at most one shard of work).")]
+Redact = Annotated[bool, typer.Option(help="Replace e-mail addresses, phone numbers, card numbers, IBANs and IP "
+                                           "addresses in what the pages and figures display with a placeholder "
+                                           "(⟨EMAIL⟩); the data files and what the model reads are unchanged.")]
 #: The options of one task, on every command that runs a model (evaluate, explain, compare). None: not given, so the
 #: task's own default holds and another task's model refuses a given one in one line (``tasks.check_options``).
 TASK_OPTIONS = {
@@ -278,6 +283,7 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals (and of sampling).")] = 0,
     resume: Resume = False,
     shard_rows: ShardRows = 10_000,
+    redact: Redact = False,
 ) -> None:
     """Evaluate a model on a labeled dataset: metrics.json and predictions (a classifier: predictions.csv, written shard by shard
     so a killed run finishes with --resume, and a confusion matrix; a question-answering model: predictions.jsonl with SQuAD exact
@@ -285,9 +291,16 @@ def evaluate(
     _check_folder(out)
     task, model, dataset = _prepared(inputs)
     logging.getLogger("workbench.shards").setLevel(logging.INFO)  # say which shards were written, and which skipped
-    metrics = task.evaluate_into(out, model, dataset, seed=seed, progress=inputs.progress, resume=resume, shard_rows=shard_rows,
-                                 **inputs.task_options)
-    _echo(task.describe_metrics(metrics, out))
+    with redacting(redact) as counts:
+        metrics = task.evaluate_into(out, model, dataset, seed=seed, progress=inputs.progress, resume=resume,
+                                     shard_rows=shard_rows, **inputs.task_options)
+    _echo(task.describe_metrics(metrics, out) + _redacted(counts))
+
+
+def _redacted(counts: Counter[str]) -> list[str]:
+    """The line that says what ``--redact`` replaced, by kind; none when nothing was."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    return [f"redacted in what is displayed: {kinds}"] if kinds else []
 
 
 def _prepared(inputs: Inputs, **keywords: Any) -> tuple[Any, Any, Any]:
@@ -355,6 +368,7 @@ def explain(
         help="runner-up: explain each prediction rather than the model's next choice (a classifier's second most "
              "probable label; a generator's second-ranked token at each step), as log p(prediction) - log p(runner-up) "
              "[default: the prediction's probability].", show_default=False)] = None,
+    redact: Redact = False,
 ) -> None:
     """Explain documents (or a question-answering model's answers, or a generator's outputs token by token) with LIME,
     SHAP, gradients or occlusion; score faithfulness, agreement and stability.
@@ -369,8 +383,9 @@ def explain(
     common = {k: v for k, v in common.items() if v is not None}  # the verb's own defaults, which differ by task
     task, model, dataset = _prepared(inputs, **common)
     study = task.explain_dataset(model, dataset, **common, **inputs.task_options)
-    study.write(out)
-    _echo(task.describe_study(study, out))
+    with redacting(redact) as counts:
+        study.write(out)
+    _echo(task.describe_study(study, out) + _redacted(counts))
 
 
 @app.command()
@@ -391,6 +406,7 @@ def compare(
                                                        show_default=False)] = None,
     memory: Annotated[Optional[bool], typer.Option(help="Classifiers: measure each model's peak memory in a fresh process (default: yes).",
                                                    show_default=False)] = None,
+    redact: Redact = False,
 ) -> None:
     """Compare models on one labeled dataset: metrics with intervals, McNemar's test, cost, slices, probes
     (question-answering models: exact match and F1 with intervals, McNemar's test, slices, speed; generators: ROUGE,
@@ -406,8 +422,9 @@ def compare(
     comparison = compare_models(models, dataset, seed=seed, options=inputs.options, progress=inputs.progress,
                                 **keywords)
     task = task_of(dataset)
-    comparison.write(out)
-    _echo(task.describe_comparison(comparison, out))
+    with redacting(redact) as counts:
+        comparison.write(out)
+    _echo(task.describe_comparison(comparison, out) + _redacted(counts))
 
 
 @app.command()
@@ -432,6 +449,7 @@ def audit(
                                                       show_default=False)] = None,
     seed: Annotated[int, typer.Option(help="Seed of the samples, the bootstrap intervals and the MinHash "
                                            "sketches.")] = 0,
+    redact: Redact = False,
 ) -> None:
     """Audit a model: can an attacker tell its training examples by their loss (membership inference, AUC and
     true-positive rates at 1 % and 0.1 % false positives), does a generator repeat training text, which held-out
@@ -444,8 +462,9 @@ def audit(
     result = audit_model(inputs.model, members=sides[0], non_members=sides[1],
                          reference=reference, n=n, ngram=ngram, word_list=word_list, seed=seed, options=inputs.options,
                          progress=inputs.progress, **inputs.task_options)
-    result.write(out)
-    _echo(describe_audit(result, out))
+    with redacting(redact) as counts:
+        result.write(out)
+    _echo(describe_audit(result, out) + _redacted(counts))
 
 
 def describe_audit(result: Any, out: Path) -> list[str]:
@@ -465,6 +484,10 @@ def describe_audit(result: Any, out: Path) -> list[str]:
                      f"{m.held_out_memorization_rate:.3f}{ci(m.held_out_memorization_rate_interval)}  "
                      f"({m.ngram} words)")
     lines += [f"bias {b.edit}: {b.changed} of {b.edited} changed{ci(b.change_rate_interval)}" for b in result.bias]
+    lines += [f"personal data in {d.dataset}: " + (", ".join(f"{n} {kind}" for kind, n in d.found.items()) or "none")
+              for d in result.personal_data]
+    if result.emitted is not None:
+        lines.append(f"outputs with personal data not in their source: {len(result.emitted)}")
     lines += [f"not applicable: {line}" for line in result.not_applicable]
     return lines + [f"wrote {out}/audit.json, audit.html"]
 
@@ -606,6 +629,7 @@ def report(
     timeout: Annotated[int, typer.Option(min=1, help="Seconds one cell may run before the report fails.")] = 3600,
     kernel: Annotated[str, typer.Option(help="Jupyter kernel that runs the notebook.")] = "workbench",
     log_output: Annotated[bool, typer.Option(help="Echo the notebook's printed output while it runs.")] = False,
+    redact: Redact = False,
 ) -> None:
     """Run a parameterized notebook into a report: -p NAME VALUE (repeatable) sets a parameter.
 
@@ -616,9 +640,10 @@ def report(
     from .report.runner import run_report
 
     parameters = parse_cli_parameters(notebook, _parameter_pairs(ctx.args), parameters_file)
-    result = run_report(notebook, out, parameters, kernel=kernel, timeout=timeout, log_output=log_output)
+    result = run_report(notebook, out, parameters, kernel=kernel, timeout=timeout, log_output=log_output, redact=redact)
     headline = " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.manifest.get("headline", {}).items())
     typer.echo(f"{notebook.name}: {headline}".rstrip())
+    _echo(_redacted(Counter(result.manifest.get("redacted", {}))))
     typer.echo(f"wrote {out}/{result.html.name}, {result.notebook.name}, metrics.json, manifest.json")
 
 
@@ -661,14 +686,15 @@ def models_path(name: Annotated[str, typer.Argument(help="Demo name, with or wit
 
 @models_app.command("build-demo")
 def models_build_demo(
-    names: Annotated[list[str] | None, typer.Argument(help="Demo names to build (default: all).")] = None,
+    names: Annotated[list[str] | None, typer.Argument(help="Demo names to build (default: all but the membership "
+                                                           "references, *-reference).")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if the cached model is current.")] = False,
 ) -> None:
     """Build the demo models offline (about 10 minutes on 2 CPU cores); current ones are kept."""
     from .demos.build import build_demo
-    from .models.demos import DEMOS, is_current
+    from .models.demos import DEMOS, default_demos, is_current
 
-    selected = [n.removeprefix("demo:") for n in names] if names else list(DEMOS)
+    selected = [n.removeprefix("demo:") for n in names] if names else default_demos()
     unknown = [n for n in selected if n not in DEMOS]
     if unknown:
         raise ParameterError(f"unknown demo model {unknown[0]!r}; demo models: {', '.join(sorted(DEMOS))}")
@@ -677,8 +703,8 @@ def models_build_demo(
             typer.echo(f"demo:{name} is up to date")
             continue
         info = build_demo(name, force=force)
-        score = next(f"{key.replace('_', ' ')} {info[key]:.4f}" for key in ("validation_accuracy", "validation_exact_match", "validation_rouge1")
-                     if key in info)
+        score = next(f"{key.replace('_', ' ')} {value:.4f}" for key, value in info.items()
+                     if key.endswith(("_accuracy", "_exact_match", "_rouge1")))
         typer.echo(f"built demo:{name} in {info['build_seconds']:.0f} s ({score})")
 
 

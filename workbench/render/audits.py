@@ -75,6 +75,18 @@ def audit_sections(audit: Audit) -> list[Section]:
             prose_html(None, "Memorized spans on training sources", level=3), spans_table(m.member_spans),
             prose_html(None, "Memorized spans on held-out sources", level=3), spans_table(m.held_out_spans),
         ]
+    sections += [prose_html("E-mail addresses, phone numbers, card numbers that pass the Luhn check, IBANs and IP "
+                            "addresses, found by Presidio's recognizers; the values are not repeated here. With "
+                            "--redact (redact=True in Python) every page shows them as placeholders.", "Personal data")]
+    for data in audit.personal_data:
+        counts = ", ".join(f"{n} {kind}" for kind, n in data.found.items()) or "none"
+        sections += [prose_html(f"{data.dataset}: {counts} in {data.examples} examples."),
+                     *([table_html([{"example": doc, "field": field, "kind": kind}
+                                    for doc, field, kind in data.where[:LISTED]])] if data.where else [])]
+    if audit.emitted is not None:
+        sections.append(prose_html(
+            f"{len(audit.emitted)} outputs on the sampled sources hold personal data their source does not"
+            + (": " + ", ".join(f"{doc} ({kind})" for doc, kind in audit.emitted[:LISTED]) if audit.emitted else ".")))
     if audit.bias:
         sections += [
             prose_html("The held-out examples with one group's words swapped for the other's (word list named "

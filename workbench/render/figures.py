@@ -9,8 +9,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+from ..personal_data import HIDDEN, shown, shown_spans
 from ..records import Attribution, Comparison, Metrics, Reliability
 from ..records.audit import MembershipAttack
+from ..words import word_spans
 
 
 def _tight(fig) -> None:
@@ -21,7 +23,9 @@ def _tight(fig) -> None:
 
 
 def _short(label: str, limit: int = 24) -> str:
-    """A tick label cut to ``limit`` characters, so a long label name cannot crowd out the plot."""
+    """A tick label as it may be shown (``personal_data.shown``), cut to ``limit`` characters, so a long label name
+    cannot crowd out the plot."""
+    label = shown(label)
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
@@ -35,11 +39,12 @@ def top_words_figure(record: Attribution, k: int = 10):  # -> matplotlib.figure.
     ax = fig.subplots()
     scores = [record.scores[i] for i in order]
     ax.barh(range(len(order)), scores, color=["#dc3c28" if s > 0 else "#286edc" for s in scores])
-    ax.set_yticks(range(len(order)), [f"{record.words[i]} ({i})" for i in order], fontsize=8)
+    words = shown_spans(record.text, word_spans(record.text)[: len(record.words)])  # personal data: placeholders
+    ax.set_yticks(range(len(order)), [f"{words[i] or HIDDEN} ({i})" for i in order], fontsize=8)
     ax.axvline(0, color="#444", linewidth=0.8)
     ax.locator_params(axis="x", nbins=4)
-    against = f" rather than {record.contrast}" if record.contrast else ""
-    ax.set_title(f"{record.method}: toward {record.target}{against}", fontsize=9)
+    against = f" rather than {shown(record.contrast)}" if record.contrast else ""
+    ax.set_title(f"{record.method}: toward {shown(record.target)}{against}", fontsize=9)
     _tight(fig)
     fig.set_label(f"top words, {record.method}")
     return fig

@@ -13,7 +13,10 @@ from typing import Any
 from ..records.generation import GenerationComparison, GenerationMetrics, GenerationPredictions
 from ..records.token_attribution import TokenAttribution, TokenStudy
 from .examples import duplicate_note, examples_html, listing_html
-from .html import Markup, Section, page_html, part, prose_html, shade, shaded_text_html, shaded_tokens_html, table_html
+from ..personal_data import HIDDEN, shown_spans
+from ..words import word_spans
+from .html import (Markup, Section, page_html, part, prose_html, shade, shaded_text_html, shaded_tokens_html,
+                   shown_tokens, table_html)
 
 SCORES = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bleu", "chrf", "length_ratio")
 
@@ -29,9 +32,13 @@ def token_heatmap_html(record: TokenAttribution) -> Markup:
     decoder-only model's earlier tokens follow the source words. Every text is escaped by the template."""
     labels, matrix = record.matrix()
     scale = max((abs(v) for row in matrix for v in row), default=0.0)
-    tokens = [(token, step_note(record, t)) for t, token in enumerate(record.generated)]
-    rows = [(label, [(shade(matrix[t][j], scale), f"{label} → {record.generated[t]}: {matrix[t][j]:+.5f}")
-                     for t in range(len(record.generated))]) for j, label in enumerate(labels)]
+    read = len(record.source_words)  # the source's words, then a decoder-only model's earlier tokens
+    labels = [w or HIDDEN for w in [*shown_spans(record.source, word_spans(record.source)[:read]),
+                                    *shown_tokens(labels[read:])]]
+    generated = [token or HIDDEN for token in shown_tokens(record.generated)]
+    tokens = [(token, step_note(record, t)) for t, token in enumerate(generated)]
+    rows = [(label, [(shade(matrix[t][j], scale), f"{label} → {generated[t]}: {matrix[t][j]:+.5f}")
+                     for t in range(len(generated))]) for j, label in enumerate(labels)]
     corner, caption = "source word ↓ / generated token →", f"full colour: |score| = {scale:.4f}"
     return part("token_heatmap")(corner, tokens, rows, caption)
 
@@ -48,7 +55,8 @@ def token_sources_html(record: TokenAttribution, t: int) -> Markup:
     if record.prefix_scores is not None and t:
         shown += shaded_tokens_html(record.generated[:t], record.prefix_scores[t][:t], scale=scale,
                                     label="earlier tokens:")
-    token = f"token {t + 1} of {len(record.generated)}: {record.generated[t]!r}, {step_note(record, t)}"
+    token = f"token {t + 1} of {len(record.generated)}: {shown_tokens(record.generated)[t] or HIDDEN!r}, " \
+            f"{step_note(record, t)}"
     return prose_html(token, css="wb-meta") + shown
 
 

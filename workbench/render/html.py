@@ -22,6 +22,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..personal_data import shown, shown_spans
 from ..words import word_spans
 
 Section = Any  # Markup from this module, or a matplotlib Figure whose label is its alt text
@@ -58,7 +59,13 @@ def environment():  # -> jinja2.Environment
     import jinja2
 
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=displayed)
+
+
+def displayed(value: Any) -> Any:
+    """What a template prints of ``value``: a plain text as it may be shown (``personal_data.shown``: redacted while
+    a redaction is in force), before autoescape; Markup (a macro's output, a figure's data URI) as it is."""
+    return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def part(name: str) -> Any:
@@ -105,15 +112,18 @@ def shaded_text_html(text: str, scores: Sequence[float], *, scale: float | None 
     not used.
     """
     spans = word_spans(text)
+    words = shown_spans(text, spans)  # a value of personal data: one placeholder, while a redaction is in force
     scale = max((abs(s) for s in scores), default=0.0) if scale is None else scale
     first, last = answer or (-1, -1)
     pieces: list[Piece] = []
     end = 0
-    for j, ((a, b), score) in enumerate(zip(spans, scores)):
-        pieces.append(("plain", text[end:a], "", ""))
+    for j, ((a, b), score, word) in enumerate(zip(spans, scores, words)):
+        if word is not None:
+            pieces.append(("plain", text[end:a], "", ""))
         if j == first:
             pieces.append(("open", "", ANSWER_STYLE, "the answer"))
-        pieces.append(word_piece(text[a:b], score, scale))
+        if word is not None:
+            pieces.append(word_piece(word, score, scale))
         if j + 1 == last:
             pieces.append(("close", "", "", ""))
         end = b
@@ -130,10 +140,20 @@ def shaded_tokens_html(tokens: Sequence[str], scores: Sequence[float], *, scale:
     """Tokens (a model's own pieces, not words of a text) each shaded by its score, a space between (hover: the
     score)."""
     pieces: list[Piece] = []
-    for k, (token, score) in enumerate(zip(tokens, scores)):
-        pieces += [("plain", " ", "", "")] if k else []
-        pieces.append(word_piece(token, score, scale))
+    for k, (token, score) in enumerate(zip(shown_tokens(tokens), scores)):
+        if token is not None:
+            pieces += [("plain", " ", "", "")] if k else []
+            pieces.append(word_piece(token, score, scale))
     return part("text")(pieces, label)
+
+
+def shown_tokens(tokens: Sequence[str]) -> list[str | None]:
+    """Tokens as they may be shown (``personal_data.shown_spans`` over the text they spell): a value of personal data
+    spread over several tokens is one placeholder, then None for each of its other tokens."""
+    starts = [0]
+    for token in tokens:
+        starts.append(starts[-1] + len(token))
+    return shown_spans("".join(tokens), list(zip(starts[:-1], starts[1:])))
 
 
 def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Markup:
@@ -167,7 +187,7 @@ def figure_html(fig) -> Markup:
 def section_html(section: Section) -> Markup:
     """A section as Markup: a figure becomes an ``<img>``; a plain string is escaped."""
     if isinstance(section, str):
-        return escape(section)
+        return escape(shown(section))
     return figure_html(section)
 
 

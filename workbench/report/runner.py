@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +30,7 @@ from typing import Any
 
 from ..errors import NotebookError, ParameterError
 from ..io import atomic_open, write_json
+from ..personal_data import ENVIRONMENT
 from ..records.rows import Rows, parse_cuts
 
 KERNEL = "workbench"
@@ -187,6 +191,50 @@ def export_html(executed: str | os.PathLike[str], target: str | os.PathLike[str]
     return Path(target)
 
 
+@contextmanager
+def environment_set(variables: Mapping[str, str]) -> Iterator[None]:
+    """``variables`` in this process's environment inside the block (a kernel started there inherits them)."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+DATA_URI = re.compile(r"""(data:[\w/+.-]+;base64,[^"'\s)]*)""")  # an embedded figure: never read as text
+
+
+def redact_outputs(executed: str | os.PathLike[str]) -> dict[str, int]:
+    """Redact the personal data every output of ``executed`` still displays (text, HTML, markdown; embedded images
+    are left whole) and write it back; return the placeholders its outputs show, by kind."""
+    import nbformat
+
+    from ..personal_data import KINDS, placeholder, redact
+
+    def cleaned(text: str) -> str:
+        return "".join(part if DATA_URI.fullmatch(part) else redact(part)[0] for part in DATA_URI.split(text))
+
+    nb = nbformat.read(executed, as_version=4)
+    shown = Counter[str]()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = cleaned(output["text"])
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") and isinstance(value, str):
+                    output["data"][mime] = cleaned(value)
+            data = output.get("data", {})
+            texts = [output.get("text", ""), data.get("text/html") or data.get("text/plain") or ""]  # one view each
+            shown.update({kind: sum(t.count(placeholder(kind)) for t in texts) for kind in KINDS.values()})
+    nbformat.write(nb, executed)
+    return {kind: n for kind, n in sorted(shown.items()) if n}
+
+
 def run_report(
     notebook: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -196,8 +244,13 @@ def run_report(
     timeout: int = 3600,
     start_timeout: int = 120,
     log_output: bool = False,
+    redact: bool = False,
 ) -> Report:
     """Execute ``notebook`` with ``parameters`` into ``out``; return the finished report.
+
+    ``redact=True`` runs the kernel with ``WORKBENCH_REDACT=1``, so every page part and figure it draws shows personal
+    data as placeholders (``personal_data``), then redacts whatever text the executed notebook still displays (a
+    print, a table of the user's own); the manifest's ``redacted`` counts the placeholders shown, by kind.
 
     Writes ``out/<stem>.ipynb`` (executed), ``out/<stem>.html``, the files the notebook
     writes (among them ``metrics.json``) and ``out/manifest.json``. Bad parameters, models or
@@ -240,11 +293,14 @@ def run_report(
         "started": _now(),
     }
     failure = None
+    kernel_environment = {ENVIRONMENT: "1"} if redact else {}
     try:
-        papermill.execute_notebook(
-            str(notebook), str(executed), parameters=inject, kernel_name=kernel, execution_timeout=timeout, start_timeout=start_timeout,
-            cwd=str(out), progress_bar=False, log_output=log_output, kernel_manager_class=ipc_kernel_manager(),
-        )
+        with environment_set(kernel_environment):
+            papermill.execute_notebook(
+                str(notebook), str(executed), parameters=inject, kernel_name=kernel, execution_timeout=timeout,
+                start_timeout=start_timeout, cwd=str(out), progress_bar=False, log_output=log_output,
+                kernel_manager_class=ipc_kernel_manager(),
+            )
     except PapermillExecutionError as exc:
         failure = {"cell": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue or "", "what": f"failed in cell [{exc.exec_count}]"}
     except Exception as exc:  # nbclient's CellTimeoutError and DeadKernelError, and the kernel failing to start
@@ -260,6 +316,8 @@ def run_report(
     if results.exists():
         manifest.update(json.loads(results.read_text(encoding="utf-8")))
         results.unlink()
+    if redact:
+        manifest["redacted"] = redact_outputs(executed)
     title = f"{stem}: " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else stem
     export_html(executed, html, title)
     write_json(manifest_path, manifest)

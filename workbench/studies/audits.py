@@ -10,7 +10,9 @@ also gives None for a model without probabilities):
 3. membership inference on the task's per-example loss (``studies.membership``), and with a reference model its
    calibrated attack;
 4. a generator's memorization: its outputs on both samples against every training text (``statistics.memorization``);
-5. counterfactual bias on the held-out sample (``studies.counterfactual``).
+5. counterfactual bias on the held-out sample (``studies.counterfactual``);
+6. where personal data occurs in each side (``personal_data``), and for a generator, the outputs that hold personal
+   data their source does not.
 
 Checked: no peer (LIT, ferret, Captum, Inseq, lm-evaluation-harness, HF evaluate) audits membership or memorization;
 ML Privacy Meter and TensorFlow Privacy take losses from the user (``studies.membership`` says what is theirs).
@@ -19,6 +21,7 @@ ML Privacy Meter and TensorFlow Privacy take losses from the user (``studies.mem
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,8 @@ import numpy as np
 
 from ..errors import DataError, ParameterError
 from ..io import atomic_open, write_json
-from ..records.audit import Audit
+from ..personal_data import find_personal_data
+from ..records.audit import Audit, PersonalData
 from ..statistics.duplicates import split_duplicates
 from ..statistics.memorization import NGRAM, TrainingText, memorization
 from ..statistics.perturbations import GENDER_WORDS, read_word_pairs
@@ -75,15 +79,18 @@ def run_audit(
         calibration = None if reference is None else [
             task.losses(reference, rows, progress=progress, **options) for rows in (member_sample, held_out)]
         attacks = membership_attacks(*losses, reference=calibration, seed=seed)
-    memorized = None
+    memorized, emitted = None, None
     if task.outputs is None:
         not_applicable.append(f"memorization: a {task.model_kind} writes no text of its own, so it cannot repeat "
-                              "its training text")
+                              "its training text (nor emit personal data)")
     else:
         training = TrainingText(members.ids, members.texts, members.references, ngram=ngram)
-        memorized = memorization(training, *[
-            (rows.ids, task.outputs(model, rows, seed=seed, progress=progress, **options), rows.texts)
-            for rows in (member_sample, held_out)])
+        written = [(rows.ids, task.outputs(model, rows, seed=seed, progress=progress, **options), rows.texts)
+                   for rows in (member_sample, held_out)]
+        memorized = memorization(training, *written)
+        emitted = tuple((doc, value.kind) for ids, outputs, sources in written
+                        for doc, output, source in zip(ids, outputs, sources)
+                        for value in find_personal_data(output) if output[value.start:value.end] not in source)
     bias = () if task.counterfactual is None else (task.counterfactual(
         model, held_out, swaps, word_list=str(word_list or GENDER_WORDS.name), seed=seed, progress=progress,
         **options),)
@@ -93,8 +100,25 @@ def run_audit(
         model=model.ref, task=task.name, members=members.name, non_members=non_members.name,
         reference=None if reference is None else reference.ref, sample=size, dropped=len(copied), seed=seed,
         membership=tuple(attacks), duplicates=duplicates, memorization=memorized, bias=bias,
+        personal_data=(personal_data_in(members), personal_data_in(non_members)), emitted=emitted,
         not_applicable=tuple(not_applicable),
     )
+
+
+def personal_data_in(rows: Any) -> PersonalData:
+    """Where personal data occurs in ``rows``: each example's text (a question with its context), its references and
+    its gold label, as a dataset of the task holds them."""
+    where, found = [], Counter[str]()
+    examples, references, labels = rows.examples, getattr(rows, "references", None), getattr(rows, "labels", None)
+    for i, doc in enumerate(rows.ids):
+        fields = [("example", examples[i])]
+        fields += [("reference", text) for text in references[i]] if references is not None else []
+        fields += [("label", labels[i])] if labels is not None else []
+        for field, text in fields:
+            for value in find_personal_data(text):
+                where.append((doc, field, value.kind))
+                found[value.kind] += 1
+    return PersonalData(dataset=rows.name, examples=len(rows), found=dict(sorted(found.items())), where=tuple(where))
 
 
 def write_audit(out: str | os.PathLike[str], audit: Audit) -> dict[str, Path]:

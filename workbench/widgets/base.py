@@ -16,15 +16,29 @@ Checked: ipywidgets' ``interact`` re-runs on every change and has no background 
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ParameterError, WorkbenchError
+from ..personal_data import redacting, shown
 
 EXCERPT_CHARS = 1500
 LISTED = 1000  # items the list holds at once: a 50,000-item dropdown is megabytes of labels; the search narrows it
 VIEWS: dict[str, type["Explorer"]] = {}  # task name -> its Explorer view, filled as each view module is imported
+
+
+def redacted(method: Callable[..., Any]) -> Callable[..., Any]:
+    """An Explorer method that fills views, run under the Explorer's redaction: a widget's callback (or the worker
+    thread) runs outside the block that built the Explorer, so each one sets it again."""
+
+    @functools.wraps(method)
+    def run(self: "Explorer", *args: Any, **kwargs: Any) -> Any:
+        with redacting(self.redact):
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 class Explorer:
@@ -82,6 +96,7 @@ class Explorer:
         methods: Sequence[str] | None = None,
         seed: int = 0,
         num_samples: int | None = None,
+        redact: bool | None = None,
     ) -> None:
         import ipywidgets as w
 
@@ -91,6 +106,7 @@ class Explorer:
         if len(dataset) == 0:
             raise WorkbenchError(f"{dataset.name} has no {self.item}s to explore; give a dataset with at least one row")
         self.model, self.dataset, self.seed, self.num_samples = model, dataset, seed, num_samples
+        self.redact = redact  # True: personal data in every view becomes a placeholder (None: as WORKBENCH_REDACT)
         self.predictions = predict(model, dataset, seed=seed, progress=False, **self.task_options())
         self.duplicates = split_duplicates(dataset.name)
         self.worker: threading.Thread | None = None
@@ -111,7 +127,8 @@ class Explorer:
         self.prediction = w.HTML()
         self.words = w.HTML()
         self.faithfulness = w.HTML()
-        calibration = self.calibration() if known else None
+        with redacting(redact):
+            calibration = self.calibration() if known else None
         self.calibration_panel = w.HTML(calibration or "")
         self.search.observe(self._refilter, names="value")
         self.wrong_only.observe(self._refilter, names="value")
@@ -226,14 +243,16 @@ class Explorer:
 
     def open(self, i: int) -> None:
         """Show item ``i`` whatever the search and the filter (a point chosen on the corpus map)."""
-        if i not in [row for _, row in self.document.options]:
-            self.document.options = [self._option(i), *self.document.options]
-        self.document.value = i
+        with redacting(self.redact):
+            if i not in [row for _, row in self.document.options]:
+                self.document.options = [self._option(i), *self.document.options]
+            self.document.value = i
 
     def _option(self, i: int) -> tuple[str, int]:
         repeated = "in train · " if self.dataset.ids[i] in self.duplicates else ""
-        return f"{self.dataset.ids[i]} · {repeated}{self.describe(i)} · {self.text(i)[:60]}", i
+        return shown(f"{self.dataset.ids[i]} · {repeated}{self.describe(i)} · {shown(self.text(i))[:60]}"), i
 
+    @redacted
     def _refilter(self, change: Any = None) -> None:
         rows = self.matching()
         self.document.options = [self._option(i) for i in rows[:LISTED]]
@@ -243,6 +262,7 @@ class Explorer:
         if not rows:
             self._show_document()
 
+    @redacted
     def _show_document(self, change: Any = None) -> None:
         from ..render.examples import duplicate_note
         from ..render.html import prose_html
@@ -258,6 +278,7 @@ class Explorer:
             prose_html(f"{self.dataset.ids[i]} · {self.describe(i)}{note}", css="wb-meta")
         ) + self.document_html(i)
 
+    @redacted
     def _run(self) -> None:
         try:
             result = self.explain_selected()

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..personal_data import redacting, shown
 from .base import Explorer
 
 PREVIEW_CHARS = 300  # of each text, in the tooltip
@@ -53,7 +54,8 @@ class CorpusMap:
         self.explorer = explorer
         texts = explorer.embedded()
         self.points = corpus_points(explorer.model, texts, projection=projection, seed=seed, progress=False)
-        self.table = self.frame(texts)
+        with redacting(explorer.redact):  # the tooltips show the texts and the labels
+            self.table = self.frame(texts)
         offered = [c for c in COLOURS if c in self.table]
         if colour not in offered:
             raise ParameterError(
@@ -91,12 +93,12 @@ class CorpusMap:
             "x": self.points[:, 0],
             "y": self.points[:, 1],
             "id": list(e.dataset.ids),
-            "text": [t[:PREVIEW_CHARS] for t in texts],
+            "text": [shown(t)[:PREVIEW_CHARS] for t in texts],
         }
         wrong = [e.wrong(i) for i in range(n)]
         if all(w is not None for w in wrong):
             table["error"] = pd.Categorical(["wrong" if w else "right" for w in wrong], categories=list(ERROR_COLOURS))
-        labels = [e.label(i) for i in range(n)]
+        labels = [shown(e.label(i)) for i in range(n)]
         table["label"] = pd.Categorical(labels, categories=sorted(set(labels)))
         confidence = [e.confidence_of(i) for i in range(n)]
         if all(c is not None for c in confidence):
