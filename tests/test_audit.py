@@ -97,8 +97,8 @@ def test_a_classifier_audit_writes_every_figure_and_says_what_does_not_apply(cli
     assert bias["word_list"] == str(words) and bias["edited"] >= 2
     assert bias["change_rate_interval"]["method"] == "wilson"
     assert audit["memorization"] is None and audit["not_applicable"] == [
-        "memorization: a classifier writes no text of its own, so it cannot repeat its training text (nor emit personal "
-        "data)"]
+        "memorization: a classifier gives labels, no text of its own, so it cannot repeat its training text "
+        "(nor emit personal data)"]
     assert "not applicable: memorization" in result.output and "membership loss" in result.output
     page = (out / "audit.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page and "<script" not in page
@@ -158,10 +158,25 @@ def test_a_generator_and_a_question_answering_model_are_audited_with_the_same_ve
     loss, calibrated = asked.membership  # the model as its own reference: every calibrated score is 0, a coin toss
     assert loss.members == 2 and calibrated.attack == "reference" and calibrated.auc == 0.5
     assert asked.reference == asked.model and asked.not_applicable == (
-        "memorization: a question-answering model writes no text of its own, so it cannot repeat its training text "
-        "(nor emit personal data)",)
+        "memorization: a question-answering model gives spans of the contexts it reads, no text of its own, so it "
+        "cannot repeat its training text (nor emit personal data)",)
     [bias] = asked.bias
     assert bias.edited == 2 and bias.changed in (0, 1, 2) and bias.chrf is None
+
+
+def test_a_language_model_is_attacked_on_its_per_token_loss_and_the_rest_says_it_does_not_apply(tiny_generators):
+    import workbench as wb
+    from workbench.records.language_modeling import TextCorpus
+
+    texts = ["the bank said profit rose", "the team won the match", "new phone software and chip data",
+             "the player said his team will win", "computer data and online game", "shares of the bank rose"]
+    members = TextCorpus(name="seen", ids=("a", "b", "c"), texts=tuple(texts[:3]))
+    held = TextCorpus(name="unseen", ids=("d", "e", "f"), texts=tuple(texts[3:]))
+    audit = wb.audit(str(tiny_generators["gpt2"]), members=members, non_members=held)
+    [loss] = audit.membership
+    assert audit.task == "language-modeling" and loss.members == loss.non_members == 3 and 0 <= loss.auc <= 1
+    assert audit.memorization is None and audit.bias == () and len(audit.not_applicable) == 2
+    assert audit.not_applicable[1] == "counterfactual bias: not defined for a language model"
 
 
 def test_the_audit_report_notebook_writes_the_verbs_figures_in_a_real_kernel(tmp_path, tiny_sharp_dir):

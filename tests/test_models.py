@@ -90,8 +90,9 @@ def test_a_base_encoder_without_classifier_head_is_refused():
 
 
 def test_unknown_demo_name():
-    with pytest.raises(ModelError, match="unknown demo model 'nope'; demo models: headline-bbc, lead-sentence, lexical-qa, "
-                                         "minilm-bbc, minilm-l3-bbc, minilm-qa, smollm2-instruct, tfidf-logreg"):
+    with pytest.raises(ModelError, match="unknown demo model 'nope'; demo models: headline-bbc, "
+                                         "headline-bbc-reference, lead-sentence, lexical-qa, minilm-bbc, minilm-bbc-reference, minilm-l3-bbc, "
+                                         "minilm-qa, minilm-qa-reference, smollm2-instruct, tfidf-logreg"):
         load_model("demo:nope")
 
 

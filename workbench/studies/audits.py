@@ -81,8 +81,8 @@ def run_audit(
         attacks = membership_attacks(*losses, reference=calibration, seed=seed)
     memorized, emitted = None, None
     if task.outputs is None:
-        not_applicable.append(f"memorization: a {task.model_kind} writes no text of its own, so it cannot repeat "
-                              "its training text (nor emit personal data)")
+        not_applicable.append(f"memorization: a {task.model_kind} gives {task.gives}, no text of its own, so it "
+                              "cannot repeat its training text (nor emit personal data)")
     else:
         training = TrainingText(members.ids, members.texts, members.references, ngram=ngram)
         written = [(rows.ids, task.outputs(model, rows, seed=seed, progress=progress, **options), rows.texts)

@@ -97,6 +97,7 @@ class Task:
     losses: Callable[..., Any] | None = None
     outputs: Callable[..., list[str]] | None = None
     counterfactual: Callable[..., Any] | None = None
+    gives: str = "text"  # what its models give, which says why memorization does not apply without ``outputs``
 
 
 #: How an audit writes and shows itself: one record for every task, so every task's ``results`` holds this entry.

@@ -105,4 +105,5 @@ CLASSIFICATION = Task(
     describe_comparison=describe_comparison,
     losses=losses,
     counterfactual=classification_bias,
+    gives="labels",
 )

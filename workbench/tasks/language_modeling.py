@@ -22,7 +22,17 @@ from ..studies.language_modeling import (
     write_perplexity_comparison,
     write_perplexity_evaluation,
 )
-from .base import Shown, Task, describe_pairs, evaluate_whole, stream_whole
+from .base import AUDITED, Shown, Task, describe_pairs, evaluate_whole, stream_whole
+
+
+def losses(model: Any, dataset: TextCorpus, *, progress: bool | None = None, window: Window | None = None,
+           **options: Any) -> Any:
+    """Each text's mean negative log-likelihood per token, the loss a membership attack on a language model reads
+    (Carlini et al. 2021, "Extracting Training Data from Large Language Models")."""
+    import numpy as np
+
+    likelihoods = predict_likelihoods(model, dataset, window or Window())
+    return np.asarray(likelihoods.nll) / np.maximum(np.asarray(likelihoods.tokens), 1)
 
 
 def predict(
@@ -84,6 +94,7 @@ LANGUAGE_MODELING = Task(
         Likelihoods: Shown(write_likelihoods, likelihood_sections),
         PerplexityMetrics: Shown(write_metrics_json, perplexity_evaluation_sections),
         PerplexityComparison: Shown(write_perplexity_comparison, perplexity_comparison_sections),
+        **AUDITED,
     },
     predict=predict,
     score=score,
@@ -98,4 +109,6 @@ LANGUAGE_MODELING = Task(
     describe_metrics=describe_metrics,
     describe_study=no_explanation,
     describe_comparison=describe_comparison,
+    losses=losses,
+    gives="the likelihoods of texts it is given",
 )

@@ -88,4 +88,5 @@ QUESTION_ANSWERING = Task(
     stream=stream_whole(predict, qa_rows, lambda dataset: {"handle_impossible": not all(dataset.has_answer)}),
     predict_formats=("jsonl", "parquet"), describe_metrics=describe_metrics, describe_study=describe_explanation_study,
     describe_comparison=describe_comparison, losses=losses, counterfactual=qa_bias,
+    gives="spans of the contexts it reads",
 )
